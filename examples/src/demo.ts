@@ -1,0 +1,46 @@
+/**
+ * `pnpm demo`: builds the demo Mega database, starts the local CRM sandbox on a free port, runs one
+ * sync with a progress line, prints the summary, and exits 0 when the run completed.
+ */
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatSummary } from '@mega-crm/core';
+import { createDemoEnvironment } from './wiring.js';
+
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '2000' },
+    dir: { type: 'string', default: join(tmpdir(), 'mega-crm-demo') },
+  },
+});
+const clients = Number(values.clients);
+if (!Number.isInteger(clients) || clients < 1) {
+  console.error(`--clients must be a positive integer, got "${values.clients}"`);
+  process.exit(2);
+}
+
+rmSync(values.dir, { recursive: true, force: true });
+console.log(`mega-crm demo: ${clients} Mega clients → local CRM sandbox (a reconstruction of WebServicesMultidados)`);
+const env = await createDemoEnvironment({
+  dir: values.dir,
+  clients,
+  onProgress: (p) => {
+    const line = p.phase === 'capture' ? `reading Mega: ${p.processed} records` : `sending to CRM: ${p.processed}/${p.total ?? '?'}`;
+    if (process.stdout.isTTY) process.stdout.write(`\r${line.padEnd(60)}`);
+    else if (p.processed % 500 === 0 || p.processed === p.total) console.log(line);
+  },
+});
+try {
+  console.log(`sandbox WSDL: ${env.sandbox.wsdlUrl}`);
+  const first = await env.engine.run({ trigger: 'demo' });
+  if (process.stdout.isTTY) process.stdout.write('\n');
+  console.log(formatSummary(first));
+  const second = await env.engine.run({ trigger: 'demo (again, nothing changed)' });
+  console.log(formatSummary(second));
+  console.log(`CRM sandbox holds ${env.sandbox.state().clients.length} clients after ${env.sandbox.state().requests} requests.`);
+  process.exitCode = first.outcome === 'completed' && second.outcome === 'completed' ? 0 : 1;
+} finally {
+  await env.close();
+}

@@ -1,0 +1,69 @@
+/**
+ * How a host wires the SDK: a Mega database (here the demo SQLite one), the embedded SQLite store,
+ * and a CRM (here the local sandbox, a reconstruction of the Multidados CRM from the manual).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Logger, SqliteStore, SyncEngine, type SyncEngineOptions } from '@mega-crm/core';
+import { CrmClient, crmSink } from '@mega-crm/crm-client';
+import { CrmSandbox } from '@mega-crm/crm-sandbox';
+import { createDemoMegaDatabase, MegaClientSource, sqliteDriver } from '@mega-crm/mega-mapper';
+import Database from 'better-sqlite3';
+
+export interface DemoEnvironmentOptions {
+  /** Folder for mega.db and store.db; recreated data, kept between runs of one environment. */
+  readonly dir: string;
+  readonly clients: number;
+  readonly seed?: number;
+  readonly onProgress?: SyncEngineOptions['onProgress'];
+  readonly logger?: Logger;
+}
+
+export const DEMO_CREDENTIALS = {
+  user: 'integra.mega',
+  password: 'sandbox',
+  openedBy: 'integra.mega',
+  openedFor: 'integra.mega',
+  cnpj: '11.222.333/0001-81',
+} as const;
+
+export interface DemoEnvironment {
+  readonly sandbox: CrmSandbox;
+  readonly crm: CrmClient;
+  readonly mega: Database.Database;
+  readonly store: SqliteStore;
+  readonly engine: SyncEngine;
+  readonly megaPath: string;
+  close(): Promise<void>;
+}
+
+export async function createDemoEnvironment(options: DemoEnvironmentOptions): Promise<DemoEnvironment> {
+  mkdirSync(options.dir, { recursive: true });
+  const megaPath = join(options.dir, 'mega.db');
+  createDemoMegaDatabase(megaPath, { clients: options.clients, seed: options.seed ?? 42 });
+  const sandbox = await new CrmSandbox({ clientPath: 'demo', user: DEMO_CREDENTIALS.user, password: DEMO_CREDENTIALS.password }).start();
+  const crm = await CrmClient.connect({ wsdlUrl: sandbox.wsdlUrl, ...DEMO_CREDENTIALS });
+  const mega = new Database(megaPath);
+  const store = new SqliteStore({ path: join(options.dir, 'store.db') });
+  const engine = new SyncEngine({
+    source: new MegaClientSource(sqliteDriver(mega)),
+    sink: crmSink(crm),
+    store,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  return {
+    sandbox,
+    crm,
+    mega,
+    store,
+    engine,
+    megaPath,
+    async close() {
+      crm.close();
+      await store.close();
+      mega.close();
+      await sandbox.stop();
+    },
+  };
+}

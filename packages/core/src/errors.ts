@@ -1,0 +1,174 @@
+/**
+ * One error base for the whole SDK (DESIGN.md §6). Subclasses exist only where a caller acts
+ * differently. Every message carries the fix in English and Portuguese and never a password or a
+ * CPF/CNPJ/e-mail/phone in clear: callers build messages from masked values (see `redact.ts`).
+ */
+import { maskPii } from './redact.js';
+
+export interface FixText {
+  readonly en: string;
+  readonly pt: string;
+}
+
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'WSDL_UNAVAILABLE'
+  | 'IP_NOT_ALLOWED'
+  | 'AUTH_FAILED'
+  | 'CNPJ_INVALID'
+  | 'VALIDATION_FAILED'
+  | 'SPOUSE_WITHOUT_INTEGRATION_ID'
+  | 'DUPLICATE_CPF'
+  | 'TIMEOUT'
+  | 'CONNECTION_FAILED'
+  | 'CRM_FAULT'
+  | 'CRM_REJECTED'
+  | 'MALFORMED_RESPONSE'
+  | 'ALREADY_RUNNING'
+  | 'SOURCE_FAILED'
+  | 'STORE_FAILED';
+
+export interface MegaCrmErrorOptions {
+  readonly code: ErrorCode;
+  readonly fix: FixText;
+  readonly retryable?: boolean;
+  /** The whole run must stop: retrying other records would only hammer a misconfigured CRM. */
+  readonly stopsRun?: boolean;
+  readonly cause?: unknown;
+  /** Structured, already-redacted facts (URL, status, operation…) for logs and tooling. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+const BRAND = Symbol.for('@mega-crm/core/MegaCrmError');
+
+export class MegaCrmError extends Error {
+  override readonly name: string = 'MegaCrmError';
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly stopsRun: boolean;
+  readonly fix: FixText;
+  readonly details: Readonly<Record<string, unknown>>;
+  /** The problem alone, without the fix text appended to `message`. */
+  readonly summary: string;
+
+  constructor(summary: string, options: MegaCrmErrorOptions) {
+    super(`${summary}\nFix: ${options.fix.en}\nCorreção: ${options.fix.pt}`, { cause: options.cause });
+    this.summary = summary;
+    this.code = options.code;
+    this.retryable = options.retryable ?? false;
+    this.stopsRun = options.stopsRun ?? false;
+    this.fix = options.fix;
+    this.details = options.details ?? {};
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** Type guard that also recognises errors from a second copy of this package (duplicate installs). */
+  static is(value: unknown): value is MegaCrmError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      retryable: this.retryable,
+      stopsRun: this.stopsRun,
+      message: this.summary,
+      fix: this.fix,
+      details: this.details,
+    };
+  }
+}
+
+/** Wrong or refused setup (WSDL address, IP allow-list, credentials, CNPJ): stops the run at once. */
+export class ConfigurationError extends MegaCrmError {
+  override readonly name: string = 'ConfigurationError';
+  constructor(summary: string, options: Omit<MegaCrmErrorOptions, 'retryable' | 'stopsRun'>) {
+    super(summary, { ...options, retryable: false, stopsRun: true });
+  }
+}
+
+export interface ValidationIssue {
+  /** Dotted path of the offending field, e.g. `document` or `address.zip`. */
+  readonly path: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** A record that cannot be sent as it is in Mega. The record is parked; the others still go. */
+export class ValidationError extends MegaCrmError {
+  override readonly name: string = 'ValidationError';
+  readonly issues: readonly ValidationIssue[];
+  constructor(summary: string, issues: readonly ValidationIssue[], options: Omit<MegaCrmErrorOptions, 'code' | 'fix'> & { fix?: FixText }) {
+    super(summary, {
+      ...options,
+      code: 'VALIDATION_FAILED',
+      retryable: false,
+      fix: options.fix ?? {
+        en: 'Correct the listed fields of this record in Mega; the record is sent again on its next change.',
+        pt: 'Corrija no Mega os campos listados deste registro; ele será reenviado na próxima alteração.',
+      },
+    });
+    this.issues = issues;
+  }
+}
+
+/** A record waits on another one (a client on its spouse's integration id). Held, not failed. */
+export class DependencyMissingError extends MegaCrmError {
+  override readonly name: string = 'DependencyMissingError';
+}
+
+/** The CRM already holds this CPF/CNPJ under another integration id. Never a second record. */
+export class DuplicateDocumentError extends MegaCrmError {
+  override readonly name: string = 'DuplicateDocumentError';
+}
+
+/** Timeouts, resets, refused connections, HTTP 5xx: worth retrying with backoff. */
+export class TransportError extends MegaCrmError {
+  override readonly name: string = 'TransportError';
+  readonly timedOut: boolean;
+  constructor(summary: string, options: Omit<MegaCrmErrorOptions, 'retryable'> & { timedOut?: boolean }) {
+    super(summary, { ...options, retryable: true });
+    this.timedOut = options.timedOut ?? false;
+  }
+}
+
+/** The CRM answered with a fault or a rejection that is not one of the known cases. */
+export class CrmFaultError extends MegaCrmError {
+  override readonly name: string = 'CrmFaultError';
+}
+
+/** The CRM answered something that is not the documented shape (empty body, HTML, wrong envelope). */
+export class ProtocolError extends MegaCrmError {
+  override readonly name: string = 'ProtocolError';
+}
+
+/** Another run holds the store's run lock. */
+export class AlreadyRunningError extends MegaCrmError {
+  override readonly name: string = 'AlreadyRunningError';
+  constructor(details: Readonly<Record<string, unknown>> = {}) {
+    super('A sync run is already in progress for this store.', {
+      code: 'ALREADY_RUNNING',
+      retryable: true,
+      details,
+      fix: {
+        en: 'Wait for the current run to finish; runs never overlap, the next trigger starts a new one.',
+        pt: 'Aguarde o término da execução atual; execuções nunca se sobrepõem, o próximo disparo inicia outra.',
+      },
+    });
+  }
+}
+
+/** Turns anything thrown into a MegaCrmError, keeping the original as `cause`. */
+export function asMegaCrmError(error: unknown, fallbackCode: ErrorCode = 'CRM_FAULT'): MegaCrmError {
+  if (MegaCrmError.is(error)) return error;
+  const text = error instanceof Error ? error.message : String(error);
+  return new MegaCrmError(`Unexpected error: ${maskPii(text)}`, {
+    code: fallbackCode,
+    cause: error,
+    fix: {
+      en: 'This is not a known failure; report it with the run log attached.',
+      pt: 'Falha não catalogada; reporte-a anexando o log da execução.',
+    },
+  });
+}

@@ -1,0 +1,44 @@
+export type { Address, Client, ClientInput, MaritalStatus } from './domain/client.js';
+export { AddressSchema, ClientSchema, MARITAL_STATUSES } from './domain/client.js';
+export { completeCnpj, completeCpf, isValidCnpj, isValidCpf, maskDocument, onlyDigits } from './domain/documents.js';
+export type { EntityName, EntityRef, SyncRecord } from './domain/records.js';
+export { ENTITIES } from './domain/records.js';
+export { validateRecord } from './domain/validate.js';
+export type { CountName, EntityCounts, RecordFailure, RunSummary } from './engine/summary.js';
+export { formatSummary } from './engine/summary.js';
+export type { RetryOptions, SyncEngineOptions, SyncProgress } from './engine/sync-engine.js';
+export { SyncEngine } from './engine/sync-engine.js';
+export type { ErrorCode, FixText, MegaCrmErrorOptions, ValidationIssue } from './errors.js';
+export {
+  AlreadyRunningError,
+  asMegaCrmError,
+  ConfigurationError,
+  CrmFaultError,
+  DependencyMissingError,
+  DuplicateDocumentError,
+  MegaCrmError,
+  ProtocolError,
+  TransportError,
+  ValidationError,
+} from './errors.js';
+export { contentHash, stableStringify } from './hash.js';
+export type { Logger } from './logger.js';
+export { redactingLogger, silentLogger } from './logger.js';
+export type {
+  CapturedItem,
+  CaptureInput,
+  CaptureOutcome,
+  ChangeBatch,
+  ChangeSource,
+  CrmSink,
+  DeliveryReceipt,
+  FailureInfo,
+  OutboxItem,
+  ParkedRecord,
+  RunRecord,
+  StagedRecord,
+  SyncStore,
+} from './ports.js';
+export { maskEmail, maskPhone, maskPii, redact } from './redact.js';
+export type { SqliteStoreOptions } from './store/sqlite-store.js';
+export { SqliteStore } from './store/sqlite-store.js';

@@ -1,0 +1,171 @@
+/**
+ * The one factory that turns what the CRM or the network answers into the SDK's typed errors
+ * (DESIGN.md §6). Each error names the cause and the fix; texts are masked for PII.
+ */
+import {
+  ConfigurationError,
+  CrmFaultError,
+  DependencyMissingError,
+  DuplicateDocumentError,
+  type MegaCrmError,
+  maskPii,
+  ProtocolError,
+  TransportError,
+} from '@mega-crm/core';
+import { MESSAGE_PATTERNS } from './profile.js';
+
+export interface CallContext {
+  readonly operation: string;
+  readonly url: string;
+  readonly timeoutMs: number;
+}
+
+const EXCERPT = 200;
+
+export function excerpt(body: string): string {
+  const flat = body.replace(/\s+/g, ' ').trim();
+  return maskPii(flat.length > EXCERPT ? `${flat.slice(0, EXCERPT)}…` : flat);
+}
+
+/** The WSDL could not be loaded or is not a WSDL. The manual's Mega wording is quoted for recognition. */
+export function wsdlUnavailable(url: string, problem: string, extra: { status?: number; body?: string; cause?: unknown } = {}): ConfigurationError {
+  const status = extra.status === undefined ? '' : ` (HTTP ${extra.status})`;
+  const body = extra.body === undefined ? '' : ` Body: "${excerpt(extra.body)}".`;
+  return new ConfigurationError(`Unable to load WSDL File/Location: ${url}${status}: ${problem}.${body}`, {
+    code: 'WSDL_UNAVAILABLE',
+    cause: extra.cause,
+    details: { url, ...(extra.status === undefined ? {} : { status: extra.status }) },
+    fix: {
+      en: 'Check the WSDL address with Multidados: it must be http://<server>/<cliente>/webservices/index.php?wsdl and open in a browser from this machine (in Mega, "Configuração Integração CRM").',
+      pt: 'Confira com a Multidados o endereço da WSDL: deve ser http://<servidor>/<cliente>/webservices/index.php?wsdl e abrir no navegador desta máquina (no Mega, "Configuração Integração CRM").',
+    },
+  });
+}
+
+/** A SOAP fault (faultstring) or a rejection message (RetornoIntegracao.mensagem) into a typed error. */
+export function crmMessageError(message: string, context: CallContext, kind: 'fault' | 'rejected', code?: number): MegaCrmError {
+  const text = maskPii(message);
+  const details = { operation: context.operation, ...(code === undefined ? {} : { crmCode: code }) };
+  const ip = MESSAGE_PATTERNS.ipNotAllowed.exec(message);
+  if (ip?.groups) {
+    return new ConfigurationError(`The CRM refused this machine's IP ${ip.groups.ip}: "${text}"`, {
+      code: 'IP_NOT_ALLOWED',
+      details: { ...details, client: ip.groups.client, errorNumber: ip.groups.number, ip: ip.groups.ip },
+      fix: {
+        en: `Allow IP ${ip.groups.ip} in the CRM Portal's integration settings (ask Multidados), then run again.`,
+        pt: `Libere o IP ${ip.groups.ip} nas configurações de integração do Portal do CRM (solicite à Multidados) e execute novamente.`,
+      },
+    });
+  }
+  if (MESSAGE_PATTERNS.authFailed.test(message)) {
+    return new ConfigurationError(`The CRM rejected the integration credentials: "${text}"`, {
+      code: 'AUTH_FAILED',
+      details,
+      fix: {
+        en: 'Check user, password, "conexão aberta por" and "conexão aberta para" against the CRM Portal.',
+        pt: 'Confira usuário, senha, "conexão aberta por" e "conexão aberta para" no Portal do CRM.',
+      },
+    });
+  }
+  if (MESSAGE_PATTERNS.cnpjInvalid.test(message)) {
+    return new ConfigurationError(`The CRM does not accept the integration CNPJ: "${text}"`, {
+      code: 'CNPJ_INVALID',
+      details,
+      fix: {
+        en: 'Set the default CNPJ to the integration CNPJ registered in the CRM Portal and validate it.',
+        pt: 'Informe como CNPJ padrão o CNPJ de integração cadastrado no Portal do CRM e valide-o.',
+      },
+    });
+  }
+  if (MESSAGE_PATTERNS.spouseWithoutId.test(message)) {
+    return new DependencyMissingError(`The CRM needs the client's spouse first: "${text}"`, {
+      code: 'SPOUSE_WITHOUT_INTEGRATION_ID',
+      retryable: false,
+      details,
+      fix: {
+        en: "Sync the spouse (the GLO_PESSOA_FISICA row with AGN_CH_TIPO='C') first; the client is sent again after it.",
+        pt: "Integre primeiro o cônjuge (linha de GLO_PESSOA_FISICA com AGN_CH_TIPO='C'); o cliente é reenviado em seguida.",
+      },
+    });
+  }
+  if (MESSAGE_PATTERNS.duplicateDocument.test(message)) {
+    return new DuplicateDocumentError(`The CRM already has this CPF/CNPJ under another record: "${text}"`, {
+      code: 'DUPLICATE_CPF',
+      details,
+      fix: {
+        en: 'Two Mega agents share one CPF/CNPJ: merge them in Mega, or correct the document of the wrong one.',
+        pt: 'Dois agentes do Mega têm o mesmo CPF/CNPJ: unifique-os no Mega ou corrija o documento do agente errado.',
+      },
+    });
+  }
+  return new CrmFaultError(`The CRM ${kind === 'fault' ? 'answered with a fault' : 'rejected the record'} on ${context.operation}: "${text}"`, {
+    code: kind === 'fault' ? 'CRM_FAULT' : 'CRM_REJECTED',
+    details,
+    fix: {
+      en: "Read the CRM's message above; correct the record in Mega or ask Multidados about the CRM-side rule.",
+      pt: 'Leia a mensagem do CRM acima; corrija o registro no Mega ou consulte a Multidados sobre a regra do CRM.',
+    },
+  });
+}
+
+/** Socket-level failures and timeouts: retryable, original error kept as cause. */
+export function transportError(error: NodeJS.ErrnoException, context: CallContext): MegaCrmError {
+  if (error.code === 'ETIMEDOUT' || error.name === 'TimeoutError') {
+    return new TransportError(`${context.operation} got no answer from ${context.url} within the ${context.timeoutMs} ms timeout.`, {
+      code: 'TIMEOUT',
+      timedOut: true,
+      cause: error,
+      details: { operation: context.operation, url: context.url, timeoutMs: context.timeoutMs },
+      fix: {
+        en: 'The CRM is slow or unreachable: the call is retried; if it persists, raise timeoutMs or check the CRM server.',
+        pt: 'O CRM está lento ou inacessível: a chamada é repetida; se persistir, aumente timeoutMs ou verifique o servidor do CRM.',
+      },
+    });
+  }
+  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' || error.code?.startsWith('ERR_TLS') || error.code?.includes('CERT')) {
+    return wsdlOrEndpointConfig(error, context);
+  }
+  return new TransportError(`${context.operation} failed to reach ${context.url}: ${error.code ?? error.message}.`, {
+    code: 'CONNECTION_FAILED',
+    cause: error,
+    details: { operation: context.operation, url: context.url, errno: error.code },
+    fix: {
+      en: 'The connection failed (refused or reset): the call is retried; check that the CRM server is up if it persists.',
+      pt: 'A conexão falhou (recusada ou interrompida): a chamada é repetida; se persistir, verifique se o servidor do CRM está no ar.',
+    },
+  });
+}
+
+function wsdlOrEndpointConfig(error: NodeJS.ErrnoException, context: CallContext): ConfigurationError {
+  return new ConfigurationError(`Cannot reach ${context.url}: ${error.code} (${error.message}).`, {
+    code: 'WSDL_UNAVAILABLE',
+    cause: error,
+    details: { operation: context.operation, url: context.url, errno: error.code },
+    fix: {
+      en: 'The CRM host name or its TLS certificate is wrong: check the address Multidados gave you.',
+      pt: 'O nome do servidor do CRM ou seu certificado TLS está incorreto: confira o endereço informado pela Multidados.',
+    },
+  });
+}
+
+export function httpStatusError(status: number, body: string, context: CallContext): MegaCrmError {
+  if (status >= 500 || status === 429 || status === 408) {
+    return new TransportError(`${context.operation}: the CRM answered HTTP ${status} without a SOAP fault. Body: "${excerpt(body)}".`, {
+      code: 'CONNECTION_FAILED',
+      details: { operation: context.operation, url: context.url, status },
+      fix: { en: 'A server-side failure: the call is retried.', pt: 'Falha no servidor do CRM: a chamada é repetida.' },
+    });
+  }
+  return malformed(`HTTP ${status} instead of a SOAP answer. Body: "${excerpt(body)}"`, context);
+}
+
+export function malformed(problem: string, context: CallContext): ProtocolError {
+  return new ProtocolError(`${context.operation}: the CRM's answer is not the expected SOAP response: ${problem}.`, {
+    code: 'MALFORMED_RESPONSE',
+    details: { operation: context.operation, url: context.url },
+    fix: {
+      en: 'The endpoint does not behave as WebServicesMultidados: check the endpoint URL and the profile (profile.ts) against the live WSDL.',
+      pt: 'O endpoint não se comporta como o WebServicesMultidados: confira a URL e o perfil (profile.ts) com a WSDL real.',
+    },
+  });
+}
