@@ -22,6 +22,7 @@ if (!Number.isInteger(clients) || clients < 1) {
 }
 
 rmSync(values.dir, { recursive: true, force: true });
+let lastLine = '';
 console.log(`mega-crm demo: ${clients} Mega clients → local CRM sandbox (a reconstruction of WebServicesMultidados)`);
 const env = await createDemoEnvironment({
   dir: values.dir,
@@ -29,7 +30,8 @@ const env = await createDemoEnvironment({
   onProgress: (p) => {
     const line = p.phase === 'capture' ? `reading Mega: ${p.processed} records` : `sending to CRM: ${p.processed}/${p.total ?? '?'}`;
     if (process.stdout.isTTY) process.stdout.write(`\r${line.padEnd(60)}`);
-    else if (p.processed % 500 === 0 || p.processed === p.total) console.log(line);
+    else if (line !== lastLine && (p.processed % 500 === 0 || p.processed === p.total)) console.log(line);
+    lastLine = line;
   },
 });
 try {

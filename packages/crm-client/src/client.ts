@@ -22,7 +22,9 @@ const ResultSchema = z.object({
 
 type SoapMethod = (args: unknown, callback: (error: unknown, result: unknown, rawResponse: unknown) => void) => void;
 
-const XSD_NS = ' xmlns:xsd="http://www.w3.org/2001/XMLSchema"';
+// node-soap neither types rpc/encoded parts nor declares the encoding (its `inputSoap === 'encoded'`
+// check never matches); the parts are typed explicitly, so xsd is bound and the encoding declared here.
+const ENCODED_ENVELOPE = ' xmlns:xsd="http://www.w3.org/2001/XMLSchema" soap:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"';
 
 /**
  * Typed client of the CRM's WebServicesMultidados over SOAP 1.1 rpc/encoded. The WSDL is loaded
@@ -54,9 +56,8 @@ export class CrmClient {
       const wsdl = new soap.WSDL(text, config.wsdlUrl, options);
       await new Promise<void>((resolve, reject) => wsdl.onReady((error) => (error ? reject(error) : resolve())));
       const client = new soap.Client(wsdl, config.endpoint, options);
-      // node-soap omits xsi:type on rpc/encoded parts; the parts are typed explicitly, which needs xsd bound.
       const w = client.wsdl as unknown as { xmlnsInEnvelope: string };
-      if (!w.xmlnsInEnvelope.includes('xmlns:xsd=')) w.xmlnsInEnvelope += XSD_NS;
+      if (!w.xmlnsInEnvelope.includes('xmlns:xsd=')) w.xmlnsInEnvelope += ENCODED_ENVELOPE;
       const port = findPort(client, config);
       const endpoint =
         config.endpoint ?? (wsdl.definitions.services[config.serviceName]?.ports[config.portName]?.location as string | undefined) ?? config.wsdlUrl;

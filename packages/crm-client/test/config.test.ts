@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { resolveCrmClientConfig } from '../src/config.js';
+
+const base = { user: 'integra.mega', password: 's3cret', openedBy: 'integra.mega', openedFor: 'integra.mega', cnpj: '11.222.333/0001-81' };
+
+describe('CRM client configuration', () => {
+  it('builds the WSDL URL from host and client path and applies the manual defaults', () => {
+    const config = resolveCrmClientConfig({ ...base, host: 'crm.example.com.br', clientPath: 'acme' });
+    expect(config.wsdlUrl).toBe('http://crm.example.com.br/acme/webservices/index.php?wsdl');
+    expect(config).toMatchObject({ timeoutMs: 15_007, serviceName: 'WebServicesMultidados', portName: 'WebServicesMultidadosPort', cnpj: '11222333000181' });
+  });
+
+  it('rejects a misspelt option loudly, listing the allowed ones, without echoing the password', () => {
+    const attempt = () => resolveCrmClientConfig({ ...base, wsdlUrl: 'http://x/y/webservices/index.php?wsdl', timout: 5000 } as never);
+    expect(attempt).toThrow(/unknown option\(s\) "timout"/);
+    expect(attempt).toThrow(/Allowed options: wsdlUrl, host, clientPath, endpoint, user, password/);
+    expect(attempt).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', stopsRun: true }));
+    try {
+      attempt();
+    } catch (error) {
+      expect(String(error)).not.toContain('s3cret');
+    }
+  });
+
+  it('checks the CNPJ check digits and requires exactly one way to find the WSDL', () => {
+    expect(() => resolveCrmClientConfig({ ...base, wsdlUrl: 'http://x/y?wsdl', cnpj: '11.222.333/0001-82' })).toThrow(
+      /cnpj: must be a CNPJ with valid check digits/,
+    );
+    expect(() => resolveCrmClientConfig({ ...base })).toThrow(/either wsdlUrl, or host and clientPath/);
+    expect(() => resolveCrmClientConfig({ ...base, wsdlUrl: 'http://x/y?wsdl', host: 'x', clientPath: 'y' })).toThrow(/either wsdlUrl/);
+  });
+});
