@@ -1,17 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (pkg: string, file = 'index.ts') => fileURLToPath(new URL(`./packages/${pkg}/src/${file}`, import.meta.url));
 
 // Tests run against the sources; tooling/check-packages.mjs checks the built ESM and CJS entry points.
 export default defineConfig({
   resolve: {
-    alias: {
-      '@mega-crm/core': src('core'),
-      '@mega-crm/crm-client': src('crm-client'),
-      '@mega-crm/mega-mapper': src('mega-mapper'),
-      '@mega-crm/crm-sandbox': src('crm-sandbox'),
-    },
+    alias: [
+      { find: /^@mega-crm\/core$/, replacement: src('core') },
+      { find: /^@mega-crm\/crm-client$/, replacement: src('crm-client') },
+      { find: /^@mega-crm\/crm-client\/profile$/, replacement: src('crm-client', 'profile/index.ts') },
+      { find: /^@mega-crm\/mega-mapper$/, replacement: src('mega-mapper') },
+      { find: /^@mega-crm\/crm-sandbox$/, replacement: src('crm-sandbox') },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'examples/test/**/*.test.ts'],

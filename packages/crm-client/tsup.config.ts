@@ -1,3 +1,3 @@
 import { defineLibrary } from '../../tooling/tsup.js';
 
-export default defineLibrary();
+export default defineLibrary({ entry: { index: 'src/index.ts', 'profile/index': 'src/profile/index.ts' } });

@@ -1,6 +1,28 @@
 export type { Address, Client, ClientInput, MaritalStatus } from './domain/client.js';
 export { AddressSchema, ClientSchema, MARITAL_STATUSES } from './domain/client.js';
 export { completeCnpj, completeCpf, isValidCnpj, isValidCpf, maskDocument, onlyDigits } from './domain/documents.js';
+export type {
+  CloseOccurrence,
+  CloseOccurrenceInput,
+  Contract,
+  ContractInput,
+  IntegrationLogEntry,
+  Narrative,
+  Occurrence,
+  OccurrenceOrigin,
+  OccurrenceStatus,
+  Spouse,
+} from './domain/post-sales.js';
+export {
+  CloseOccurrenceSchema,
+  CONTRACT_STATUSES,
+  CONTRACT_TYPES,
+  ContractSchema,
+  NarrativeSchema,
+  OCCURRENCE_STATUSES,
+  OccurrenceSchema,
+  SpouseSchema,
+} from './domain/post-sales.js';
 export type { EntityName, EntityRef, SyncRecord } from './domain/records.js';
 export { ENTITIES } from './domain/records.js';
 export { validateRecord } from './domain/validate.js';
@@ -39,6 +61,7 @@ export type {
   StagedRecord,
   SyncStore,
 } from './ports.js';
+export { pick, seededRandom } from './random.js';
 export { maskEmail, maskPhone, maskPii, redact } from './redact.js';
 export type { SqliteStoreOptions } from './store/sqlite-store.js';
 export { SqliteStore } from './store/sqlite-store.js';

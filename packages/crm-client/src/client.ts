@@ -1,10 +1,27 @@
-import { type Client, MegaCrmError, maskPii } from '@mega-crm/core';
-import * as soap from 'soap';
-import { z } from 'zod';
+import { readFile } from 'node:fs/promises';
+import {
+  type Client,
+  type CloseOccurrenceInput,
+  CloseOccurrenceSchema,
+  type Contract,
+  type IntegrationLogEntry,
+  MegaCrmError,
+  maskPii,
+  type Narrative,
+  type Occurrence,
+  type OccurrenceOrigin,
+  type Spouse,
+} from '@mega-crm/core';
 import { type CrmClientConfig, type ResolvedCrmClientConfig, resolveCrmClientConfig } from './config.js';
-import { type CallContext, crmMessageError, httpStatusError, malformed, transportError, wsdlUnavailable } from './errors.js';
-import { authParams, clientParams, OPERATIONS, type OperationName, RESULT_FIELDS, RESULT_OK } from './profile.js';
-import { type HttpResponse, HttpTransport } from './transport.js';
+import { type CallContext, crmMessageError, httpStatusError, malformed, operationUnsupported, transportError, wsdlUnavailable } from './errors.js';
+import { redactEnvelope } from './hooks.js';
+import { clientParams, closeOccurrenceParams, contractParams, narrativeParams, occurrenceParams, spouseParams } from './profile/params.js';
+import { LABELS, OPERATIONS, type OperationKey, RESULT_FIELDS, RESULT_OK, STRUCTS } from './profile/profile.js';
+import type { ParamValues } from './profile/types.js';
+import { compileEnvelope, type EnvelopeBuilder } from './soap/envelope.js';
+import { assertNoDtd, NotSoapError, parseSoapResponse, UnsafeXmlError } from './soap/response.js';
+import { readWsdlModel, WsdlMismatchError, type WsdlModel } from './soap/wsdl-model.js';
+import { type HttpClient, type HttpResponse, HttpTransport } from './transport.js';
 
 export interface UpsertResult {
   /** The CRM's own id for the record. */
@@ -13,147 +30,253 @@ export interface UpsertResult {
   readonly message: string;
 }
 
-const ResultSchema = z.object({
-  [RESULT_FIELDS.status]: z.string(),
-  [RESULT_FIELDS.code]: z.coerce.number().int().optional(),
-  [RESULT_FIELDS.message]: z.string().default(''),
-  [RESULT_FIELDS.crmId]: z.string().default(''),
-});
-
-type SoapMethod = (args: unknown, callback: (error: unknown, result: unknown, rawResponse: unknown) => void) => void;
-
-// node-soap neither types rpc/encoded parts nor declares the encoding (its `inputSoap === 'encoded'`
-// check never matches); the parts are typed explicitly, so xsd is bound and the encoding declared here.
-const ENCODED_ENVELOPE = ' xmlns:xsd="http://www.w3.org/2001/XMLSchema" soap:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"';
+interface CompiledCall {
+  readonly name: string;
+  readonly soapAction: string;
+  readonly build: EnvelopeBuilder;
+}
 
 /**
- * Typed client of the CRM's WebServicesMultidados over SOAP 1.1 rpc/encoded. The WSDL is loaded
- * once, at `connect`, validated, and kept for the life of the client.
+ * Typed client of the CRM's WebServicesMultidados (SOAP 1.1, rpc/encoded, as NuSOAP serves it).
+ * node-soap reads and checks the WSDL once, at `connect` (and on `refreshWsdl`); calls use
+ * envelopes compiled per operation and a keep-alive transport, so a call costs little CPU.
  */
 export class CrmClient {
   readonly config: Readonly<Omit<ResolvedCrmClientConfig, 'password'>>;
-  readonly #password: string;
-  readonly #transport: HttpTransport;
-  readonly #port: Record<string, SoapMethod>;
-  readonly #endpoint: string;
+  readonly #auth: readonly string[];
+  readonly #http: HttpClient;
+  #model!: WsdlModel;
+  #calls = new Map<OperationKey, CompiledCall>();
+  #endpoint = '';
 
-  private constructor(config: ResolvedCrmClientConfig, transport: HttpTransport, port: Record<string, SoapMethod>, endpoint: string) {
+  private constructor(config: ResolvedCrmClientConfig, http: HttpClient) {
     const { password, ...rest } = config;
     this.config = rest;
-    this.#password = password;
-    this.#transport = transport;
-    this.#port = port;
-    this.#endpoint = endpoint;
+    this.#auth = [config.user, password, config.openedBy, config.openedFor, config.cnpj];
+    this.#http = http;
   }
 
   /** Validates the configuration, loads and checks the WSDL, and returns a ready client. */
   static async connect(input: CrmClientConfig): Promise<CrmClient> {
     const config = resolveCrmClientConfig(input);
-    const transport = new HttpTransport({ timeoutMs: config.timeoutMs, maxSockets: config.maxSockets });
+    const http =
+      config.httpClient ??
+      new HttpTransport({
+        timeoutMs: config.timeoutMs,
+        maxSockets: config.maxSockets,
+        encoding: config.encoding,
+        ...(config.agent ? { agent: config.agent } : {}),
+        ...(config.tls ? { tls: config.tls } : {}),
+      });
+    const client = new CrmClient(config, http);
     try {
-      const text = await fetchWsdl(transport, config);
-      const options: soap.IOptions = { httpClient: transport, ...(config.endpoint ? { endpoint: config.endpoint } : {}) };
-      const wsdl = new soap.WSDL(text, config.wsdlUrl, options);
-      await new Promise<void>((resolve, reject) => wsdl.onReady((error) => (error ? reject(error) : resolve())));
-      const client = new soap.Client(wsdl, config.endpoint, options);
-      const w = client.wsdl as unknown as { xmlnsInEnvelope: string };
-      if (!w.xmlnsInEnvelope.includes('xmlns:xsd=')) w.xmlnsInEnvelope += ENCODED_ENVELOPE;
-      const port = findPort(client, config);
-      const endpoint =
-        config.endpoint ?? (wsdl.definitions.services[config.serviceName]?.ports[config.portName]?.location as string | undefined) ?? config.wsdlUrl;
-      return new CrmClient(config, transport, port, endpoint);
+      await client.refreshWsdl();
+      return client;
     } catch (error) {
-      transport.close();
-      if (MegaCrmError.is(error)) throw error;
-      throw wsdlUnavailable(config.wsdlUrl, `not a usable WSDL (${maskPii(error instanceof Error ? error.message : String(error))})`, { cause: error });
+      client.close();
+      throw error;
     }
+  }
+
+  /** Where calls go (the WSDL's soap:address, or the configured endpoint). */
+  get endpoint(): string {
+    return this.#endpoint;
+  }
+
+  /** Profile operations the loaded WSDL does not offer. */
+  get unsupportedOperations(): readonly string[] {
+    return this.#model.missing;
+  }
+
+  /** Loads the WSDL again (after the CRM was upgraded, say) and recompiles the envelopes. */
+  async refreshWsdl(): Promise<void> {
+    const { wsdlLocation } = this.config;
+    const text = await this.#loadWsdlText();
+    let model: WsdlModel;
+    try {
+      model = await readWsdlModel(text, this.config.wsdlUrl ?? 'http://localhost/wsdl', this.config);
+    } catch (error) {
+      const reason =
+        error instanceof WsdlMismatchError ? error.message : `not a usable WSDL (${maskPii(error instanceof Error ? error.message : String(error))})`;
+      throw wsdlUnavailable(wsdlLocation, reason, { cause: error });
+    }
+    const calls = new Map<OperationKey, CompiledCall>();
+    for (const [key, binding] of model.operations) {
+      calls.set(key, { name: binding.name, soapAction: binding.soapAction, build: compileEnvelope(OPERATIONS[key], model.namespace, STRUCTS) });
+    }
+    this.#model = model;
+    this.#calls = calls;
+    this.#endpoint = this.config.endpoint ?? model.endpoint;
+  }
+
+  /** Asks the CRM whether the configured integration CNPJ is valid; rejects with CNPJ_INVALID if not. */
+  async validateCnpj(): Promise<UpsertResult> {
+    return toUpsert(await this.#call('validateCnpj', {}));
   }
 
   /** Inserts or updates a client, keyed by its integration id (the Mega agent key). */
   async upsertClient(client: Client): Promise<UpsertResult> {
-    return this.#call(OPERATIONS.upsertClient, clientParams(client));
+    return toUpsert(await this.#call('upsertClient', clientParams(client)));
   }
 
-  /** Asks the CRM whether the configured integration CNPJ is registered. */
-  async validateCnpj(): Promise<UpsertResult> {
-    return this.#call(OPERATIONS.validateCnpj, []);
+  async upsertSpouse(spouse: Spouse): Promise<UpsertResult> {
+    return toUpsert(await this.#call('upsertSpouse', spouseParams(spouse)));
+  }
+
+  /** Inserts or updates a contract with its buyers (a SOAP-encoded array), unit and enterprise. */
+  async upsertContract(contract: Contract): Promise<UpsertResult> {
+    return toUpsert(await this.#call('upsertContract', contractParams(contract)));
+  }
+
+  /** Inserts or updates an occurrence, open ("Aberta") or closed ("Fechada"). */
+  async upsertOccurrence(occurrence: Occurrence): Promise<UpsertResult> {
+    return toUpsert(await this.#call('upsertOccurrence', occurrenceParams(occurrence)));
+  }
+
+  async addNarrative(narrative: Narrative): Promise<UpsertResult> {
+    return toUpsert(await this.#call('addNarrative', narrativeParams(narrative)));
+  }
+
+  /** Closes an occurrence and, with `closeFlow`, the CRM flow it drives. */
+  async closeOccurrence(input: CloseOccurrenceInput): Promise<UpsertResult> {
+    return toUpsert(await this.#call('closeOccurrence', closeOccurrenceParams(CloseOccurrenceSchema.parse(input))));
+  }
+
+  /** Was the occurrence created in the CRM or by the Mega integration? */
+  async occurrenceOrigin(occurrenceKey: string): Promise<{ readonly origin: OccurrenceOrigin; readonly crmId: string }> {
+    const result = await this.#call('occurrenceOrigin', { id_integracao_ocorrencia: occurrenceKey });
+    const raw = String(result.origem ?? '');
+    const origin = (Object.entries(LABELS.origin).find(([, label]) => label === raw.toUpperCase())?.[0] ?? undefined) as OccurrenceOrigin | undefined;
+    if (!origin) throw malformed(`unknown origin "${maskPii(raw)}"`, this.#context('occurrenceOrigin'));
+    return { origin, crmId: String(result[RESULT_FIELDS.crmId] ?? '') };
+  }
+
+  /** The CRM-side integration log for one integration id, oldest first. */
+  async integrationLog(key: string, entity = ''): Promise<IntegrationLogEntry[]> {
+    const result = await this.#call('integrationLog', { id_integracao: key, entidade: entity });
+    const registros = result.registros as { item?: unknown[] } | string | undefined;
+    const items = typeof registros === 'object' && Array.isArray(registros?.item) ? registros.item : [];
+    return items.map((item) => {
+      const r = item as Record<string, unknown>;
+      return {
+        at: String(r.data ?? ''),
+        entity: String(r.entidade ?? ''),
+        key: String(r.id_integracao ?? ''),
+        operation: String(r.operacao ?? ''),
+        status: String(r.status) === RESULT_OK ? 'ok' : 'error',
+        message: String(r.mensagem ?? ''),
+      };
+    });
   }
 
   close(): void {
-    this.#transport.close();
+    this.#http.close?.();
   }
 
-  async #call(operation: OperationName, params: Array<[string, string]>): Promise<UpsertResult> {
-    const method = this.#port[operation];
-    const context: CallContext = { operation, url: this.#endpoint, timeoutMs: this.config.timeoutMs };
-    if (!method) throw malformed(`the WSDL has no operation ${operation}`, context);
-    const args: Record<string, { attributes: { 'xsi:type': 'xsd:string' }; $value: string }> = {};
-    for (const [name, value] of [...authParams({ ...this.config, password: this.#password }), ...params]) {
-      args[name] = { attributes: { 'xsi:type': 'xsd:string' }, $value: value };
+  #context(key: OperationKey): CallContext {
+    return { operation: OPERATIONS[key].name, url: this.#endpoint, timeoutMs: this.config.timeoutMs };
+  }
+
+  async #call(key: OperationKey, values: ParamValues): Promise<Record<string, unknown>> {
+    const context = this.#context(key);
+    const call = this.#calls.get(key);
+    if (!call) throw operationUnsupported(OPERATIONS[key].name, this.config.wsdlLocation);
+    const { hooks } = this.config;
+    const envelope = call.build(this.#auth, values);
+    const started = performance.now();
+    hooks.onRequest?.({ operation: call.name, url: this.#endpoint, body: redactEnvelope(envelope) });
+    try {
+      let res: HttpResponse;
+      try {
+        res = await this.#http.send(this.#endpoint, envelope, { SOAPAction: `"${call.soapAction}"` });
+      } catch (error) {
+        throw transportError(error as NodeJS.ErrnoException, context);
+      }
+      hooks.onResponse?.({
+        operation: call.name,
+        url: this.#endpoint,
+        status: res.status,
+        durationMs: performance.now() - started,
+        body: redactEnvelope(res.data),
+      });
+      return this.#result(res, context);
+    } catch (thrown) {
+      const error = MegaCrmError.is(thrown) ? thrown : malformed(maskPii(String(thrown)), context);
+      hooks.onError?.({ operation: call.name, url: this.#endpoint, durationMs: performance.now() - started, error });
+      throw error;
     }
-    const result = await new Promise<unknown>((resolve, reject) => {
-      method(args, (error, value, raw) => (error ? reject(toCallError(error, raw, context)) : resolve(value)));
-    });
-    const parsed = ResultSchema.safeParse(unwrap((result as Record<string, unknown> | undefined)?.return));
-    if (!parsed.success) throw malformed(`the "return" struct is missing or incomplete`, context);
-    const r = parsed.data;
-    const message = r[RESULT_FIELDS.message] as string;
-    if (r[RESULT_FIELDS.status] !== RESULT_OK) throw crmMessageError(message, context, 'rejected', r[RESULT_FIELDS.code] as number | undefined);
-    return { crmId: r[RESULT_FIELDS.crmId] as string, message };
+  }
+
+  #result(res: HttpResponse, context: CallContext): Record<string, unknown> {
+    if (res.data.trim() === '') {
+      if (res.status >= 500) throw httpStatusError(res.status, '', context);
+      throw malformed(`HTTP ${res.status} with an empty body`, context);
+    }
+    let parsed: ReturnType<typeof parseSoapResponse>;
+    try {
+      parsed = parseSoapResponse(res.data);
+    } catch (error) {
+      if (error instanceof UnsafeXmlError) throw malformed(error.message, context);
+      if (error instanceof NotSoapError && res.status !== 200) throw httpStatusError(res.status, res.data, context);
+      throw malformed(`${(error as Error).message}; body: "${maskPii(res.data.slice(0, 200))}"`, context);
+    }
+    if (parsed.kind === 'fault') throw crmMessageError(parsed.faultstring, context, 'fault', undefined, parsed.faultcode);
+    const value = (parsed.value as Record<string, unknown> | undefined)?.return;
+    if (!value || typeof value !== 'object') throw malformed('the "return" struct is missing', context);
+    const result = value as Record<string, unknown>;
+    const status = result[RESULT_FIELDS.status];
+    if (typeof status !== 'string') throw malformed(`the "return" struct has no "${RESULT_FIELDS.status}"`, context);
+    if (status !== RESULT_OK) {
+      const code = Number(result[RESULT_FIELDS.code]);
+      throw crmMessageError(String(result[RESULT_FIELDS.message] ?? ''), context, 'rejected', Number.isFinite(code) ? code : undefined);
+    }
+    return result;
+  }
+
+  async #loadWsdlText(): Promise<string> {
+    const { wsdl, wsdlFile, wsdlUrl, wsdlLocation, timeoutMs } = this.config;
+    let text: string;
+    if (wsdl) text = wsdl;
+    else if (wsdlFile) {
+      try {
+        text = await readFile(wsdlFile, 'latin1').then((latin1) =>
+          /encoding=["']utf-8["']/i.test(latin1.slice(0, 100)) ? readFile(wsdlFile, 'utf8') : latin1,
+        );
+      } catch (error) {
+        throw wsdlUnavailable(wsdlLocation, `the file cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+      }
+    } else {
+      const url = wsdlUrl as string;
+      let res: HttpResponse;
+      try {
+        res = await this.#http.send(url, null);
+      } catch (error) {
+        const e = transportError(error as NodeJS.ErrnoException, { operation: 'load WSDL', url, timeoutMs });
+        throw wsdlUnavailable(url, e.summary, { cause: error });
+      }
+      if (res.status !== 200) throw wsdlUnavailable(url, `HTTP status ${res.status}`, { status: res.status, body: res.data });
+      text = res.data;
+      checkWsdlText(text, url, res.status);
+      return text;
+    }
+    checkWsdlText(text, wsdlLocation);
+    return text;
   }
 }
 
-async function fetchWsdl(transport: HttpTransport, config: ResolvedCrmClientConfig): Promise<string> {
-  let res: HttpResponse;
+function checkWsdlText(text: string, location: string, status?: number): void {
+  const extra = { ...(status === undefined ? {} : { status }), body: text };
+  if (text.trim() === '') throw wsdlUnavailable(location, 'Error [Empty document]: the server answered with an empty body', extra);
+  if (/^\s*(<!doctype html|<html)/i.test(text)) throw wsdlUnavailable(location, 'the server answered with an HTML page, not a WSDL', extra);
   try {
-    res = await transport.send(config.wsdlUrl, null);
+    assertNoDtd(text);
   } catch (error) {
-    const e = transportError(error as NodeJS.ErrnoException, { operation: 'load WSDL', url: config.wsdlUrl, timeoutMs: config.timeoutMs });
-    throw wsdlUnavailable(config.wsdlUrl, e.summary, { cause: error });
+    throw wsdlUnavailable(location, (error as Error).message, extra);
   }
-  const body = res.data;
-  if (res.status !== 200) throw wsdlUnavailable(config.wsdlUrl, `HTTP status ${res.status}`, { status: res.status, body });
-  if (body.trim() === '') throw wsdlUnavailable(config.wsdlUrl, 'Error [Empty document]: the server answered with an empty body', { status: res.status, body });
-  if (/^\s*(<!doctype html|<html)/i.test(body))
-    throw wsdlUnavailable(config.wsdlUrl, 'the server answered with an HTML page, not a WSDL', { status: res.status, body });
-  if (!/<(\w+:)?definitions[\s>]/.test(body))
-    throw wsdlUnavailable(config.wsdlUrl, 'the document is not a WSDL (no <definitions> root)', { status: res.status, body });
-  return body;
+  if (!/<(\w+:)?definitions[\s>]/.test(text)) throw wsdlUnavailable(location, 'the document is not a WSDL (no <definitions> root)', extra);
+  if (!/<\/(\w+:)?definitions>\s*$/.test(text)) throw wsdlUnavailable(location, 'the WSDL is truncated (no closing </definitions>)', extra);
 }
 
-function findPort(client: soap.Client, config: ResolvedCrmClientConfig): Record<string, SoapMethod> {
-  const services = client as unknown as Record<string, Record<string, Record<string, SoapMethod>> | undefined>;
-  const port = services[config.serviceName]?.[config.portName];
-  if (port) return port;
-  const found = Object.entries(client.describe() as Record<string, Record<string, unknown>>)
-    .map(([service, ports]) => `${service}/${Object.keys(ports).join(',')}`)
-    .join('; ');
-  throw wsdlUnavailable(config.wsdlUrl, `service "${config.serviceName}" / port "${config.portName}" not found (the WSDL has: ${found || 'nothing'})`);
-}
-
-/** node-soap error → typed error: SOAP faults, HTTP statuses, socket errors. */
-function toCallError(error: unknown, raw: unknown, context: CallContext): MegaCrmError {
-  if (MegaCrmError.is(error)) return error;
-  const e = error as { root?: { Envelope?: { Body?: { Fault?: { faultstring?: unknown } } } }; response?: HttpResponse; code?: string; message?: string };
-  const fault = e.root?.Envelope?.Body?.Fault;
-  if (fault) return crmMessageError(String(unwrap(fault.faultstring) ?? ''), context, 'fault');
-  if (e.response && typeof e.response.status === 'number') return httpStatusError(e.response.status, e.response.data ?? String(raw ?? ''), context);
-  if (e.code || (error as Error).name === 'TimeoutError') return transportError(error as NodeJS.ErrnoException, context);
-  return malformed(maskPii(e.message ?? String(error)), context);
-}
-
-/** NuSOAP's typed parts come back as `{ attributes, $value }`; an empty string has no `$value`. */
-export function unwrap(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(unwrap);
-  const record = value as Record<string, unknown>;
-  if ('$value' in record) return record.$value;
-  const out: Record<string, unknown> = {};
-  let fields = 0;
-  for (const [key, item] of Object.entries(record)) {
-    if (key === 'attributes') continue;
-    out[key] = unwrap(item);
-    fields++;
-  }
-  return fields === 0 ? '' : out;
+function toUpsert(result: Record<string, unknown>): UpsertResult {
+  return { crmId: String(result[RESULT_FIELDS.crmId] ?? ''), message: String(result[RESULT_FIELDS.message] ?? '') };
 }

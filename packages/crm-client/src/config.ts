@@ -1,6 +1,11 @@
+import http from 'node:http';
 import { ConfigurationError, isValidCnpj } from '@mega-crm/core';
 import { z } from 'zod';
-import { SERVICE_DEFAULTS } from './profile.js';
+import type { CrmClientHooks } from './hooks.js';
+import { SERVICE_DEFAULTS } from './profile/profile.js';
+import type { HttpClient } from './transport.js';
+
+const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function');
 
 export const CrmClientConfigSchema = z
   .object({
@@ -12,6 +17,9 @@ export const CrmClientConfigSchema = z
       .string()
       .regex(/^[\w.-]+$/, 'must be a single path segment such as "cliente"')
       .optional(),
+    /** The WSDL itself, as text or as a file path, instead of fetching it. */
+    wsdl: z.string().min(1).optional(),
+    wsdlFile: z.string().min(1).optional(),
     /** Overrides the WSDL's soap:address (the CRM behind a proxy, for instance). */
     endpoint: z.url().optional(),
     user: z.string().min(1),
@@ -28,17 +36,38 @@ export const CrmClientConfigSchema = z
     timeoutMs: z.number().int().min(1).max(600_000).default(SERVICE_DEFAULTS.timeoutMs),
     serviceName: z.string().min(1).default(SERVICE_DEFAULTS.serviceName),
     portName: z.string().min(1).default(SERVICE_DEFAULTS.portName),
-    /** Sockets kept open to the CRM. Default 16. */
+    /** Response charset: `auto` reads the Content-Type header, then the XML declaration. */
+    encoding: z.enum(['auto', 'utf-8', 'iso-8859-1']).default('auto'),
+    /** Sockets kept open to the CRM by the default keep-alive agent. */
     maxSockets: z.number().int().min(1).max(1024).default(16),
+    /** Your own http(s) agent (keep-alive settings, proxy…). */
+    agent: z.custom<http.Agent>((v) => v instanceof http.Agent, 'must be an http.Agent or https.Agent').optional(),
+    tls: z
+      .object({
+        ca: z.any().optional(),
+        cert: z.any().optional(),
+        key: z.any().optional(),
+        rejectUnauthorized: z.boolean().optional(),
+        servername: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    hooks: z.object({ onRequest: fn.optional(), onResponse: fn.optional(), onError: fn.optional() }).strict().optional(),
+    /** Replaces the HTTP transport (tests, custom stacks). */
+    httpClient: z.custom<HttpClient>((v) => typeof (v as HttpClient | undefined)?.send === 'function', 'must implement HttpClient').optional(),
   })
   .strict()
-  .refine((c) => Boolean(c.wsdlUrl) !== Boolean(c.host && c.clientPath), {
-    message: 'give either wsdlUrl, or host and clientPath',
+  .refine((c) => [c.wsdlUrl, c.host && c.clientPath, c.wsdl, c.wsdlFile].filter(Boolean).length === 1, {
+    message: 'give exactly one of wsdlUrl, host and clientPath, wsdl (text) or wsdlFile',
     path: ['wsdlUrl'],
   });
 
-export type CrmClientConfig = z.input<typeof CrmClientConfigSchema>;
-export type ResolvedCrmClientConfig = z.output<typeof CrmClientConfigSchema> & { readonly wsdlUrl: string };
+export type CrmClientConfig = Omit<z.input<typeof CrmClientConfigSchema>, 'hooks'> & { readonly hooks?: CrmClientHooks };
+export type ResolvedCrmClientConfig = Omit<z.output<typeof CrmClientConfigSchema>, 'hooks'> & {
+  /** Where the WSDL comes from, for messages; a URL when it is fetched. */
+  readonly wsdlLocation: string;
+  readonly hooks: CrmClientHooks;
+};
 
 const ALLOWED = Object.keys(CrmClientConfigSchema.shape).join(', ');
 
@@ -64,6 +93,7 @@ export function resolveCrmClientConfig(input: CrmClientConfig): ResolvedCrmClien
   }
   const c = parsed.data;
   const base = c.host && !/^https?:\/\//.test(c.host) ? `http://${c.host}` : c.host;
-  const wsdlUrl = c.wsdlUrl ?? `${base?.replace(/\/+$/, '')}/${c.clientPath}/webservices/index.php?wsdl`;
-  return { ...c, wsdlUrl };
+  const wsdlUrl = c.wsdlUrl ?? (base ? `${base.replace(/\/+$/, '')}/${c.clientPath}/webservices/index.php?wsdl` : undefined);
+  const wsdlLocation = wsdlUrl ?? (c.wsdlFile ? `file:${c.wsdlFile}` : 'wsdl text');
+  return { ...c, ...(wsdlUrl ? { wsdlUrl } : {}), wsdlLocation, hooks: (c.hooks ?? {}) as CrmClientHooks };
 }

@@ -11,8 +11,9 @@ import {
   maskPii,
   ProtocolError,
   TransportError,
+  ValidationError,
 } from '@mega-crm/core';
-import { MESSAGE_PATTERNS } from './profile.js';
+import { MESSAGE_PATTERNS } from './profile/profile.js';
 
 export interface CallContext {
   readonly operation: string;
@@ -43,7 +44,7 @@ export function wsdlUnavailable(url: string, problem: string, extra: { status?: 
 }
 
 /** A SOAP fault (faultstring) or a rejection message (RetornoIntegracao.mensagem) into a typed error. */
-export function crmMessageError(message: string, context: CallContext, kind: 'fault' | 'rejected', code?: number): MegaCrmError {
+export function crmMessageError(message: string, context: CallContext, kind: 'fault' | 'rejected', code?: number, faultcode?: string): MegaCrmError {
   const text = maskPii(message);
   const details = { operation: context.operation, ...(code === undefined ? {} : { crmCode: code }) };
   const ip = MESSAGE_PATTERNS.ipNotAllowed.exec(message);
@@ -88,6 +89,18 @@ export function crmMessageError(message: string, context: CallContext, kind: 'fa
       },
     });
   }
+  const dependency = MESSAGE_PATTERNS.dependencyNotFound.exec(message);
+  if (dependency?.groups?.key) {
+    return new DependencyMissingError(`The CRM does not have ${dependency.groups.key} yet, which this record refers to: "${text}"`, {
+      code: 'DEPENDENCY_MISSING',
+      retryable: false,
+      details: { ...details, missingKey: dependency.groups.key },
+      fix: {
+        en: 'Send the referenced record first (client before contract, contract before occurrence); this one is sent again after it.',
+        pt: 'Envie antes o registro referenciado (cliente antes do contrato, contrato antes da ocorrência); este é reenviado em seguida.',
+      },
+    });
+  }
   if (MESSAGE_PATTERNS.duplicateDocument.test(message)) {
     return new DuplicateDocumentError(`The CRM already has this CPF/CNPJ under another record: "${text}"`, {
       code: 'DUPLICATE_CPF',
@@ -98,14 +111,34 @@ export function crmMessageError(message: string, context: CallContext, kind: 'fa
       },
     });
   }
-  return new CrmFaultError(`The CRM ${kind === 'fault' ? 'answered with a fault' : 'rejected the record'} on ${context.operation}: "${text}"`, {
-    code: kind === 'fault' ? 'CRM_FAULT' : 'CRM_REJECTED',
-    details,
-    fix: {
-      en: "Read the CRM's message above; correct the record in Mega or ask Multidados about the CRM-side rule.",
-      pt: 'Leia a mensagem do CRM acima; corrija o registro no Mega ou consulte a Multidados sobre a regra do CRM.',
+  const missing = MESSAGE_PATTERNS.missingField.exec(message);
+  if (missing?.groups?.field) {
+    return new ValidationError(
+      `The CRM refused the record on ${context.operation}: "${text}"`,
+      [{ path: missing.groups.field, code: 'CRM_REQUIRED', message: text }],
+      {
+        details,
+        fix: {
+          en: `Fill in the Mega field that feeds "${missing.groups.field}"; the record is sent again on its next change.`,
+          pt: `Preencha no Mega o campo que alimenta "${missing.groups.field}"; o registro é reenviado na próxima alteração.`,
+        },
+      },
+    );
+  }
+  // A SOAP-ENV:Server fault is the server's own failure, worth a retry; a Client fault is not.
+  const serverSide = kind === 'fault' && /(^|:)Server/i.test(faultcode ?? '');
+  return new CrmFaultError(
+    `The CRM ${kind === 'fault' ? `answered with a fault (${faultcode || 'no faultcode'})` : 'rejected the record'} on ${context.operation}: "${text || '(empty message)'}"`,
+    {
+      code: kind === 'fault' ? 'CRM_FAULT' : 'CRM_REJECTED',
+      retryable: serverSide,
+      details: { ...details, ...(faultcode ? { faultcode } : {}) },
+      fix: {
+        en: "Read the CRM's message above; correct the record in Mega or ask Multidados about the CRM-side rule.",
+        pt: 'Leia a mensagem do CRM acima; corrija o registro no Mega ou consulte a Multidados sobre a regra do CRM.',
+      },
     },
-  });
+  );
 }
 
 /** Socket-level failures and timeouts: retryable, original error kept as cause. */
@@ -124,6 +157,17 @@ export function transportError(error: NodeJS.ErrnoException, context: CallContex
   }
   if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' || error.code?.startsWith('ERR_TLS') || error.code?.includes('CERT')) {
     return wsdlOrEndpointConfig(error, context);
+  }
+  if (error.code === 'ECONNRESET' || error.code === 'EPIPE' || /socket hang up/i.test(error.message)) {
+    return new TransportError(`${context.operation}: the connection to ${context.url} was reset before the answer arrived.`, {
+      code: 'CONNECTION_RESET',
+      cause: error,
+      details: { operation: context.operation, url: context.url, errno: error.code },
+      fix: {
+        en: 'The CRM or a proxy dropped the connection: the call is retried (upserts are idempotent, so a repeat creates no duplicate).',
+        pt: 'O CRM ou um proxy derrubou a conexão: a chamada é repetida (upserts são idempotentes; a repetição não duplica registros).',
+      },
+    });
   }
   return new TransportError(`${context.operation} failed to reach ${context.url}: ${error.code ?? error.message}.`, {
     code: 'CONNECTION_FAILED',
@@ -166,6 +210,18 @@ export function malformed(problem: string, context: CallContext): ProtocolError 
     fix: {
       en: 'The endpoint does not behave as WebServicesMultidados: check the endpoint URL and the profile (profile.ts) against the live WSDL.',
       pt: 'O endpoint não se comporta como o WebServicesMultidados: confira a URL e o perfil (profile.ts) com a WSDL real.',
+    },
+  });
+}
+
+/** The profile knows the operation but the loaded WSDL does not offer it. */
+export function operationUnsupported(operation: string, location: string): ConfigurationError {
+  return new ConfigurationError(`The CRM's WSDL (${location}) has no operation ${operation}.`, {
+    code: 'CONFIG_INVALID',
+    details: { operation },
+    fix: {
+      en: 'Ask Multidados to enable this operation, or map it to the live name in crm-client/src/profile/profile.ts.',
+      pt: 'Peça à Multidados para habilitar esta operação ou ajuste o nome real em crm-client/src/profile/profile.ts.',
     },
   });
 }

@@ -1,4 +1,4 @@
-import { type Client, ConfigurationError, type CrmSink, type DeliveryReceipt, type SyncRecord } from '@mega-crm/core';
+import type { Client, Contract, CrmSink, DeliveryReceipt, Occurrence, Spouse, SyncRecord } from '@mega-crm/core';
 import type { CrmClient } from './client.js';
 
 /** Adapts a CrmClient to the engine's CrmSink port, one CRM operation per entity. */
@@ -8,14 +8,12 @@ export function crmSink(client: CrmClient): CrmSink {
       switch (record.entity) {
         case 'client':
           return { crmId: (await client.upsertClient(record.payload as Client)).crmId };
-        default:
-          throw new ConfigurationError(`No CRM operation is wired for entity "${record.entity}" in this version.`, {
-            code: 'CONFIG_INVALID',
-            fix: {
-              en: 'Upgrade @mega-crm/crm-client, or leave this entity out of the source.',
-              pt: 'Atualize @mega-crm/crm-client ou retire esta entidade da origem.',
-            },
-          });
+        case 'spouse':
+          return { crmId: (await client.upsertSpouse(record.payload as Spouse)).crmId };
+        case 'contract':
+          return { crmId: (await client.upsertContract(record.payload as Contract)).crmId };
+        case 'occurrence':
+          return { crmId: (await client.upsertOccurrence(record.payload as Occurrence)).crmId };
       }
     },
   };

@@ -1,17 +1,37 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { IHttpClient } from 'soap';
 
 export interface HttpResponse {
   readonly status: number;
   readonly headers: http.IncomingHttpHeaders;
-  /** Body decoded by its declared charset (header, else XML declaration), ISO-8859-1 included. */
+  /** Body decoded by its charset (forced, or declared by header, else by XML declaration). */
   readonly data: string;
+}
+
+/** The transport seam: tests and hosts may pass their own. */
+export interface HttpClient {
+  /** GET when `body` is null, else POST; resolves on any HTTP status, rejects on socket errors and timeouts. */
+  send(url: string, body: string | null, headers?: Readonly<Record<string, string>>): Promise<HttpResponse>;
+  close?(): void;
+}
+
+export type ResponseEncoding = 'auto' | 'utf-8' | 'iso-8859-1';
+
+export interface TlsOptions {
+  readonly ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined;
+  readonly cert?: string | Buffer | undefined;
+  readonly key?: string | Buffer | undefined;
+  readonly rejectUnauthorized?: boolean | undefined;
+  readonly servername?: string | undefined;
 }
 
 export interface HttpTransportOptions {
   readonly timeoutMs: number;
   readonly maxSockets: number;
+  readonly encoding?: ResponseEncoding;
+  /** Your own agent (keep-alive, proxy…); otherwise a pooled keep-alive agent is created. */
+  readonly agent?: http.Agent;
+  readonly tls?: TlsOptions;
 }
 
 export class TimeoutError extends Error {
@@ -19,24 +39,26 @@ export class TimeoutError extends Error {
 }
 
 /**
- * A keep-alive HTTP transport for node-soap's `httpClient` seam: a pooled agent, a hard deadline
- * per call (not an idle timer), and charset-aware decoding (node-soap's default decodes
- * ISO-8859-1 as UTF-8, TOOLCHAIN.md).
+ * Lean keep-alive HTTP transport: a pooled agent, a hard deadline per call (not an idle timer, which
+ * never fires on a trickling server), and charset-aware decoding (node-soap's default transport
+ * decodes ISO-8859-1 as UTF-8, TOOLCHAIN.md).
  */
-export class HttpTransport implements IHttpClient {
+export class HttpTransport implements HttpClient {
   readonly #options: HttpTransportOptions;
   readonly #http: http.Agent;
   readonly #https: https.Agent;
+  readonly #ownsAgents: boolean;
 
   constructor(options: HttpTransportOptions) {
     this.#options = options;
-    this.#http = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets });
-    this.#https = new https.Agent({ keepAlive: true, maxSockets: options.maxSockets });
+    this.#ownsAgents = !options.agent;
+    const tls = options.tls ? { ...options.tls, ca: options.tls.ca as string | Buffer | Array<string | Buffer> | undefined } : {};
+    this.#http = options.agent ?? new http.Agent({ keepAlive: true, maxSockets: options.maxSockets });
+    this.#https = (options.agent as https.Agent | undefined) ?? new https.Agent({ keepAlive: true, maxSockets: options.maxSockets, ...tls });
   }
 
-  /** GET (data null) or POST; resolves on any HTTP status, rejects on socket errors and timeouts. */
-  send(url: string, data: string | null, headers: Record<string, string> = {}): Promise<HttpResponse> {
-    const target = new URL(url);
+  send(url: string, data: string | null, headers: Readonly<Record<string, string>> = {}): Promise<HttpResponse> {
+    const target = this.#url(url);
     const isHttps = target.protocol === 'https:';
     const body = data === null ? undefined : Buffer.from(data, 'utf8');
     return new Promise<HttpResponse>((resolve, reject) => {
@@ -57,8 +79,8 @@ export class HttpTransport implements IHttpClient {
           res.on('error', fail);
           res.on('end', () => {
             clearTimeout(timer);
-            const raw = Buffer.concat(chunks);
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, data: decodeBody(raw, res.headers['content-type']) });
+            const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, data: decodeBody(raw, res.headers['content-type'], this.#options.encoding) });
           });
         },
       );
@@ -72,27 +94,32 @@ export class HttpTransport implements IHttpClient {
     });
   }
 
-  /** node-soap's seam. Errors and HTTP statuses are passed on for the client to map. */
-  request(rurl: string, data: unknown, callback: (error: unknown, res?: unknown, body?: unknown) => unknown, exheaders?: Record<string, unknown>): never {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(exheaders ?? {})) if (value !== undefined) headers[name] = String(value);
-    const promise = this.send(rurl, typeof data === 'string' ? data : null, headers).then(
-      (res) => callback(null, res, res.data),
-      (error: unknown) => callback(error),
-    );
-    return promise as never;
+  readonly #urls = new Map<string, URL>();
+
+  /** Parsed once per URL: the client calls one endpoint all day. */
+  #url(url: string): URL {
+    let parsed = this.#urls.get(url);
+    if (!parsed) {
+      parsed = new URL(url);
+      if (this.#urls.size < 16) this.#urls.set(url, parsed);
+    }
+    return parsed;
   }
 
   close(): void {
+    if (!this.#ownsAgents) return;
     this.#http.destroy();
     this.#https.destroy();
   }
 }
 
-export function decodeBody(raw: Buffer, contentType: string | undefined): string {
-  let charset = /charset="?([\w-]+)/i.exec(contentType ?? '')?.[1];
-  if (!charset) charset = /^<\?xml[^>]*encoding=["']([\w-]+)["']/i.exec(raw.subarray(0, 100).toString('latin1'))?.[1];
-  // TextDecoder's 'latin1' is windows-1252, a superset matching what PHP emits as ISO-8859-1.
-  const label = charset && /^(iso-8859-1|latin1|windows-1252|cp1252)$/i.test(charset) ? 'latin1' : 'utf-8';
-  return new TextDecoder(label).decode(raw);
+// TextDecoder's 'latin1' is windows-1252, a superset matching what PHP emits as ISO-8859-1.
+const LATIN1 = new TextDecoder('latin1');
+const UTF8 = new TextDecoder('utf-8');
+
+export function decodeBody(raw: Buffer, contentType: string | undefined, forced: ResponseEncoding = 'auto'): string {
+  let charset: string | undefined = forced === 'auto' ? undefined : forced;
+  charset ??= /charset="?([\w-]+)/i.exec(contentType ?? '')?.[1];
+  charset ??= /^<\?xml[^>]*encoding=["']([\w-]+)["']/i.exec(raw.subarray(0, 100).toString('latin1'))?.[1];
+  return (charset && /^(iso-8859-1|latin1|windows-1252|cp1252)$/i.test(charset) ? LATIN1 : UTF8).decode(raw);
 }

@@ -7,13 +7,27 @@ describe('CRM client configuration', () => {
   it('builds the WSDL URL from host and client path and applies the manual defaults', () => {
     const config = resolveCrmClientConfig({ ...base, host: 'crm.example.com.br', clientPath: 'acme' });
     expect(config.wsdlUrl).toBe('http://crm.example.com.br/acme/webservices/index.php?wsdl');
-    expect(config).toMatchObject({ timeoutMs: 15_007, serviceName: 'WebServicesMultidados', portName: 'WebServicesMultidadosPort', cnpj: '11222333000181' });
+    expect(config).toMatchObject({
+      timeoutMs: 15_007,
+      serviceName: 'WebServicesMultidados',
+      portName: 'WebServicesMultidadosPort',
+      cnpj: '11222333000181',
+      encoding: 'auto',
+    });
+  });
+
+  it('rejects bad values of the transport options by name', () => {
+    const url = { wsdlUrl: 'http://x/y/webservices/index.php?wsdl' };
+    expect(() => resolveCrmClientConfig({ ...base, ...url, encoding: 'latin9' as never })).toThrow(/encoding: /);
+    expect(() => resolveCrmClientConfig({ ...base, ...url, agent: {} as never })).toThrow(/agent: must be an http.Agent/);
+    expect(() => resolveCrmClientConfig({ ...base, ...url, tls: { rejectUnauthorised: false } as never })).toThrow(/"rejectUnauthorised"/);
+    expect(() => resolveCrmClientConfig({ ...base, ...url, timeoutMs: 0 })).toThrow(/timeoutMs/);
   });
 
   it('rejects a misspelt option loudly, listing the allowed ones, without echoing the password', () => {
     const attempt = () => resolveCrmClientConfig({ ...base, wsdlUrl: 'http://x/y/webservices/index.php?wsdl', timout: 5000 } as never);
     expect(attempt).toThrow(/unknown option\(s\) "timout"/);
-    expect(attempt).toThrow(/Allowed options: wsdlUrl, host, clientPath, endpoint, user, password/);
+    expect(attempt).toThrow(/Allowed options: wsdlUrl, host, clientPath, wsdl, wsdlFile, endpoint, user, password/);
     expect(attempt).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', stopsRun: true }));
     try {
       attempt();
@@ -26,7 +40,7 @@ describe('CRM client configuration', () => {
     expect(() => resolveCrmClientConfig({ ...base, wsdlUrl: 'http://x/y?wsdl', cnpj: '11.222.333/0001-82' })).toThrow(
       /cnpj: must be a CNPJ with valid check digits/,
     );
-    expect(() => resolveCrmClientConfig({ ...base })).toThrow(/either wsdlUrl, or host and clientPath/);
-    expect(() => resolveCrmClientConfig({ ...base, wsdlUrl: 'http://x/y?wsdl', host: 'x', clientPath: 'y' })).toThrow(/either wsdlUrl/);
+    expect(() => resolveCrmClientConfig({ ...base })).toThrow(/exactly one of wsdlUrl, host and clientPath, wsdl \(text\) or wsdlFile/);
+    expect(() => resolveCrmClientConfig({ ...base, wsdlUrl: 'http://x/y?wsdl', host: 'x', clientPath: 'y' })).toThrow(/exactly one of/);
   });
 });

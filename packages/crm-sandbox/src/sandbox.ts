@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isValidCnpj } from '@mega-crm/core';
+import { isValidCnpj, seededRandom } from '@mega-crm/core';
+import { nusoapNamespace, OPERATIONS, renderWsdl } from '@mega-crm/crm-client/profile';
 import { XMLParser } from 'fast-xml-parser';
-import { faultEnvelope, type ResultValue, resultEnvelope } from './envelope.js';
+import { faultEnvelope, type ResultFields, resultEnvelope } from './envelope.js';
+import { type FaultPlan, planFault, type SandboxFaults } from './faults.js';
 import { MESSAGES, RESULT_CODES } from './messages.js';
-import { OPERATIONS, RESULT_TYPE } from './operations.js';
-import type { SandboxClient, SandboxState } from './state.js';
-import { nusoapNamespace, renderWsdl } from './wsdl.js';
+import type { SandboxContract, SandboxLogEntry, SandboxNarrative, SandboxOccurrence, SandboxRecord, SandboxState } from './state.js';
 
 export interface CrmSandboxOptions {
   /** The `<cliente>` path segment: the WSDL is at `/<clientPath>/webservices/index.php?wsdl`. Default `demo`. */
@@ -18,21 +18,52 @@ export interface CrmSandboxOptions {
   readonly encoding?: 'ISO-8859-1' | 'UTF-8';
   /** When set, calls from other addresses get the manual's "IP não permitido" message. */
   readonly allowedIps?: readonly string[];
+  /** Integration CNPJs registered in the CRM Portal; by default any CNPJ with valid check digits. */
+  readonly integrationCnpjs?: readonly string[];
+  readonly faults?: SandboxFaults;
+  /** Seed of the fault dice, for repeatable runs. */
+  readonly seed?: number;
+  /** Clock for timestamps (tests freeze it). */
+  readonly now?: () => Date;
 }
 
-type Params = Record<string, string>;
-type Answer = { kind: 'result'; fields: Record<string, ResultValue> } | { kind: 'fault'; faultstring: string };
+type Params = Record<string, string | Array<Record<string, string>>>;
+type Answer = { kind: 'result'; type: string; fields: ResultFields } | { kind: 'fault'; faultstring: string; server?: boolean };
+type Store<T extends SandboxRecord> = Map<string, T>;
 
-const KNOWN_OPERATIONS = new Set(OPERATIONS.map((op) => op.name));
+const OPERATION_BY_NAME = new Map(Object.values(OPERATIONS).map((op) => [op.name as string, op]));
+const LOG_LIMIT = 100_000;
 
-/** A local stand-in for the Multidados CRM's WebServicesMultidados (see operations.ts: a reconstruction). */
+/**
+ * A local stand-in for the Multidados CRM's WebServicesMultidados, built from crm-client's profile
+ * (a reconstruction: the live WSDL is not public). It keeps the documented rules and answers as
+ * NuSOAP does; state and faults are reachable in code and over HTTP (`/__sandbox/state`, `/__sandbox/faults`).
+ */
 export class CrmSandbox {
-  readonly #options: Required<Omit<CrmSandboxOptions, 'allowedIps'>> & { allowedIps?: readonly string[] };
-  readonly #parser = new XMLParser({ ignoreAttributes: true, removeNSPrefix: true, parseTagValue: false, processEntities: true, htmlEntities: false });
-  readonly #clients = new Map<string, SandboxClient>();
+  readonly #options: Required<Omit<CrmSandboxOptions, 'allowedIps' | 'integrationCnpjs' | 'faults' | 'seed'>> & {
+    allowedIps?: readonly string[];
+    integrationCnpjs?: readonly string[];
+  };
+  readonly #parser = new XMLParser({
+    ignoreAttributes: true,
+    removeNSPrefix: true,
+    parseTagValue: false,
+    trimValues: false,
+    processEntities: true,
+    htmlEntities: true,
+    isArray: (name) => name === 'item',
+  });
+  readonly #random: () => number;
+  #faults: SandboxFaults;
+  readonly #clients: Store<SandboxRecord> = new Map();
+  readonly #spouses: Store<SandboxRecord> = new Map();
+  readonly #contracts: Store<SandboxContract> = new Map();
+  readonly #occurrences: Store<SandboxOccurrence> = new Map();
   readonly #byDocument = new Map<string, string>();
   readonly #requestsByOperation: Record<string, number> = {};
+  #log: SandboxLogEntry[] = [];
   #requests = 0;
+  #injected = 0;
   #nextId = 1;
   #server: Server | undefined;
   #url = '';
@@ -43,8 +74,12 @@ export class CrmSandbox {
       user: options.user ?? 'integra.mega',
       password: options.password ?? 'sandbox',
       encoding: options.encoding ?? 'ISO-8859-1',
+      now: options.now ?? (() => new Date()),
       ...(options.allowedIps ? { allowedIps: options.allowedIps } : {}),
+      ...(options.integrationCnpjs ? { integrationCnpjs: options.integrationCnpjs.map((c) => c.replace(/\D+/g, '')) } : {}),
     };
+    this.#faults = options.faults ?? {};
+    this.#random = seededRandom(options.seed ?? 1);
   }
 
   get path(): string {
@@ -61,10 +96,14 @@ export class CrmSandbox {
     return `${this.url}${this.path}?wsdl`;
   }
 
+  get endpoint(): string {
+    return `${this.url}${this.path}`;
+  }
+
   async start(port = 0, host = '127.0.0.1'): Promise<this> {
     const server = createServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
-        res.statusCode = 500;
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
         res.end(String(error));
       });
     });
@@ -73,9 +112,8 @@ export class CrmSandbox {
       server.once('error', reject);
       server.listen(port, host, resolve);
     });
-    const address = server.address() as AddressInfo;
     this.#server = server;
-    this.#url = `http://${host}:${address.port}`;
+    this.#url = `http://${host}:${(server.address() as AddressInfo).port}`;
     return this;
   }
 
@@ -87,59 +125,143 @@ export class CrmSandbox {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  state(): SandboxState {
-    return { clients: [...this.#clients.values()], requests: this.#requests, requestsByOperation: { ...this.#requestsByOperation } };
+  /** Replaces the injected faults (an empty object turns them off). */
+  setFaults(faults: SandboxFaults): void {
+    this.#faults = faults;
   }
 
-  client(integrationId: string): SandboxClient | undefined {
+  state(): SandboxState {
+    return {
+      clients: [...this.#clients.values()],
+      spouses: [...this.#spouses.values()],
+      contracts: [...this.#contracts.values()],
+      occurrences: [...this.#occurrences.values()],
+      requests: this.#requests,
+      requestsByOperation: { ...this.#requestsByOperation },
+      injectedFaults: this.#injected,
+    };
+  }
+
+  client(integrationId: string): SandboxRecord | undefined {
     return this.#clients.get(integrationId);
   }
 
+  spouse(integrationId: string): SandboxRecord | undefined {
+    return this.#spouses.get(integrationId);
+  }
+
+  contract(integrationId: string): SandboxContract | undefined {
+    return this.#contracts.get(integrationId);
+  }
+
+  occurrence(integrationId: string): SandboxOccurrence | undefined {
+    return this.#occurrences.get(integrationId);
+  }
+
+  log(integrationId?: string): readonly SandboxLogEntry[] {
+    return integrationId === undefined ? this.#log : this.#log.filter((e) => e.key === integrationId);
+  }
+
+  /** An occurrence opened by a CRM user (not by the integration), to exercise the origin query. */
+  createCrmOccurrence(input: { key: string; text: string; contractKey?: string }): SandboxOccurrence {
+    const now = this.#options.now().toISOString();
+    const occurrence: SandboxOccurrence = {
+      crmId: String(this.#nextId++),
+      integrationId: input.key,
+      fields: { texto: input.text, id_integracao_contrato: input.contractKey ?? '' },
+      createdAt: now,
+      updatedAt: now,
+      writes: 1,
+      status: 'ABERTA',
+      origin: 'CRM',
+      narratives: [],
+      flowClosed: false,
+    };
+    this.#occurrences.set(input.key, occurrence);
+    return occurrence;
+  }
+
   reset(): void {
-    this.#clients.clear();
+    for (const store of [this.#clients, this.#spouses, this.#contracts, this.#occurrences]) store.clear();
     this.#byDocument.clear();
+    this.#log = [];
     this.#requests = 0;
+    this.#injected = 0;
     this.#nextId = 1;
     for (const key of Object.keys(this.#requestsByOperation)) delete this.#requestsByOperation[key];
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
-    if (req.method === 'GET' && url.pathname === '/__sandbox/state') {
-      return this.#send(res, 200, 'application/json', JSON.stringify(this.state()), 'UTF-8');
+    if (url.pathname === '/__sandbox/state' && req.method === 'GET') return this.#send(res, 200, 'application/json', JSON.stringify(this.state()), 'UTF-8');
+    if (url.pathname === '/__sandbox/faults' && req.method === 'POST') {
+      this.setFaults(JSON.parse((await readBody(req)).toString('utf8')) as SandboxFaults);
+      return this.#send(res, 204, 'text/plain', '', 'UTF-8');
     }
-    if (url.pathname !== this.path) return this.#send(res, 404, 'text/html', '<html><body>Not Found</body></html>', 'UTF-8');
-    const serverName = (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
-    const endpoint = `http://${req.headers.host ?? '127.0.0.1'}${this.path}`;
-    if (req.method === 'GET' && url.searchParams.has('wsdl')) {
-      return this.#send(res, 200, 'text/xml', renderWsdl({ serverName, endpoint }), this.#options.encoding);
-    }
+    if (url.pathname !== this.path) return this.#send(res, 404, 'text/html', '<html><body><h1>Not Found</h1></body></html>', 'UTF-8');
+    const host = req.headers.host ?? '127.0.0.1';
+    const serverName = host.replace(/:\d+$/, '');
+    if (req.method === 'GET' && url.searchParams.has('wsdl')) return this.#serveWsdl(res, serverName, `http://${host}${this.path}`);
     if (req.method !== 'POST') return this.#send(res, 405, 'text/html', '<html><body>Method Not Allowed</body></html>', 'UTF-8');
 
     const body = await readBody(req);
     const charset = /charset="?([\w-]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase() ?? 'utf-8';
     const xml = new TextDecoder(charset === 'iso-8859-1' ? 'latin1' : 'utf-8').decode(body);
+    const out = this.#options.encoding;
     const call = this.#parseCall(xml);
-    const charsetOut = this.#options.encoding;
-    if (!call) return this.#send(res, 500, 'text/xml', faultEnvelope('SOAP-ENV:Client', 'Operation not found in request', charsetOut), charsetOut);
-
+    if (!call) return this.#send(res, 500, 'text/xml', faultEnvelope('SOAP-ENV:Client', 'Operation not found in request', out), out);
     this.#requests++;
     this.#requestsByOperation[call.operation] = (this.#requestsByOperation[call.operation] ?? 0) + 1;
+
+    const plan = planFault(this.#faults, this.#random);
+    if (plan.delayMs > 0) await sleep(plan.delayMs);
+    if (plan.kind) this.#injected++;
+    if (plan.kind === 'serverFault') return this.#send(res, 500, 'text/xml', faultEnvelope('SOAP-ENV:Server', MESSAGES.serverError, out), out);
+    if (plan.kind && !plan.applyFirst) return this.#fail(res, plan);
     const answer = this.#dispatch(call.operation, call.params, remoteIp(req));
-    if (answer.kind === 'fault') return this.#send(res, 500, 'text/xml', faultEnvelope('SOAP-ENV:Client', answer.faultstring, charsetOut), charsetOut);
-    const namespace = nusoapNamespace(serverName);
-    return this.#send(res, 200, 'text/xml', resultEnvelope(call.operation, namespace, RESULT_TYPE.name, answer.fields, charsetOut), charsetOut);
+    if (plan.kind) return this.#fail(res, plan);
+    if (answer.kind === 'fault')
+      return this.#send(res, 500, 'text/xml', faultEnvelope(answer.server ? 'SOAP-ENV:Server' : 'SOAP-ENV:Client', answer.faultstring, out), out);
+    return this.#send(res, 200, 'text/xml', resultEnvelope(call.operation, nusoapNamespace(serverName), answer.type, answer.fields, out), out);
+  }
+
+  #serveWsdl(res: ServerResponse, serverName: string, endpoint: string): void {
+    const wsdl = renderWsdl({ serverName, endpoint });
+    const broken: Record<string, [number, string, string, 'ISO-8859-1' | 'UTF-8']> = {
+      empty: [200, 'text/xml', '', 'UTF-8'],
+      html: [200, 'text/html', '<html><body><b>Fatal error</b>: Uncaught Error in index.php</body></html>', 'UTF-8'],
+      http500: [500, 'text/html', '<html><body>Internal Server Error</body></html>', 'UTF-8'],
+      truncated: [200, 'text/xml', wsdl.slice(0, Math.floor(wsdl.length / 2)), this.#options.encoding],
+    };
+    const [status, type, body, charset] = broken[this.#faults.wsdl ?? 'ok'] ?? [200, 'text/xml', wsdl, this.#options.encoding];
+    this.#send(res, status, type, body, charset);
+  }
+
+  #fail(res: ServerResponse, plan: FaultPlan): void {
+    if (plan.kind === 'reset') {
+      res.socket?.destroy();
+      return;
+    }
+    this.#send(res, 500, 'text/html', '<html><body>500 Internal Server Error</body></html>', 'UTF-8');
   }
 
   #parseCall(xml: string): { operation: string; params: Params } | undefined {
+    if (/<!DOCTYPE|<!ENTITY/i.test(xml)) return undefined;
     const doc = this.#parser.parse(xml) as { Envelope?: { Body?: Record<string, unknown> } };
     const bodyEl = doc.Envelope?.Body;
     if (!bodyEl || typeof bodyEl !== 'object') return undefined;
     const [operation, raw] = Object.entries(bodyEl)[0] ?? [];
-    if (!operation || !KNOWN_OPERATIONS.has(operation)) return undefined;
+    if (!operation || !OPERATION_BY_NAME.has(operation)) return undefined;
     const params: Params = {};
     if (raw && typeof raw === 'object') {
-      for (const [name, value] of Object.entries(raw as Record<string, unknown>)) params[name] = typeof value === 'string' ? value : '';
+      for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
+        if (typeof value === 'string') params[name] = value;
+        else if (value && typeof value === 'object' && Array.isArray((value as { item?: unknown }).item)) {
+          params[name] = ((value as { item: unknown[] }).item as Array<Record<string, unknown>>).map((item) =>
+            Object.fromEntries(Object.entries(item).map(([k, v]) => [k, typeof v === 'string' ? v : ''])),
+          );
+        } else params[name] = '';
+      }
     }
     return { operation, params };
   }
@@ -148,39 +270,172 @@ export class CrmSandbox {
     const { allowedIps, user, password, clientPath } = this.#options;
     if (allowedIps && !allowedIps.includes(ip)) return { kind: 'fault', faultstring: MESSAGES.ipNotAllowed(clientPath, ip) };
     if (p.usuario !== user || p.senha !== password) return { kind: 'fault', faultstring: MESSAGES.authFailed };
-    if (!isValidCnpj(p.cnpj_empresa ?? '')) return error(RESULT_CODES.cnpjInvalid, MESSAGES.cnpjInvalid);
+    const cnpj = str(p.cnpj_empresa).replace(/\D+/g, '');
+    if (!isValidCnpj(cnpj) || (this.#options.integrationCnpjs && !this.#options.integrationCnpjs.includes(cnpj)))
+      return this.#error(operation, '', RESULT_CODES.cnpjInvalid, MESSAGES.cnpjInvalid);
     switch (operation) {
-      case 'ValidarCNPJ':
+      case OPERATIONS.validateCnpj.name:
         return ok('CNPJ VALIDO', '');
-      case 'IncluirAlterarCliente':
-        return this.#upsertClient(p);
+      case OPERATIONS.upsertClient.name:
+        return this.#upsertClient(operation, p);
+      case OPERATIONS.upsertSpouse.name:
+        return this.#upsertSpouse(operation, p);
+      case OPERATIONS.upsertContract.name:
+        return this.#upsertContract(operation, p);
+      case OPERATIONS.upsertOccurrence.name:
+        return this.#upsertOccurrence(operation, p);
+      case OPERATIONS.addNarrative.name:
+        return this.#addNarrative(operation, p);
+      case OPERATIONS.closeOccurrence.name:
+        return this.#closeOccurrence(operation, p);
+      case OPERATIONS.occurrenceOrigin.name:
+        return this.#origin(operation, p);
+      case OPERATIONS.integrationLog.name:
+        return this.#integrationLog(p);
       default:
-        return { kind: 'fault', faultstring: `Operation ${operation} is not implemented by the sandbox` };
+        return { kind: 'fault', faultstring: `Operation ${operation} is not implemented by the sandbox`, server: true };
     }
   }
 
-  #upsertClient(p: Params): Answer {
-    const integrationId = p.id_integracao?.trim();
-    if (!integrationId) return error(RESULT_CODES.validation, MESSAGES.missingField('id_integracao'));
-    if (!p.nome?.trim()) return error(RESULT_CODES.validation, MESSAGES.missingField('nome'));
-    const document = (p.cpf_cnpj ?? '').replace(/\D+/g, '');
-    if (!document) return error(RESULT_CODES.validation, MESSAGES.missingField('cpf_cnpj'));
-    const holder = this.#byDocument.get(document);
-    if (holder && holder !== integrationId) return error(RESULT_CODES.duplicateDocument, MESSAGES.duplicateDocument(holder));
+  #required(operation: string, p: Params, ...names: string[]): Answer | undefined {
+    for (const name of names)
+      if (!str(p[name]).trim()) return this.#error(operation, str(p.id_integracao), RESULT_CODES.validation, MESSAGES.missingField(name));
+    return undefined;
+  }
 
-    const now = new Date().toISOString();
-    const fields = Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'senha' && k !== 'usuario'));
-    const existing = this.#clients.get(integrationId);
-    if (existing) {
-      const oldDocument = (existing.fields.cpf_cnpj ?? '').replace(/\D+/g, '');
+  #upsertClient(operation: string, p: Params): Answer {
+    const missing = this.#required(operation, p, 'id_integracao', 'nome', 'cpf_cnpj');
+    if (missing) return missing;
+    const id = str(p.id_integracao);
+    const document = str(p.cpf_cnpj).replace(/\D+/g, '');
+    const holder = this.#byDocument.get(document);
+    if (holder && holder !== id) return this.#error(operation, id, RESULT_CODES.duplicateDocument, MESSAGES.duplicateDocument(holder));
+    const spouseId = str(p.id_integracao_conjuge);
+    if (spouseId && !this.#spouses.has(spouseId)) return this.#error(operation, id, RESULT_CODES.spouseWithoutId, MESSAGES.spouseWithoutId);
+    const previous = this.#clients.get(id);
+    if (previous) {
+      const oldDocument = str(previous.fields.cpf_cnpj).replace(/\D+/g, '');
       if (oldDocument !== document) this.#byDocument.delete(oldDocument);
     }
-    const client: SandboxClient = existing
-      ? { ...existing, fields, updatedAt: now, writes: existing.writes + 1 }
-      : { crmId: String(this.#nextId++), integrationId, fields, createdAt: now, updatedAt: now, writes: 1 };
-    this.#clients.set(integrationId, client);
-    this.#byDocument.set(document, integrationId);
-    return ok(existing ? 'CLIENTE ALTERADO' : 'CLIENTE INCLUIDO', client.crmId);
+    const record = this.#upsert(this.#clients, id, p, {});
+    this.#byDocument.set(document, id);
+    return this.#ok(operation, id, previous ? 'CLIENTE ALTERADO' : 'CLIENTE INCLUIDO', record.crmId);
+  }
+
+  #upsertSpouse(operation: string, p: Params): Answer {
+    const missing = this.#required(operation, p, 'id_integracao', 'id_integracao_cliente', 'nome');
+    if (missing) return missing;
+    const id = str(p.id_integracao);
+    const existed = this.#spouses.has(id);
+    const record = this.#upsert(this.#spouses, id, p, {});
+    return this.#ok(operation, id, existed ? 'CONJUGE ALTERADO' : 'CONJUGE INCLUIDO', record.crmId);
+  }
+
+  #upsertContract(operation: string, p: Params): Answer {
+    const missing = this.#required(operation, p, 'id_integracao', 'numero', 'id_empreendimento');
+    if (missing) return missing;
+    const id = str(p.id_integracao);
+    const buyers = Array.isArray(p.compradores) ? p.compradores : [];
+    if (buyers.length === 0) return this.#error(operation, id, RESULT_CODES.validation, MESSAGES.missingField('compradores'));
+    for (const buyer of buyers) {
+      const clientId = buyer.id_integracao_cliente ?? '';
+      if (!this.#clients.has(clientId)) return this.#error(operation, id, RESULT_CODES.notFound, MESSAGES.clientNotFound(clientId));
+    }
+    const existed = this.#contracts.has(id);
+    const record = this.#upsert(this.#contracts, id, p, { buyers });
+    return this.#ok(operation, id, existed ? 'CONTRATO ALTERADO' : 'CONTRATO INCLUIDO', record.crmId);
+  }
+
+  #upsertOccurrence(operation: string, p: Params): Answer {
+    const missing = this.#required(operation, p, 'id_integracao', 'id_integracao_contrato', 'situacao');
+    if (missing) return missing;
+    const id = str(p.id_integracao);
+    const status = str(p.situacao);
+    if (status !== 'ABERTA' && status !== 'FECHADA') return this.#error(operation, id, RESULT_CODES.validation, MESSAGES.invalidValue('situacao'));
+    const contractId = str(p.id_integracao_contrato);
+    if (!this.#contracts.has(contractId)) return this.#error(operation, id, RESULT_CODES.notFound, MESSAGES.contractNotFound(contractId));
+    const previous = this.#occurrences.get(id);
+    const record = this.#upsert(this.#occurrences, id, p, {
+      status,
+      origin: previous?.origin ?? 'INTEGRACAO',
+      narratives: previous?.narratives ?? [],
+      flowClosed: previous?.flowClosed ?? false,
+    });
+    return this.#ok(operation, id, previous ? 'OCORRENCIA ALTERADA' : 'OCORRENCIA INCLUIDA', record.crmId);
+  }
+
+  #addNarrative(operation: string, p: Params): Answer {
+    const missing = this.#required(operation, p, 'id_integracao_ocorrencia', 'texto');
+    if (missing) return missing;
+    const id = str(p.id_integracao_ocorrencia);
+    const occurrence = this.#occurrences.get(id);
+    if (!occurrence) return this.#error(operation, id, RESULT_CODES.notFound, MESSAGES.occurrenceNotFound(id));
+    const narrative: SandboxNarrative = { crmId: String(this.#nextId++), text: str(p.texto), at: str(p.data) || this.#options.now().toISOString() };
+    this.#occurrences.set(id, { ...occurrence, narratives: [...occurrence.narratives, narrative] });
+    return this.#ok(operation, id, 'NARRATIVA INCLUIDA', narrative.crmId);
+  }
+
+  #closeOccurrence(operation: string, p: Params): Answer {
+    const missing = this.#required(operation, p, 'id_integracao_ocorrencia', 'motivo');
+    if (missing) return missing;
+    const id = str(p.id_integracao_ocorrencia);
+    const occurrence = this.#occurrences.get(id);
+    if (!occurrence) return this.#error(operation, id, RESULT_CODES.notFound, MESSAGES.occurrenceNotFound(id));
+    const flowClosed = str(p.encerrar_fluxo) === 'true';
+    this.#occurrences.set(id, { ...occurrence, status: 'FECHADA', closeReason: str(p.motivo), flowClosed: occurrence.flowClosed || flowClosed });
+    return this.#ok(operation, id, flowClosed ? 'OCORRENCIA E FLUXO ENCERRADOS' : 'OCORRENCIA ENCERRADA', occurrence.crmId);
+  }
+
+  #origin(operation: string, p: Params): Answer {
+    const id = str(p.id_integracao_ocorrencia);
+    const occurrence = this.#occurrences.get(id);
+    if (!occurrence) return this.#error(operation, id, RESULT_CODES.notFound, MESSAGES.occurrenceNotFound(id), 'RetornoOrigem', { origem: '' });
+    return { kind: 'result', type: 'RetornoOrigem', fields: { status: 'OK', codigo: 0, mensagem: '', id_crm: occurrence.crmId, origem: occurrence.origin } };
+  }
+
+  #integrationLog(p: Params): Answer {
+    const id = str(p.id_integracao);
+    const entity = str(p.entidade);
+    const items = this.#log
+      .filter((e) => e.key === id && (!entity || e.entity === entity))
+      .map((e) => ({ data: e.at, entidade: e.entity, id_integracao: e.key, operacao: e.operation, status: e.status, mensagem: e.message }));
+    return { kind: 'result', type: 'RetornoLog', fields: { status: 'OK', codigo: 0, mensagem: '', registros: { itemType: 'LogIntegracao', items } } };
+  }
+
+  #upsert<T extends SandboxRecord>(store: Store<T>, id: string, p: Params, extra: Omit<T, keyof SandboxRecord>): T {
+    const now = this.#options.now().toISOString();
+    const fields: Record<string, string> = {};
+    for (const [k, v] of Object.entries(p)) if (typeof v === 'string' && k !== 'senha' && k !== 'usuario') fields[k] = v;
+    const previous = store.get(id);
+    const record = {
+      ...(previous ?? {}),
+      crmId: previous?.crmId ?? String(this.#nextId++),
+      integrationId: id,
+      fields,
+      createdAt: previous?.createdAt ?? now,
+      updatedAt: now,
+      writes: (previous?.writes ?? 0) + 1,
+      ...extra,
+    } as T;
+    store.set(id, record);
+    return record;
+  }
+
+  #ok(operation: string, key: string, message: string, crmId: string): Answer {
+    this.#record(operation, key, 'OK', message);
+    return { kind: 'result', type: 'RetornoIntegracao', fields: { status: 'OK', codigo: RESULT_CODES.ok, mensagem: message, id_crm: crmId } };
+  }
+
+  #error(operation: string, key: string, codigo: number, mensagem: string, type = 'RetornoIntegracao', extra: Record<string, string> = {}): Answer {
+    this.#record(operation, key, 'ERRO', mensagem);
+    return { kind: 'result', type, fields: { status: 'ERRO', codigo, mensagem, id_crm: '', ...extra } };
+  }
+
+  #record(operation: string, key: string, status: 'OK' | 'ERRO', message: string): void {
+    if (!key) return;
+    const entity = operation.replace(/^(IncluirAlterar|Incluir|Encerrar|Consultar)/, '').toLowerCase();
+    this.#log.push({ at: this.#options.now().toISOString(), entity, key, operation, status, message });
+    if (this.#log.length > LOG_LIMIT) this.#log = this.#log.slice(-LOG_LIMIT / 2);
   }
 
   #send(res: ServerResponse, status: number, type: string, text: string, charset: 'ISO-8859-1' | 'UTF-8'): void {
@@ -191,15 +446,19 @@ export class CrmSandbox {
 }
 
 function ok(mensagem: string, idCrm: string): Answer {
-  return { kind: 'result', fields: { status: 'OK', codigo: RESULT_CODES.ok, mensagem, id_crm: idCrm } };
+  return { kind: 'result', type: 'RetornoIntegracao', fields: { status: 'OK', codigo: RESULT_CODES.ok, mensagem, id_crm: idCrm } };
 }
 
-function error(codigo: number, mensagem: string): Answer {
-  return { kind: 'result', fields: { status: 'ERRO', codigo, mensagem, id_crm: '' } };
+function str(value: Params[string] | undefined): string {
+  return typeof value === 'string' ? value : '';
 }
 
 function remoteIp(req: IncomingMessage): string {
   return (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { renderWsdl } from '@mega-crm/crm-client/profile';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CrmSandbox } from '../src/sandbox.js';
-import { renderWsdl } from '../src/wsdl.js';
 
 const sandboxes: CrmSandbox[] = [];
 async function start(options: ConstructorParameters<typeof CrmSandbox>[0] = {}) {

@@ -47,6 +47,8 @@ export const ClientSchema = z
     maritalStatus: z.enum(MARITAL_STATUSES).optional(),
     birthDate: z.iso.date('must be a date YYYY-MM-DD').optional(),
     spouseName: optionalText(150),
+    /** Integration id of the spouse record; the CRM refuses the client until the spouse exists. */
+    spouseKey: z.string().trim().min(1).max(60).optional(),
   })
   .strict()
   .superRefine((client, ctx) => {

@@ -1,7 +1,6 @@
-import { completeCnpj, completeCpf } from '@mega-crm/core';
+import { completeCnpj, completeCpf, pick, seededRandom } from '@mega-crm/core';
 import Database from 'better-sqlite3';
 import { SQLITE_AGENT_DDL, SQLITE_FEED_DDL, sqliteFeedTriggers } from '../schema.js';
-import { pick, seededRandom } from './random.js';
 import { CITIES, COMPANY_NAMES, COMPANY_WORDS, DISTRICTS, EMAIL_DOMAINS, FIRST_NAMES_F, FIRST_NAMES_M, STREET_TYPES, STREETS, SURNAMES } from './vocabulary.js';
 
 export interface DemoOptions {

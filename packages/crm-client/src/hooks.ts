@@ -1,0 +1,32 @@
+import { type MegaCrmError, maskPii } from '@mega-crm/core';
+
+export interface RequestEvent {
+  readonly operation: string;
+  readonly url: string;
+  /** The envelope with the password and PII masked. */
+  readonly body: string;
+}
+
+export interface ResponseEvent extends RequestEvent {
+  readonly status: number;
+  readonly durationMs: number;
+}
+
+export interface ErrorEvent {
+  readonly operation: string;
+  readonly url: string;
+  readonly durationMs: number;
+  readonly error: MegaCrmError;
+}
+
+/** Logging and tracing hooks; bodies are redacted before they reach them. */
+export interface CrmClientHooks {
+  onRequest?(event: RequestEvent): void;
+  onResponse?(event: ResponseEvent): void;
+  onError?(event: ErrorEvent): void;
+}
+
+/** Masks the password part and any CPF/CNPJ, e-mail or phone in an envelope. */
+export function redactEnvelope(xml: string): string {
+  return maskPii(xml.replace(/(<(?:\w+:)?senha\b[^>]*>)[^<]*(<\/)/g, '$1[redacted]$2'));
+}

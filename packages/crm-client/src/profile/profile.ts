@@ -1,0 +1,226 @@
+/**
+ * RECONSTRUCTED PROFILE of the CRM's WebServicesMultidados. The live WSDL is not public
+ * (domain/reference.md §1.2, §6): every operation name, parameter name and type, result field and
+ * message pattern the SDK relies on lives in this file, so a user holding the live WSDL edits this
+ * file only. The sandbox serves the WSDL rendered from it; the recorded fixture
+ * `test/fixtures/WebServicesMultidados.wsdl` is that rendering, checked by a contract test.
+ */
+import type { OperationDef, StructDef } from './types.js';
+
+export const SERVICE_DEFAULTS = {
+  serviceName: 'WebServicesMultidados',
+  portName: 'WebServicesMultidadosPort',
+  /** Mega's documented connection timeout ("Timeout de Conexão: 15007"). */
+  timeoutMs: 15_007,
+} as const;
+
+/** Sent first by every operation: the fields of Mega's "Configuração Integração CRM" screen. */
+export const AUTH_PARTS = ['usuario', 'senha', 'conexao_aberta_por', 'conexao_aberta_para', 'cnpj_empresa'] as const;
+
+export const STRUCTS: readonly StructDef[] = [
+  {
+    name: 'RetornoIntegracao',
+    fields: [
+      ['status', 'string'],
+      ['codigo', 'int'],
+      ['mensagem', 'string'],
+      ['id_crm', 'string'],
+    ],
+  },
+  {
+    name: 'RetornoOrigem',
+    fields: [
+      ['status', 'string'],
+      ['codigo', 'int'],
+      ['mensagem', 'string'],
+      ['id_crm', 'string'],
+      ['origem', 'string'],
+    ],
+  },
+  {
+    name: 'LogIntegracao',
+    fields: [
+      ['data', 'string'],
+      ['entidade', 'string'],
+      ['id_integracao', 'string'],
+      ['operacao', 'string'],
+      ['status', 'string'],
+      ['mensagem', 'string'],
+    ],
+  },
+  {
+    name: 'RetornoLog',
+    fields: [
+      ['status', 'string'],
+      ['codigo', 'int'],
+      ['mensagem', 'string'],
+      ['registros', { arrayOf: 'LogIntegracao' }],
+    ],
+  },
+  {
+    name: 'Comprador',
+    fields: [
+      ['id_integracao_cliente', 'string'],
+      ['percentual', 'decimal'],
+      ['principal', 'boolean'],
+    ],
+  },
+];
+
+export const OPERATIONS = {
+  validateCnpj: { name: 'ValidarCNPJ', doc: 'Valida o CNPJ de integração cadastrado no Portal do CRM', input: [], output: 'RetornoIntegracao' },
+  upsertClient: {
+    name: 'IncluirAlterarCliente',
+    doc: 'Inclui ou altera um cliente pelo id de integração',
+    input: [
+      ['id_integracao', 'string'],
+      ['tipo_pessoa', 'string'],
+      ['nome', 'string'],
+      ['nome_fantasia', 'string'],
+      ['cpf_cnpj', 'string'],
+      ['email', 'string'],
+      ['telefones', 'string'],
+      ['tipo_logradouro', 'string'],
+      ['logradouro', 'string'],
+      ['numero', 'string'],
+      ['complemento', 'string'],
+      ['bairro', 'string'],
+      ['cidade', 'string'],
+      ['uf', 'string'],
+      ['cep', 'string'],
+      ['estado_civil', 'string'],
+      ['data_nascimento', 'string'],
+      ['nome_conjuge', 'string'],
+      ['id_integracao_conjuge', 'string'],
+    ],
+    output: 'RetornoIntegracao',
+  },
+  upsertSpouse: {
+    name: 'IncluirAlterarConjuge',
+    doc: 'Inclui ou altera o cônjuge de um cliente',
+    input: [
+      ['id_integracao', 'string'],
+      ['id_integracao_cliente', 'string'],
+      ['nome', 'string'],
+      ['cpf', 'string'],
+      ['rg', 'string'],
+      ['data_nascimento', 'string'],
+      ['profissao', 'string'],
+      ['nacionalidade', 'string'],
+    ],
+    output: 'RetornoIntegracao',
+  },
+  upsertContract: {
+    name: 'IncluirAlterarContrato',
+    doc: 'Inclui ou altera um contrato com seus compradores, unidade e empreendimento',
+    input: [
+      ['id_integracao', 'string'],
+      ['numero', 'string'],
+      ['tipo', 'string'],
+      ['situacao', 'string'],
+      ['data_cadastro', 'string'],
+      ['data_assinatura', 'string'],
+      ['data_situacao', 'string'],
+      ['valor', 'decimal'],
+      ['compradores', { arrayOf: 'Comprador' }],
+      ['id_empreendimento', 'string'],
+      ['codigo_empreendimento', 'string'],
+      ['nome_empreendimento', 'string'],
+      ['etapa', 'string'],
+      ['bloco', 'string'],
+      ['id_unidade', 'string'],
+      ['codigo_unidade', 'string'],
+      ['nome_unidade', 'string'],
+      ['garagens', 'string'],
+    ],
+    output: 'RetornoIntegracao',
+  },
+  upsertOccurrence: {
+    name: 'IncluirAlterarOcorrencia',
+    doc: 'Inclui ou altera uma ocorrência de contrato, aberta ou fechada',
+    input: [
+      ['id_integracao', 'string'],
+      ['id_integracao_contrato', 'string'],
+      ['codigo_tipo', 'int'],
+      ['descricao_tipo', 'string'],
+      ['texto', 'string'],
+      ['data_abertura', 'string'],
+      ['situacao', 'string'],
+      ['data_encerramento', 'string'],
+    ],
+    output: 'RetornoIntegracao',
+  },
+  addNarrative: {
+    name: 'IncluirNarrativa',
+    doc: 'Inclui uma narrativa em uma ocorrência',
+    input: [
+      ['id_integracao_ocorrencia', 'string'],
+      ['texto', 'string'],
+      ['data', 'string'],
+    ],
+    output: 'RetornoIntegracao',
+  },
+  closeOccurrence: {
+    name: 'EncerrarOcorrencia',
+    doc: 'Encerra uma ocorrência e, se pedido, o fluxo do CRM',
+    input: [
+      ['id_integracao_ocorrencia', 'string'],
+      ['motivo', 'string'],
+      ['encerrar_fluxo', 'boolean'],
+    ],
+    output: 'RetornoIntegracao',
+  },
+  occurrenceOrigin: {
+    name: 'ConsultarOrigemOcorrencia',
+    doc: 'Informa se a ocorrência foi criada no CRM ou pela integração do Mega',
+    input: [['id_integracao_ocorrencia', 'string']],
+    output: 'RetornoOrigem',
+  },
+  integrationLog: {
+    name: 'ConsultarLogIntegracao',
+    doc: 'Lista o log de integração do CRM para um id de integração',
+    input: [
+      ['id_integracao', 'string'],
+      ['entidade', 'string'],
+    ],
+    output: 'RetornoLog',
+  },
+} as const satisfies Record<string, OperationDef>;
+
+export type OperationKey = keyof typeof OPERATIONS;
+
+/** Result fields shared by every return struct. */
+export const RESULT_FIELDS = { status: 'status', code: 'codigo', message: 'mensagem', crmId: 'id_crm' } as const;
+export const RESULT_OK = 'OK';
+
+/** CRM labels for domain values. GUESS: the CRM's accepted values are not public. */
+export const LABELS = {
+  marital: { single: 'SOLTEIRO', married: 'CASADO', divorced: 'DIVORCIADO', widowed: 'VIUVO', separated: 'SEPARADO', 'stable-union': 'UNIAO ESTAVEL' },
+  contractType: { sale: 'VENDA', swap: 'PERMUTA', rent: 'LOCACAO' },
+  contractStatus: {
+    active: 'ATIVO',
+    defaulting: 'INADIMPLENTE',
+    cancelled: 'DISTRATADO',
+    transferred: 'TRANSFERIDO',
+    assigned: 'CESSAO DE DIREITOS',
+    'paid-off': 'QUITADO',
+  },
+  /** MANUAL: occurrences go to the CRM "Aberta" or "Fechada". */
+  occurrenceStatus: { open: 'ABERTA', closed: 'FECHADA' },
+  /** GUESS: values of RetornoOrigem.origem. */
+  origin: { crm: 'CRM', integration: 'INTEGRACAO' },
+} as const;
+
+/** How the CRM's texts are recognised. MANUAL = quoted in the source manual; others are sandbox conventions. */
+export const MESSAGE_PATTERNS = {
+  /** MANUAL: "Cliente XX Erro Número X: Esse IP: XX Não está permitido o acesso a essa função". */
+  ipNotAllowed: /Cliente\s+(?<client>.*?)\s+Erro\s+N[úu]mero\s+(?<number>\S+?):\s*Esse\s+IP:\s*(?<ip>\S+)\s+N[ãa]o\s+est[áa]\s+permitido/i,
+  /** MANUAL: "CONJUGE SEM ID INTEGRACAO:: ACAO:: Verificar com o Mega::". */
+  spouseWithoutId: /C[ÔO]NJUGE\s+SEM\s+ID\s+INTEGRA[ÇC][ÃA]O/i,
+  duplicateDocument: /(CPF|CNPJ).*(J[ÁA]\s+CADASTRADO|DUPLICAD)/i,
+  authFailed: /USU[ÁA]RIO\s+OU\s+SENHA\s+INV[ÁA]LID/i,
+  cnpjInvalid: /CNPJ.*INV[ÁA]LIDO/i,
+  missingField: /CAMPO\s+OBRIGAT[ÓO]RIO\s+N[ÃA]O\s+INFORMADO:\s*(?<field>\w+)/i,
+  /** A record the CRM needs first (the contract's client, the occurrence's contract) is not there yet. */
+  dependencyNotFound: /(CLIENTE|CONTRATO)\s+N[ÃA]O\s+ENCONTRADO:\s*(?<key>\S+)/i,
+} as const;

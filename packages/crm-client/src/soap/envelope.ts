@@ -1,0 +1,80 @@
+import { AUTH_PARTS } from '../profile/profile.js';
+import type { OperationDef, ParamType, ParamValue, ParamValues, StructDef } from '../profile/types.js';
+import { xsdTypeOf } from '../profile/types.js';
+
+const XML_SPECIAL = /[&<>"']/;
+const XML_SPECIAL_ALL = /[&<>"']/g;
+const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+export function escapeXml(value: string): string {
+  return XML_SPECIAL.test(value) ? value.replace(XML_SPECIAL_ALL, (c) => ENTITY[c] as string) : value;
+}
+
+// Control characters other than tab/CR/LF are not allowed in XML 1.0 and would make the CRM's parser fail.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
+const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+
+function text(value: string): string {
+  return escapeXml(value.replace(XML_INVALID, ''));
+}
+
+export type EnvelopeBuilder = (auth: readonly string[], values: ParamValues) => string;
+
+/**
+ * Compiles an rpc/encoded request envelope for one operation: every part typed with xsi:type (NuSOAP
+ * reads the types), arrays as SOAP-ENC:Array, values escaped. The fixed parts are concatenated once,
+ * so a call costs string joins only.
+ */
+export function compileEnvelope(op: OperationDef, namespace: string, structs: readonly StructDef[]): EnvelopeBuilder {
+  const head =
+    '<?xml version="1.0" encoding="utf-8"?>' +
+    '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ' +
+    'xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:SOAP-ENC="http://schemas.xmlsoap.org/soap/encoding/" ' +
+    `xmlns:tns="${escapeXml(namespace)}" soap:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/">` +
+    `<soap:Body><tns:${op.name}>`;
+  const tail = `</tns:${op.name}></soap:Body></soap:Envelope>`;
+  const authOpen = AUTH_PARTS.map((name) => `<${name} xsi:type="xsd:string">`);
+  const authClose = AUTH_PARTS.map((name) => `</${name}>`);
+  const parts = op.input.map(([name, type]) => compilePart(name, type, structs));
+  return (auth, values) => {
+    let xml = head;
+    for (let i = 0; i < authOpen.length; i++) xml += `${authOpen[i]}${text(auth[i] ?? '')}${authClose[i]}`;
+    for (const part of parts) xml += part(values[part.partName]);
+    return xml + tail;
+  };
+}
+
+type PartWriter = ((value: ParamValue | undefined) => string) & { partName: string };
+
+function compilePart(name: string, type: ParamType, structs: readonly StructDef[]): PartWriter {
+  let writer: (value: ParamValue | undefined) => string;
+  if (typeof type === 'string') {
+    const open = `<${name} xsi:type="${xsdTypeOf(type)}">`;
+    const close = `</${name}>`;
+    writer = (value) => `${open}${text(typeof value === 'string' ? value : '')}${close}`;
+  } else if ('arrayOf' in type) {
+    const item = structWriter('item', type.arrayOf, structs);
+    writer = (value) => {
+      const list = Array.isArray(value) ? value : [];
+      return `<${name} xsi:type="SOAP-ENC:Array" SOAP-ENC:arrayType="tns:${type.arrayOf}[${list.length}]">${list.map(item).join('')}</${name}>`;
+    };
+  } else {
+    const struct = structWriter(name, type.struct, structs);
+    writer = (value) => struct(value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, string>) : {});
+  }
+  return Object.assign(writer, { partName: name });
+}
+
+function structWriter(element: string, structName: string, structs: readonly StructDef[]): (value: Readonly<Record<string, string>>) => string {
+  const def = structs.find((s) => s.name === structName);
+  if (!def) throw new TypeError(`Profile error: struct ${structName} is not defined`);
+  const fields = def.fields.map(([field, type]) => {
+    if (typeof type !== 'string') throw new TypeError(`Profile error: nested arrays in request structs are not supported (${structName}.${field})`);
+    return [field, `<${field} xsi:type="${xsdTypeOf(type)}">`, `</${field}>`] as const;
+  });
+  return (value) => {
+    let xml = `<${element} xsi:type="tns:${structName}">`;
+    for (const [field, open, close] of fields) xml += `${open}${text(value[field] ?? '')}${close}`;
+    return `${xml}</${element}>`;
+  };
+}
