@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Client, MegaCrmError } from '@mega-crm/core';
+import { type Client, completeCpf, MegaCrmError } from '@mega-crm/core';
 import { CrmSandbox } from '@mega-crm/crm-sandbox';
+import pRetry from 'p-retry';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CrmClient } from '../src/client.js';
 
@@ -88,6 +89,76 @@ describe('CrmClient against the sandbox', () => {
     expect(error).toMatchObject({ code: 'IP_NOT_ALLOWED', stopsRun: true, details: { client: 'acme', errorNumber: '1', ip: '127.0.0.1' } });
     expect((error as Error).message).toContain('Não está permitido');
     expect((error as Error).message).toMatch(/Allow IP 127\.0\.0\.1/);
+  });
+});
+
+describe('CrmClient under faults, with hooks', () => {
+  it('round-trips "João Conceição" and "Ângela Gonçalves" through an ISO-8859-1 CRM', async () => {
+    const crm = await sandbox({ encoding: 'ISO-8859-1' });
+    const client = await connect(crm.wsdlUrl);
+    await client.upsertSpouse({ key: '1-1-1000-C', clientKey: '1-1-1000', name: 'Ângela Gonçalves' });
+    await client.upsertClient({ ...joao, spouseKey: '1-1-1000-C' });
+    const log = await client.integrationLog('1-1-1000-C');
+    expect(crm.spouse('1-1-1000-C')?.fields.nome).toBe('Ângela Gonçalves');
+    expect(crm.client('1-1-1000')?.fields.nome).toBe('João Conceição');
+    expect(log).toEqual([expect.objectContaining({ status: 'ok', message: 'CONJUGE INCLUIDO' })]);
+  });
+
+  it('with 30 % transient faults and the caller retrying, the CRM ends with every record exactly once', async () => {
+    const crm = await sandbox({ faults: { errorRate: 0.3, latencyMs: [0, 3] }, seed: 7 });
+    const client = await connect(crm.wsdlUrl, { timeoutMs: 2_000 });
+    const records = Array.from({ length: 300 }, (_, i): Client => ({ ...joao, key: `1-1-${5000 + i}`, document: completeCpf(String(200_000_000 + i)) }));
+    let attempts = 0;
+    const pending = [...records];
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let r = pending.shift(); r; r = pending.shift()) {
+          const record = r;
+          await pRetry(
+            () => {
+              attempts++;
+              return client.upsertClient(record);
+            },
+            { retries: 10, minTimeout: 1, maxTimeout: 5, shouldRetry: ({ error }) => MegaCrmError.is(error) && error.retryable },
+          );
+        }
+      }),
+    );
+    const state = crm.state();
+    expect(state.injectedFaults).toBeGreaterThan(50);
+    expect(attempts).toBe(records.length + state.injectedFaults);
+    expect(state.clients).toHaveLength(records.length);
+    expect(new Set(state.clients.map((c) => c.integrationId)).size).toBe(records.length);
+    // A write applied before a dropped answer is repeated as an update, never as a second record.
+    expect(state.clients.some((c) => c.writes > 1)).toBe(true);
+  });
+
+  it('reports each call to the hooks with the operation, duration and a redacted body', async () => {
+    const crm = await sandbox();
+    const events: Array<[string, Record<string, unknown>]> = [];
+    const client = await connect(crm.wsdlUrl, {
+      hooks: {
+        onRequest: (e: Record<string, unknown>) => events.push(['request', e]),
+        onResponse: (e: Record<string, unknown>) => events.push(['response', e]),
+        onError: (e: Record<string, unknown>) => events.push(['error', e]),
+      },
+    });
+    await client.upsertClient(joao);
+    await client.upsertClient({ ...joao, key: 'other' }).catch(() => undefined);
+    expect(events.map(([kind, e]) => [kind, e.operation])).toEqual([
+      ['request', 'IncluirAlterarCliente'],
+      ['response', 'IncluirAlterarCliente'],
+      ['request', 'IncluirAlterarCliente'],
+      ['response', 'IncluirAlterarCliente'],
+      ['error', 'IncluirAlterarCliente'],
+    ]);
+    const all = JSON.stringify(events);
+    expect(all).not.toContain(CREDS.password);
+    expect(all).not.toContain(joao.document);
+    expect(all).not.toContain('joao@exemplo.com.br');
+    expect(all).toContain('<senha xsi:type=\\"xsd:string\\">[redacted]</senha>');
+    expect(events[1]?.[1].durationMs).toBeGreaterThan(0);
+    expect(events[4]?.[1].error).toMatchObject({ code: 'DUPLICATE_CPF' });
   });
 });
 

@@ -64,6 +64,7 @@ export class CrmSandbox {
   #log: SandboxLogEntry[] = [];
   #requests = 0;
   #injected = 0;
+  #connections = 0;
   #nextId = 1;
   #server: Server | undefined;
   #url = '';
@@ -108,6 +109,9 @@ export class CrmSandbox {
       });
     });
     server.keepAliveTimeout = 30_000;
+    server.on('connection', () => {
+      this.#connections++;
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, resolve);
@@ -139,6 +143,7 @@ export class CrmSandbox {
       requests: this.#requests,
       requestsByOperation: { ...this.#requestsByOperation },
       injectedFaults: this.#injected,
+      connections: this.#connections,
     };
   }
 
@@ -187,6 +192,7 @@ export class CrmSandbox {
     this.#log = [];
     this.#requests = 0;
     this.#injected = 0;
+    this.#connections = 0;
     this.#nextId = 1;
     for (const key of Object.keys(this.#requestsByOperation)) delete this.#requestsByOperation[key];
   }

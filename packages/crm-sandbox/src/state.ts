@@ -46,4 +46,6 @@ export interface SandboxState {
   readonly requests: number;
   readonly requestsByOperation: Readonly<Record<string, number>>;
   readonly injectedFaults: number;
+  /** TCP connections accepted: a keep-alive client opens few. */
+  readonly connections: number;
 }
