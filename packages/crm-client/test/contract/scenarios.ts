@@ -179,6 +179,11 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { result: { crmId: '7', message: 'NARRATIVA INCLUIDA' } },
   },
   {
+    name: 'add-narrative.occurrence-not-found',
+    call: (c) => c.addNarrative({ occurrenceKey: 'NAO-EXISTE', text: 'x', at: '2026-01-15T09:30:00-03:00' }),
+    expect: { error: { name: 'CrmFaultError', code: 'CRM_REJECTED', retryable: false, details: { crmCode: 5 } } },
+  },
+  {
     name: 'close-occurrence.flow',
     setup: withOccurrence,
     call: (c) => c.closeOccurrence({ occurrenceKey: occurrence.key, reason: 'Proposta cancelada', closeFlow: true }),
