@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@mega-crm\/crm-client$/, replacement: src('crm-client') },
       { find: /^@mega-crm\/crm-client\/profile$/, replacement: src('crm-client', 'profile/index.ts') },
       { find: /^@mega-crm\/mega-mapper$/, replacement: src('mega-mapper') },
+      { find: /^@mega-crm\/mega-mapper\/postgres$/, replacement: src('mega-mapper', 'postgres.ts') },
       { find: /^@mega-crm\/crm-sandbox$/, replacement: src('crm-sandbox') },
     ],
   },

@@ -19,15 +19,18 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   try {
     execFileSync(bin('publint'), ['--strict'], { cwd: pkgDir, stdio: 'inherit' });
     execFileSync(bin('attw'), ['--pack', '.'], { cwd: pkgDir, stdio: 'inherit' });
-    const esm = await import(pathToFileURL(join(pkgDir, pkg.exports['.'].import.default)).href);
-    const cjs = createRequire(join(pkgDir, 'package.json'))(join(pkgDir, pkg.exports['.'].require.default));
-    const esmNames = Object.keys(esm)
-      .filter((k) => k !== 'default')
-      .sort();
-    const cjsNames = Object.keys(cjs).sort();
-    if (esmNames.length === 0) throw new Error('the ESM entry exports nothing');
-    if (esmNames.join() !== cjsNames.join()) throw new Error(`ESM and CJS exports differ:\n  esm: ${esmNames}\n  cjs: ${cjsNames}`);
-    console.log(`ESM and CJS entry points load: ${esmNames.length} exports (${esmNames.slice(0, 6).join(', ')}…)`);
+    for (const [subpath, target] of Object.entries(pkg.exports)) {
+      if (typeof target === 'string') continue; // ./package.json
+      const esm = await import(pathToFileURL(join(pkgDir, target.import.default)).href);
+      const cjs = createRequire(join(pkgDir, 'package.json'))(join(pkgDir, target.require.default));
+      const esmNames = Object.keys(esm)
+        .filter((k) => k !== 'default')
+        .sort();
+      const cjsNames = Object.keys(cjs).sort();
+      if (esmNames.length === 0) throw new Error(`the ESM entry ${subpath} exports nothing`);
+      if (esmNames.join() !== cjsNames.join()) throw new Error(`ESM and CJS exports of ${subpath} differ:\n  esm: ${esmNames}\n  cjs: ${cjsNames}`);
+      console.log(`${subpath}: ESM and CJS entry points load, ${esmNames.length} exports (${esmNames.slice(0, 5).join(', ')}…)`);
+    }
   } catch (error) {
     failed++;
     console.error(`✗ ${pkg.name}: ${error.message}`);

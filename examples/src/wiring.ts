@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type Logger, SqliteStore, SyncEngine, type SyncEngineOptions } from '@mega-crm/core';
 import { CrmClient, crmSink } from '@mega-crm/crm-client';
 import { CrmSandbox } from '@mega-crm/crm-sandbox';
-import { createDemoMegaDatabase, MegaClientSource, sqliteDriver } from '@mega-crm/mega-mapper';
+import { createDemoMegaDatabase, type DemoOptions, type DemoStats, MegaSource, type MegaSourceOptions, sqliteDriver } from '@mega-crm/mega-mapper';
 import Database from 'better-sqlite3';
 
 export interface DemoEnvironmentOptions {
@@ -15,6 +15,9 @@ export interface DemoEnvironmentOptions {
   readonly dir: string;
   readonly clients: number;
   readonly seed?: number;
+  readonly demo?: Omit<DemoOptions, 'clients' | 'seed'>;
+  /** Which entities and scope to read; default: every entity, the manual's scope. */
+  readonly source?: Omit<MegaSourceOptions, 'sql'>;
   readonly onProgress?: SyncEngineOptions['onProgress'];
   readonly logger?: Logger;
 }
@@ -34,19 +37,20 @@ export interface DemoEnvironment {
   readonly store: SqliteStore;
   readonly engine: SyncEngine;
   readonly megaPath: string;
+  readonly stats: DemoStats;
   close(): Promise<void>;
 }
 
 export async function createDemoEnvironment(options: DemoEnvironmentOptions): Promise<DemoEnvironment> {
   mkdirSync(options.dir, { recursive: true });
   const megaPath = join(options.dir, 'mega.db');
-  createDemoMegaDatabase(megaPath, { clients: options.clients, seed: options.seed ?? 42 });
+  const stats = await createDemoMegaDatabase(megaPath, { ...options.demo, clients: options.clients, seed: options.seed ?? 42 });
   const sandbox = await new CrmSandbox({ clientPath: 'demo', user: DEMO_CREDENTIALS.user, password: DEMO_CREDENTIALS.password }).start();
   const crm = await CrmClient.connect({ wsdlUrl: sandbox.wsdlUrl, ...DEMO_CREDENTIALS });
   const mega = new Database(megaPath);
   const store = new SqliteStore({ path: join(options.dir, 'store.db') });
   const engine = new SyncEngine({
-    source: new MegaClientSource(sqliteDriver(mega)),
+    source: new MegaSource({ ...options.source, sql: sqliteDriver(mega) }),
     sink: crmSink(crm),
     store,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -59,6 +63,7 @@ export async function createDemoEnvironment(options: DemoEnvironmentOptions): Pr
     store,
     engine,
     megaPath,
+    stats,
     async close() {
       crm.close();
       await store.close();

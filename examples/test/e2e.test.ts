@@ -39,7 +39,13 @@ function megaClients(): MegaRow[] {
 }
 
 beforeAll(async () => {
-  env = await createDemoEnvironment({ dir: mkdtempSync(join(tmpdir(), 'mega-crm-e2e-')), clients: CLIENTS, seed: 2026 });
+  env = await createDemoEnvironment({
+    dir: mkdtempSync(join(tmpdir(), 'mega-crm-e2e-')),
+    clients: CLIENTS,
+    seed: 2026,
+    // The foundation's path: every client agent (and the spouses its married clients point to).
+    source: { entities: ['spouse', 'client'], scope: { clients: 'all' } },
+  });
   // Three people get a CPF with wrong check digits.
   const corrupt = env.mega.prepare("UPDATE GLO_PESSOA_FISICA SET AGN_ST_CPF = '11144477736' WHERE AGN_IN_CODIGO = ? AND AGN_CH_TIPO = 'P'");
   for (const code of BAD_CODES) {

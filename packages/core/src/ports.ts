@@ -80,7 +80,9 @@ export interface RunRecord {
  * Durable state of the sync. Contract every implementation keeps:
  * - `capture` commits the staged records and the new cursor in one transaction (nothing lost);
  * - a record whose hash equals the last delivered (or already queued) hash is reported unchanged;
- * - `claim` hands out pending items in sequence order, each once, and marks them in flight.
+ * - `claim` hands out pending items in dependency order (spouse, client, contract, occurrence), then
+ *   sequence order; each once, marked in flight; never an item this run already claimed and released;
+ *   never an item while an earlier item of the same key is still queued or in flight.
  */
 export interface SyncStore {
   getCursor(sourceId: string): Promise<string | null>;
@@ -88,7 +90,7 @@ export interface SyncStore {
   /** Puts items left in flight by a crashed run back to pending. */
   recoverInFlight(): Promise<number>;
   pendingCount(): Promise<number>;
-  claim(limit: number, afterSeq: number): Promise<OutboxItem[]>;
+  claim(limit: number, runId: string): Promise<OutboxItem[]>;
   complete(item: OutboxItem, receipt: DeliveryReceipt): Promise<void>;
   park(item: OutboxItem, failure: FailureInfo): Promise<void>;
   release(item: OutboxItem, failure: FailureInfo): Promise<void>;

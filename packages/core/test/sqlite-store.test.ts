@@ -34,7 +34,7 @@ describe('SqliteStore', () => {
     const store = open();
     await store.capture({ sourceId: 's', cursor: '1', records: [staged('a', 'h1')], invalid: [] });
     await store.capture({ sourceId: 's', cursor: '2', records: [staged('a', 'h2')], invalid: [] });
-    const items = await store.claim(10, 0);
+    const items = await store.claim(10, 'run-1');
     expect(items).toHaveLength(1);
     expect(items[0]?.hash).toBe('h2');
   });
@@ -42,8 +42,8 @@ describe('SqliteStore', () => {
   it('claims each item once, and a delivered hash makes the same content unchanged', async () => {
     const store = open();
     await store.capture({ sourceId: 's', cursor: '1', records: [staged('a', 'h1'), staged('b', 'h1')], invalid: [] });
-    const items = await store.claim(10, 0);
-    expect(await store.claim(10, 0)).toHaveLength(0);
+    const items = await store.claim(10, 'run-1');
+    expect(await store.claim(10, 'run-1')).toHaveLength(0);
     for (const item of items) await store.complete(item, { crmId: `id-${item.key}` });
     expect(await store.integrationId({ entity: 'client', key: 'a' })).toBe('id-a');
     const next = await store.capture({ sourceId: 's', cursor: '2', records: [staged('a', 'h1'), staged('b', 'h2')], invalid: [] });
@@ -59,7 +59,7 @@ describe('SqliteStore', () => {
       records: [staged('a', 'h1'), staged('b', 'h1')],
       invalid: [{ entity: 'client', key: 'c', code: 'VALIDATION_FAILED', message: 'bad CPF' }],
     });
-    const [a, b] = await store.claim(10, 0);
+    const [a, b] = await store.claim(10, 'run-1');
     if (!a || !b) throw new Error('expected two items');
     await store.park(a, { code: 'DUPLICATE_CPF', message: 'dup' });
     expect((await store.listParked()).map((p) => [p.key, p.code]).sort()).toEqual([
@@ -72,19 +72,33 @@ describe('SqliteStore', () => {
     expect((await store.listParked()).map((p) => p.key)).toEqual(['a']);
   });
 
+  it('claims in dependency order (spouse, client, contract, occurrence), then in sequence order', async () => {
+    const store = open();
+    const rec = (entity: 'spouse' | 'client' | 'contract' | 'occurrence', key: string) => ({ entity, key, hash: 'h', payload: {} });
+    await store.capture({
+      sourceId: 's',
+      cursor: '1',
+      records: [rec('occurrence', 'o1'), rec('contract', 'c1'), rec('client', 'a'), rec('spouse', 'a-C'), rec('client', 'b')],
+      invalid: [],
+    });
+    const items = await store.claim(10, 'run-1');
+    expect(items.map((i) => i.key)).toEqual(['a-C', 'a', 'b', 'c1', 'o1']);
+  });
+
   it('release puts an item back with its attempt count and error', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'store-')), 'store.db');
     const store = open(path);
     await store.capture({ sourceId: 's', cursor: '1', records: [staged('a', 'h1')], invalid: [] });
-    const [item] = await store.claim(1, 0);
+    const [item] = await store.claim(1, 'run-1');
     if (!item) throw new Error('expected an item');
     await store.release(item, { code: 'TIMEOUT', message: 'slow' });
-    const [again] = await store.claim(1, 0);
+    expect(await store.claim(1, 'run-1')).toEqual([]); // a run never re-claims what it released
+    const [again] = await store.claim(1, 'run-2');
     expect(again?.attempts).toBe(1);
     await store.close();
     // migrations are versioned and applied once
     const db = new Database(path);
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
     db.close();
     const reopened = open(path);
     expect(await reopened.getCursor('s')).toBe('1');

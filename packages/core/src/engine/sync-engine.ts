@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pRetry from 'p-retry';
 import { z } from 'zod';
-import type { EntityName, EntityRef } from '../domain/records.js';
+import { ENTITIES, type EntityName, type EntityRef } from '../domain/records.js';
 import { AlreadyRunningError, asMegaCrmError, ConfigurationError, MegaCrmError } from '../errors.js';
 import { contentHash } from '../hash.js';
 import { type Logger, redactingLogger, silentLogger } from '../logger.js';
@@ -109,7 +109,7 @@ export class SyncEngine {
 
     try {
       await this.#capture(tally);
-      stop = await this.#deliver(tally);
+      stop = await this.#deliver(runId, tally);
     } catch (error) {
       stop = asMegaCrmError(error, 'STORE_FAILED');
       if (!stop.stopsRun) throw stop;
@@ -162,28 +162,34 @@ export class SyncEngine {
     }
   }
 
-  /** Delivers the outbox; returns the error that stopped the run, if any. */
-  async #deliver(tally: RunTally): Promise<MegaCrmError | undefined> {
+  /**
+   * Delivers the outbox in dependency order: within each claimed batch, every spouse is answered
+   * before any client is sent, every client before any contract, every contract before any occurrence.
+   * Returns the error that stopped the run, if any.
+   */
+  async #deliver(runId: string, tally: RunTally): Promise<MegaCrmError | undefined> {
     const { store, concurrency, batchSize, onProgress } = this.#options;
     const total = await store.pendingCount();
     let processed = 0;
-    let afterSeq = 0;
     let stop: MegaCrmError | undefined;
     while (!stop) {
-      const items = await store.claim(batchSize, afterSeq);
+      const items = await store.claim(batchSize, runId);
       if (items.length === 0) break;
-      afterSeq = items[items.length - 1]?.seq ?? afterSeq;
-      await runPool(
-        items,
-        concurrency,
-        async (item) => {
-          const error = await this.#deliverOne(item, tally);
-          if (error?.stopsRun && !stop) stop = error;
-          processed++;
-          onProgress?.({ phase: 'deliver', processed, total });
-        },
-        () => stop !== undefined,
-      );
+      for (const entity of ENTITIES) {
+        const group = items.filter((item) => item.entity === entity);
+        if (group.length === 0 || stop) continue;
+        await runPool(
+          group,
+          concurrency,
+          async (item) => {
+            const error = await this.#deliverOne(item, tally);
+            if (error?.stopsRun && !stop) stop = error;
+            processed++;
+            onProgress?.({ phase: 'deliver', processed, total });
+          },
+          () => stop !== undefined,
+        );
+      }
       // Items claimed but not attempted go back to the queue untouched.
       if (stop) await store.recoverInFlight();
     }

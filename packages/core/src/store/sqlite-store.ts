@@ -49,7 +49,12 @@ const MIGRATIONS: readonly string[] = [
      ended_at TEXT NOT NULL,
      summary TEXT NOT NULL
    );`,
+  // Items claimed by a run carry its id, so a run never claims twice what it released.
+  `ALTER TABLE outbox ADD COLUMN run_id TEXT;`,
 ];
+
+/** Dependency order: a spouse before its client, a client before its contract, a contract before its occurrences. */
+const ENTITY_RANK = "CASE o.entity WHEN 'spouse' THEN 0 WHEN 'client' THEN 1 WHEN 'contract' THEN 2 ELSE 3 END";
 
 interface OutboxRow {
   seq: number;
@@ -95,12 +100,12 @@ export class SqliteStore implements SyncStore {
       ),
       recover: db.prepare("UPDATE outbox SET state = 'pending' WHERE state = 'inflight'"),
       pendingCount: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'"),
-      claimable: db.prepare<[number, number], OutboxRow>(
-        `SELECT * FROM outbox o WHERE o.state = 'pending' AND o.seq > ?
+      claimable: db.prepare<[string, number], OutboxRow>(
+        `SELECT * FROM outbox o WHERE o.state = 'pending' AND (o.run_id IS NULL OR o.run_id <> ?)
            AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.entity = o.entity AND e.key = o.key AND e.seq < o.seq)
-         ORDER BY o.seq LIMIT ?`,
+         ORDER BY ${ENTITY_RANK}, o.seq LIMIT ?`,
       ),
-      markInFlight: db.prepare("UPDATE outbox SET state = 'inflight', updated_at = ? WHERE seq = ?"),
+      markInFlight: db.prepare("UPDATE outbox SET state = 'inflight', run_id = ?, updated_at = ? WHERE seq = ?"),
       remove: db.prepare('DELETE FROM outbox WHERE seq = ?'),
       delivered: db.prepare(
         `INSERT INTO delivered (entity, key, hash, crm_id, delivered_at) VALUES (?, ?, ?, ?, ?)
@@ -166,11 +171,11 @@ export class SqliteStore implements SyncStore {
     return this.#stmt.pendingCount.get()?.n ?? 0;
   }
 
-  async claim(limit: number, afterSeq: number): Promise<OutboxItem[]> {
+  async claim(limit: number, runId: string): Promise<OutboxItem[]> {
     const now = new Date().toISOString();
     return this.#db.transaction(() =>
-      this.#stmt.claimable.all(afterSeq, limit).map((row) => {
-        this.#stmt.markInFlight.run(now, row.seq);
+      this.#stmt.claimable.all(runId, limit).map((row) => {
+        this.#stmt.markInFlight.run(runId, now, row.seq);
         return { seq: row.seq, entity: row.entity, key: row.key, hash: row.hash, payload: JSON.parse(row.payload) as unknown, attempts: row.attempts };
       }),
     )();

@@ -1,7 +1,11 @@
 import { completeCnpj, completeCpf, pick, seededRandom } from '@mega-crm/core';
 import Database from 'better-sqlite3';
-import { SQLITE_AGENT_DDL, SQLITE_FEED_DDL, sqliteFeedTriggers } from '../schema.js';
+import type { Pool } from 'pg';
+import { feedDdl } from '../schema/feed.js';
+import { createTablesDdl, NO_SCHEMAS, type SchemaMapping, TABLES, type TableName, tableNames } from '../schema/tables.js';
+import type { Dialect } from '../sql/driver.js';
 import { CITIES, COMPANY_NAMES, COMPANY_WORDS, DISTRICTS, EMAIL_DOMAINS, FIRST_NAMES_F, FIRST_NAMES_M, STREET_TYPES, STREETS, SURNAMES } from './vocabulary.js';
+import { postgresWriter, type RowWriter, sqliteWriter } from './writer.js';
 
 export interface DemoOptions {
   /** Client agents to create. Default 1000. */
@@ -12,6 +16,18 @@ export interface DemoOptions {
   readonly companyShare?: number;
   /** Share of people who are married (and get a spouse row). Default 0.4. */
   readonly marriedShare?: number;
+  /** Share of married people whose spouse has a CPF in Mega. Default 0.85. */
+  readonly spouseCpfShare?: number;
+  /** Share of enterprises not flagged for the CRM. Default 0.2 (at least one enterprise stays flagged). */
+  readonly unflaggedEnterpriseShare?: number;
+  /** Share of clients without any contract. Default 0.1. */
+  readonly clientsWithoutContractShare?: number;
+  /** Share of contracts with co-buyers (2 or 3 buyers). Default 0.15. */
+  readonly coBuyerShare?: number;
+  /** Occurrences per contract, on average. Default 1. */
+  readonly occurrencesPerContract?: number;
+  /** Installments per contract. Default 4 (some overdue). */
+  readonly installmentsPerContract?: number;
 }
 
 export interface DemoStats {
@@ -20,149 +36,429 @@ export interface DemoStats {
   readonly married: number;
   readonly spousesWithCpf: number;
   readonly otherAgents: number;
+  readonly enterprises: number;
+  readonly flaggedEnterprises: number;
+  readonly units: number;
+  readonly garages: number;
+  readonly garagesWithoutRow: number;
+  readonly contracts: number;
+  readonly buyers: number;
+  readonly occurrences: number;
+  readonly installments: number;
 }
 
 /** First agent code of the demo data; agent i has AGN_IN_CODIGO = FIRST_AGENT_CODE + i. */
 export const FIRST_AGENT_CODE = 1000;
+/** The one organisation of the demo data. */
+export const DEMO_ORG = { ORG_TAB_IN_CODIGO: 1, ORG_PAD_IN_CODIGO: 1, ORG_IN_CODIGO: 1, ORG_TAU_ST_CODIGO: 'O' } as const;
+
+/** Occurrence types of the demo: two integrated open, one integrated closed, one not integrated. */
+export const DEMO_OCCURRENCE_TYPES = [
+  { OCS_IN_MODULO: 1, OCS_IN_CODIGO: 10, OCS_ST_DESCRICAO: 'Fale Conosco', OCS_BO_INTEGRACRM: 'S', OCS_CH_SITUACAOCRM: 'A' },
+  { OCS_IN_MODULO: 1, OCS_IN_CODIGO: 20, OCS_ST_DESCRICAO: 'Solicitação de 2ª via de boleto', OCS_BO_INTEGRACRM: 'S', OCS_CH_SITUACAOCRM: 'A' },
+  { OCS_IN_MODULO: 1, OCS_IN_CODIGO: 44, OCS_ST_DESCRICAO: 'Alteração cadastral', OCS_BO_INTEGRACRM: 'S', OCS_CH_SITUACAOCRM: 'F' },
+  { OCS_IN_MODULO: 1, OCS_IN_CODIGO: 90, OCS_ST_DESCRICAO: 'Anotação interna', OCS_BO_INTEGRACRM: 'N', OCS_CH_SITUACAOCRM: null },
+] as const;
 
 // A multiplier coprime with 9·10^8 turns a counter into distinct, random-looking document bases.
 const SPREAD = 7919;
-
-function cpfFor(n: number): string {
-  return completeCpf(String(100_000_000 + ((n * SPREAD) % 900_000_000)));
-}
-
-function cnpjFor(n: number): string {
-  return completeCnpj(`${String(10_000_000 + ((n * SPREAD) % 90_000_000))}0001`);
-}
-
-function ascii(text: string): string {
-  return text
+const cpfFor = (n: number) => completeCpf(String(100_000_000 + ((n * SPREAD) % 900_000_000)));
+const cnpjFor = (n: number) => completeCnpj(`${String(10_000_000 + ((n * SPREAD) % 90_000_000))}0001`);
+const ascii = (text: string) =>
+  text
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
     .replace(/[^a-z]+/g, '.');
+const date = (y: number, m: number, d: number) => `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+
+/**
+ * Writes a realistic, deterministic Mega: enterprises (E → T → B → U, garages, a few garages
+ * without their DBM_GARAGEM row, as in the manual's "CLGaragem" incident), client agents with
+ * accented names, valid CPFs/CNPJs, married couples, contracts with one to three buyers,
+ * installments (some overdue) and occurrences of integrated and non-integrated types.
+ */
+export async function writeDemoData(writer: RowWriter, options: DemoOptions = {}): Promise<DemoStats> {
+  const random = seededRandom(options.seed ?? 42);
+  const clients = options.clients ?? 1000;
+  const o = {
+    companyShare: options.companyShare ?? 0.1,
+    marriedShare: options.marriedShare ?? 0.4,
+    spouseCpfShare: options.spouseCpfShare ?? 0.85,
+    unflagged: options.unflaggedEnterpriseShare ?? 0.2,
+    noContract: options.clientsWithoutContractShare ?? 0.1,
+    coBuyers: options.coBuyerShare ?? 0.15,
+    occurrences: options.occurrencesPerContract ?? 1,
+    installments: options.installmentsPerContract ?? 4,
+  };
+  const stats = {
+    clients,
+    companies: 0,
+    married: 0,
+    spousesWithCpf: 0,
+    otherAgents: 0,
+    enterprises: 0,
+    flaggedEnterprises: 0,
+    units: 0,
+    garages: 0,
+    garagesWithoutRow: 0,
+    contracts: 0,
+    buyers: 0,
+    occurrences: 0,
+    installments: 0,
+  };
+  for (const type of DEMO_OCCURRENCE_TYPES) writer.add('DBM_TIPOOCORRENCIA', type);
+
+  // Structure: enough units for every contract.
+  let est = 1;
+  const units: Array<{ unit: number; enterprise: number; block: number; garage?: number }> = [];
+  const enterpriseCount = Math.max(3, Math.ceil(clients / 400));
+  for (let e = 0; e < enterpriseCount; e++) {
+    // The first enterprise is always flagged and, when any may be unflagged, the last one is not.
+    const roll = random();
+    const flagged = e === 0 || (!(e === enterpriseCount - 1 && o.unflagged > 0) && roll >= o.unflagged);
+    const enterprise = est++;
+    stats.enterprises++;
+    if (flagged) stats.flaggedEnterprises++;
+    const name = `Residencial ${pick(random, COMPANY_NAMES)} ${e + 1}`;
+    writer.add('DBM_ESTRUTURA', {
+      ...DEMO_ORG,
+      EST_IN_CODIGO: enterprise,
+      EST_ST_CODIGO: `EMP${e + 1}`,
+      EST_ST_NOME: name,
+      EST_CH_TIPOESTRUTURA: 'E',
+      PAI_EST_IN_CODIGO: null,
+      FIL_IN_CODIGO: 1,
+      EST_DT_CADASTRO: '2019-01-10',
+      EST_BO_INTEGRACRM: flagged ? 'S' : 'N',
+    });
+    const stages = 1 + Math.floor(random() * 2);
+    for (let s = 0; s < stages; s++) {
+      const stage = est++;
+      writer.add('DBM_ESTRUTURA', {
+        ...DEMO_ORG,
+        EST_IN_CODIGO: stage,
+        EST_ST_CODIGO: `${s + 1}`,
+        EST_ST_NOME: `Etapa ${s + 1}`,
+        EST_CH_TIPOESTRUTURA: 'T',
+        PAI_EST_IN_CODIGO: enterprise,
+        FIL_IN_CODIGO: 1,
+        EST_DT_CADASTRO: '2019-01-10',
+        EST_BO_INTEGRACRM: null,
+      });
+      for (let b = 0; b < 2; b++) {
+        const block = est++;
+        writer.add('DBM_ESTRUTURA', {
+          ...DEMO_ORG,
+          EST_IN_CODIGO: block,
+          EST_ST_CODIGO: String.fromCharCode(65 + b + 2 * s),
+          EST_ST_NOME: `Torre ${String.fromCharCode(65 + b + 2 * s)}`,
+          EST_CH_TIPOESTRUTURA: 'B',
+          PAI_EST_IN_CODIGO: stage,
+          FIL_IN_CODIGO: 1,
+          EST_DT_CADASTRO: '2019-01-10',
+          EST_BO_INTEGRACRM: null,
+        });
+        const perBlock = Math.ceil((clients * 1.1) / (enterpriseCount * stages * 2)) + 2;
+        for (let u = 0; u < perBlock; u++) {
+          const unit = est++;
+          const floor = 1 + Math.floor(u / 4);
+          writer.add('DBM_ESTRUTURA', {
+            ...DEMO_ORG,
+            EST_IN_CODIGO: unit,
+            EST_ST_CODIGO: `${floor}0${(u % 4) + 1}`,
+            EST_ST_NOME: `Apto ${floor}0${(u % 4) + 1}`,
+            EST_CH_TIPOESTRUTURA: 'U',
+            PAI_EST_IN_CODIGO: block,
+            FIL_IN_CODIGO: 1,
+            EST_DT_CADASTRO: '2019-02-01',
+            EST_BO_INTEGRACRM: null,
+          });
+          writer.add('DBM_UNIDADE', {
+            ...DEMO_ORG,
+            EST_IN_CODIGO: unit,
+            UND_CH_STATUS: 'V',
+            UND_RE_AREAPRIVATIVA: 45 + Math.floor(random() * 90),
+            EMP_EST_IN_CODIGO: enterprise,
+            BLO_EST_IN_CODIGO: block,
+          });
+          stats.units++;
+          const entry: (typeof units)[number] = { unit, enterprise, block };
+          if (u % 2 === 0) {
+            const garage = est++;
+            writer.add('DBM_ESTRUTURA', {
+              ...DEMO_ORG,
+              EST_IN_CODIGO: garage,
+              EST_ST_CODIGO: `G${unit}`,
+              EST_ST_NOME: `Vaga ${unit}`,
+              EST_CH_TIPOESTRUTURA: 'G',
+              PAI_EST_IN_CODIGO: block,
+              FIL_IN_CODIGO: 1,
+              EST_DT_CADASTRO: '2019-02-01',
+              EST_BO_INTEGRACRM: null,
+            });
+            stats.garages++;
+            // The manual's CLGaragem incident: a garage structure without its DBM_GARAGEM row.
+            if (stats.garages % 200 === 7) stats.garagesWithoutRow++;
+            else
+              writer.add('DBM_GARAGEM', {
+                ...DEMO_ORG,
+                EST_IN_CODIGO: garage,
+                GAR_CH_STATUS: 'V',
+                EMP_EST_IN_CODIGO: enterprise,
+                BLO_EST_IN_CODIGO: block,
+                UND_EST_IN_CODIGO: unit,
+              });
+            entry.garage = garage;
+          }
+          units.push(entry);
+        }
+      }
+    }
+  }
+
+  let nextUnit = 0;
+  let contractCode = 1;
+  let occurrenceCode = 1;
+  for (let i = 0; i < clients; i++) {
+    const code = FIRST_AGENT_CODE + i;
+    const [city, uf, ddd] = pick(random, CITIES);
+    const isCompany = random() < o.companyShare;
+    const female = random() < 0.5;
+    const first = pick(random, female ? FIRST_NAMES_F : FIRST_NAMES_M);
+    const last = `${pick(random, SURNAMES)} ${pick(random, SURNAMES)}`;
+    const name = isCompany ? `${pick(random, COMPANY_WORDS)} ${pick(random, COMPANY_NAMES)} Ltda` : `${first} ${last}`;
+    writer.add('GLO_AGENTES', {
+      AGN_TAB_IN_CODIGO: 1,
+      AGN_PAD_IN_CODIGO: 1,
+      AGN_IN_CODIGO: code,
+      AGN_ST_NOME: name,
+      AGN_ST_FANTASIA: isCompany ? pick(random, COMPANY_NAMES) : null,
+      AGN_CH_TIPOPESSOAFJ: isCompany ? 'J' : 'F',
+      AGN_ST_CGC: isCompany ? cnpjFor(i) : null,
+      TPL_ST_SIGLA: pick(random, STREET_TYPES),
+      AGN_ST_LOGRADOURO: pick(random, STREETS),
+      AGN_ST_NUMERO: String(1 + Math.floor(random() * 3000)),
+      AGN_ST_COMPLEMENTO: random() < 0.3 ? `Apto ${1 + Math.floor(random() * 200)}` : null,
+      AGN_ST_BAIRRO: pick(random, DISTRICTS),
+      AGN_ST_MUNICIPIO: city,
+      UF_ST_SIGLA: uf,
+      AGN_ST_CEP: String(10_000_000 + Math.floor(random() * 89_999_999)),
+      AGN_ST_EMAIL: `${ascii(isCompany ? name : `${first}.${last}`)}${i}@${pick(random, EMAIL_DOMAINS)}`,
+      AGN_ST_OUTROSEMAILS: random() < 0.2 ? `alt${i}@${pick(random, EMAIL_DOMAINS)}` : null,
+      AGN_DT_ALTERACAO: '2026-01-01 08:00:00.000',
+    });
+    writer.add('GLO_AGENTES_ID', {
+      AGN_TAB_IN_CODIGO: 1,
+      AGN_PAD_IN_CODIGO: 1,
+      AGN_IN_CODIGO: code,
+      AGN_TAU_ST_CODIGO: 'C',
+      AGN_CH_STATUS: 'A',
+      AGN_DT_INICIOMOV: '2020-01-01',
+    });
+    const phones = 1 + Math.floor(random() * 2);
+    for (let p = 1; p <= phones; p++) {
+      writer.add('GLO_AGENTES_TELEFONE', {
+        AGN_TAB_IN_CODIGO: 1,
+        AGN_PAD_IN_CODIGO: 1,
+        AGN_IN_CODIGO: code,
+        TEA_IN_SEQUENCIA: p,
+        TEA_ST_DDD: ddd,
+        TEA_ST_TELEFONE: `9${String(10_000_000 + Math.floor(random() * 89_999_999))}`,
+      });
+    }
+    if (isCompany) stats.companies++;
+    else {
+      const married = random() < o.marriedShare;
+      const birth = date(1950 + Math.floor(random() * 50), 1 + Math.floor(random() * 12), 1 + Math.floor(random() * 28));
+      const spouseName = married ? `${pick(random, female ? FIRST_NAMES_M : FIRST_NAMES_F)} ${last}` : null;
+      const person = {
+        AGN_TAB_IN_CODIGO: 1,
+        AGN_PAD_IN_CODIGO: 1,
+        AGN_IN_CODIGO: code,
+        AGN_ST_NACIONALIDADE: 'Brasileira',
+        AGN_DT_ALTERACAO: '2026-01-01 08:00:00.000',
+      };
+      writer.add('GLO_PESSOA_FISICA', {
+        ...person,
+        AGN_CH_TIPO: 'P',
+        AGN_ST_CPF: cpfFor(2 * i),
+        AGN_ST_RG: String(1_000_000 + i),
+        AGN_ST_CARGOPROFISS: 'Engenheiro(a)',
+        AGN_CH_ESTCIVIL: married ? 'C' : pick(random, ['S', 'D', 'V']),
+        AGN_CH_REGIMECASAMENTO: married ? 'P' : null,
+        AGN_DT_NASCIMENTO: birth,
+        AGN_ST_CONJUGE: spouseName,
+      });
+      if (married) {
+        stats.married++;
+        const withCpf = random() < o.spouseCpfShare;
+        if (withCpf) stats.spousesWithCpf++;
+        writer.add('GLO_PESSOA_FISICA', {
+          ...person,
+          AGN_CH_TIPO: 'C',
+          AGN_ST_CPF: withCpf ? cpfFor(2 * i + 1) : null,
+          AGN_ST_RG: null,
+          AGN_ST_CARGOPROFISS: 'Professor(a)',
+          AGN_CH_ESTCIVIL: 'C',
+          AGN_CH_REGIMECASAMENTO: 'P',
+          AGN_DT_NASCIMENTO: birth,
+          AGN_ST_CONJUGE: null,
+        });
+      }
+    }
+
+    // The client's contract, on the next free unit; some with co-buyers among earlier clients.
+    const place = units[nextUnit];
+    if (random() < o.noContract || !place) continue;
+    nextUnit++;
+    const cto = contractCode++;
+    const contract = { ...DEMO_ORG, CTO_IN_CODIGO: cto };
+    const value = 150_000 + Math.round(random() * 850_000_00) / 100;
+    const signed = date(2020 + Math.floor(random() * 6), 1 + Math.floor(random() * 12), 1 + Math.floor(random() * 28));
+    const statusRoll = random();
+    const status = statusRoll < 0.7 ? 'A' : statusRoll < 0.8 ? 'U' : statusRoll < 0.9 ? 'Q' : statusRoll < 0.95 ? 'D' : statusRoll < 0.98 ? 'T' : 'C';
+    const typeRoll = random();
+    writer.add('CAR_CONTRATO', {
+      ...contract,
+      FIL_IN_CODIGO: 1,
+      CTO_CH_TIPO: typeRoll < 0.9 ? 'V' : typeRoll < 0.95 ? 'P' : 'M',
+      CTO_CH_STATUS: status,
+      CTO_DT_STATUS: signed,
+      CTO_DT_CADASTRO: signed,
+      CTO_DT_ASSINATURA: signed,
+      CTO_RE_VALORCONTRATO: value,
+      CTO_DT_ALTERACAO: '2026-01-01 08:00:00.000',
+    });
+    stats.contracts++;
+    const coBuyers = i > 3 && random() < o.coBuyers ? 1 + Math.floor(random() * 2) : 0;
+    const buyerCodes = [code, ...Array.from({ length: coBuyers }, (_, k) => FIRST_AGENT_CODE + Math.max(0, i - 1 - k * 2))];
+    const share = Math.round(10_000 / buyerCodes.length) / 100;
+    buyerCodes.forEach((b, k) => {
+      writer.add('CAR_CONTRATO_CLIENTE', {
+        ...contract,
+        AGN_TAB_IN_CODIGO: 1,
+        AGN_PAD_IN_CODIGO: 1,
+        AGN_IN_CODIGO: b,
+        AGN_TAU_ST_CODIGO: 'C',
+        CTC_RE_PERCENTUAL: share,
+        CTC_BO_PRINCIPAL: k === 0 ? 'S' : 'N',
+      });
+      stats.buyers++;
+    });
+    writer.add('CAR_CONTRATO_ENVOLVIDO', { ...contract, EST_IN_CODIGO: place.unit, CTOENV_CH_ORIGEM: 'U' });
+    if (place.garage && random() < 0.5) writer.add('CAR_CONTRATO_ENVOLVIDO', { ...contract, EST_IN_CODIGO: place.garage, CTOENV_CH_ORIGEM: 'G' });
+    for (let p = 1; p <= o.installments; p++) {
+      const due = date(2025 + Math.floor((p + 9) / 12), ((p + 9) % 12) + 1, 10);
+      const paid = due < '2026-06-01' && random() < 0.85;
+      writer.add('CAR_PARCELA', {
+        ...contract,
+        PAR_IN_CODIGO: p,
+        PAR_DT_VENCIMENTO: due,
+        PAR_DT_BAIXA: paid ? due : null,
+        PAR_CH_STATUS: 'A',
+        PAR_RE_VALORORIGINAL: Math.round((value / 120) * 100) / 100,
+        PAR_RE_VALORPAGO: paid ? Math.round((value / 120) * 100) / 100 : null,
+      });
+      stats.installments++;
+    }
+    const occurrences = Math.floor(random() * (2 * o.occurrences + 1));
+    for (let k = 0; k < occurrences; k++) {
+      const oco = occurrenceCode++;
+      const type = pick(random, DEMO_OCCURRENCE_TYPES);
+      writer.add('DBM_GERAOCORRENCIA', {
+        ...DEMO_ORG,
+        OCO_IN_CODIGO: oco,
+        OCS_IN_MODULO: type.OCS_IN_MODULO,
+        OCS_IN_CODIGO: type.OCS_IN_CODIGO,
+        OCO_DT_CADASTRO: date(2025, 1 + Math.floor(random() * 12), 1 + Math.floor(random() * 28)),
+        OCO_ST_OCORRENCIA: `${type.OCS_ST_DESCRICAO}: solicitação nº ${oco}`,
+        OCO_ST_COMPLEMENTO: random() < 0.5 ? 'Cliente atendido pelo Portal de Clientes' : null,
+        OCO_DT_ENCERRAMENTO: null,
+        OCO_DT_ALTERACAO: '2026-01-01 08:00:00.000',
+      });
+      writer.add('DBM_OCORRENCIACONTRATO', { ...contract, OCO_IN_CODIGO: oco });
+      stats.occurrences++;
+    }
+    await writer.flush();
+  }
+  // Agents of other roles (suppliers) must never reach the CRM.
+  const others = Math.ceil(clients / 20);
+  for (let j = 0; j < others; j++) {
+    const code = FIRST_AGENT_CODE + clients + j;
+    writer.add('GLO_AGENTES', {
+      AGN_TAB_IN_CODIGO: 1,
+      AGN_PAD_IN_CODIGO: 1,
+      AGN_IN_CODIGO: code,
+      AGN_ST_NOME: `Fornecedor ${pick(random, COMPANY_NAMES)} ${j}`,
+      AGN_ST_FANTASIA: null,
+      AGN_CH_TIPOPESSOAFJ: 'J',
+      AGN_ST_CGC: cnpjFor(clients + j),
+      TPL_ST_SIGLA: 'R',
+      AGN_ST_LOGRADOURO: pick(random, STREETS),
+      AGN_ST_NUMERO: '1',
+      AGN_ST_COMPLEMENTO: null,
+      AGN_ST_BAIRRO: 'Centro',
+      AGN_ST_MUNICIPIO: 'São Paulo',
+      UF_ST_SIGLA: 'SP',
+      AGN_ST_CEP: '01001000',
+      AGN_ST_EMAIL: null,
+      AGN_ST_OUTROSEMAILS: null,
+      AGN_DT_ALTERACAO: '2026-01-01 08:00:00.000',
+    });
+    writer.add('GLO_AGENTES_ID', {
+      AGN_TAB_IN_CODIGO: 1,
+      AGN_PAD_IN_CODIGO: 1,
+      AGN_IN_CODIGO: code,
+      AGN_TAU_ST_CODIGO: 'F',
+      AGN_CH_STATUS: 'A',
+      AGN_DT_INICIOMOV: '2020-01-01',
+    });
+    stats.otherAgents++;
+  }
+  await writer.flush(true);
+  return stats;
 }
 
 /**
- * Creates (or replaces) a demo Mega database: client agents with accented names, valid CPFs and
- * CNPJs, addresses, e-mails, phones, married people with spouse rows, a few agents of other roles.
- * The change-feed triggers are installed after the load, so the first sync is a full scan.
+ * Creates (or replaces) a demo Mega SQLite database with the change-feed triggers installed after the
+ * load, so the first sync is a full scan.
  */
-export function createDemoMegaDatabase(path: string, options: DemoOptions = {}): DemoStats {
-  const clients = options.clients ?? 1000;
-  const random = seededRandom(options.seed ?? 42);
-  const companyShare = options.companyShare ?? 0.1;
-  const marriedShare = options.marriedShare ?? 0.4;
+export async function createDemoMegaDatabase(path: string, options: DemoOptions = {}): Promise<DemoStats> {
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
-    db.exec(`DROP TABLE IF EXISTS GLO_AGENTES; DROP TABLE IF EXISTS GLO_AGENTES_ID; DROP TABLE IF EXISTS GLO_PESSOA_FISICA;
-             DROP TABLE IF EXISTS GLO_AGENTES_TELEFONE; DROP TABLE IF EXISTS MEGACRM_FEED;`);
-    db.exec(SQLITE_AGENT_DDL);
-    const agent = db.prepare(
-      `INSERT INTO GLO_AGENTES (AGN_TAB_IN_CODIGO, AGN_PAD_IN_CODIGO, AGN_IN_CODIGO, AGN_ST_NOME, AGN_ST_FANTASIA, AGN_CH_TIPOPESSOAFJ,
-         AGN_ST_CGC, TPL_ST_SIGLA, AGN_ST_LOGRADOURO, AGN_ST_NUMERO, AGN_ST_COMPLEMENTO, AGN_ST_BAIRRO, AGN_ST_MUNICIPIO, UF_ST_SIGLA,
-         AGN_ST_CEP, AGN_ST_EMAIL, AGN_ST_OUTROSEMAILS) VALUES (1, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const role = db.prepare(
-      "INSERT INTO GLO_AGENTES_ID (AGN_TAB_IN_CODIGO, AGN_PAD_IN_CODIGO, AGN_IN_CODIGO, AGN_TAU_ST_CODIGO, AGN_CH_STATUS, AGN_DT_INICIOMOV) VALUES (1, 1, ?, ?, 'A', ?)",
-    );
-    const person = db.prepare(
-      `INSERT INTO GLO_PESSOA_FISICA (AGN_TAB_IN_CODIGO, AGN_PAD_IN_CODIGO, AGN_IN_CODIGO, AGN_CH_TIPO, AGN_ST_CPF, AGN_ST_RG,
-         AGN_ST_CARGOPROFISS, AGN_ST_NACIONALIDADE, AGN_CH_ESTCIVIL, AGN_CH_REGIMECASAMENTO, AGN_DT_NASCIMENTO, AGN_ST_CONJUGE)
-       VALUES (1, 1, ?, ?, ?, ?, ?, 'Brasileira', ?, ?, ?, ?)`,
-    );
-    const phone = db.prepare(
-      'INSERT INTO GLO_AGENTES_TELEFONE (AGN_TAB_IN_CODIGO, AGN_PAD_IN_CODIGO, AGN_IN_CODIGO, TEA_IN_SEQUENCIA, TEA_ST_DDD, TEA_ST_TELEFONE) VALUES (1, 1, ?, ?, ?, ?)',
-    );
-    const stats = { clients, companies: 0, married: 0, spousesWithCpf: 0, otherAgents: 0 };
-
-    db.transaction(() => {
-      for (let i = 0; i < clients; i++) {
-        const code = FIRST_AGENT_CODE + i;
-        const [city, uf, ddd] = pick(random, CITIES);
-        const isCompany = random() < companyShare;
-        const female = random() < 0.5;
-        const first = pick(random, female ? FIRST_NAMES_F : FIRST_NAMES_M);
-        const last = `${pick(random, SURNAMES)} ${pick(random, SURNAMES)}`;
-        const name = isCompany ? `${pick(random, COMPANY_WORDS)} ${pick(random, COMPANY_NAMES)} Ltda` : `${first} ${last}`;
-        const email = `${ascii(isCompany ? name : `${first}.${last}`)}${i}@${pick(random, EMAIL_DOMAINS)}`;
-        agent.run(
-          code,
-          name,
-          isCompany ? pick(random, COMPANY_NAMES) : null,
-          isCompany ? 'J' : 'F',
-          isCompany ? cnpjFor(i) : null,
-          pick(random, STREET_TYPES),
-          pick(random, STREETS),
-          String(1 + Math.floor(random() * 3000)),
-          random() < 0.3 ? `Apto ${1 + Math.floor(random() * 200)}` : null,
-          pick(random, DISTRICTS),
-          city,
-          uf,
-          String(10_000_000 + Math.floor(random() * 89_999_999)),
-          email,
-          random() < 0.2 ? `alt${i}@${pick(random, EMAIL_DOMAINS)}` : null,
-        );
-        role.run(code, 'C', '2020-01-01');
-        const phones = 1 + Math.floor(random() * 2);
-        for (let p = 1; p <= phones; p++) phone.run(code, p, ddd, `9${String(10_000_000 + Math.floor(random() * 89_999_999))}`);
-        if (isCompany) {
-          stats.companies++;
-          continue;
-        }
-        const married = random() < marriedShare;
-        const birth = `${1950 + Math.floor(random() * 50)}-${String(1 + Math.floor(random() * 12)).padStart(2, '0')}-${String(1 + Math.floor(random() * 28)).padStart(2, '0')}`;
-        const spouseName = married ? `${pick(random, female ? FIRST_NAMES_M : FIRST_NAMES_F)} ${last}` : null;
-        person.run(
-          code,
-          'P',
-          cpfFor(2 * i),
-          String(1_000_000 + i),
-          'Engenheiro(a)',
-          married ? 'C' : pick(random, ['S', 'D', 'V']),
-          married ? 'P' : null,
-          birth,
-          spouseName,
-        );
-        if (married) {
-          stats.married++;
-          const spouseHasCpf = random() < 0.85;
-          if (spouseHasCpf) stats.spousesWithCpf++;
-          person.run(code, 'C', spouseHasCpf ? cpfFor(2 * i + 1) : null, null, 'Professor(a)', 'C', 'P', birth, null);
-        }
-      }
-      // Agents of other roles (suppliers) must never reach the CRM.
-      const others = Math.ceil(clients / 20);
-      for (let j = 0; j < others; j++) {
-        const code = FIRST_AGENT_CODE + clients + j;
-        agent.run(
-          code,
-          `Fornecedor ${pick(random, COMPANY_NAMES)} ${j}`,
-          null,
-          'J',
-          cnpjFor(clients + j),
-          'R',
-          pick(random, STREETS),
-          '1',
-          null,
-          'Centro',
-          'São Paulo',
-          'SP',
-          '01001000',
-          null,
-          null,
-        );
-        role.run(code, 'F', '2020-01-01');
-        stats.otherAgents++;
-      }
-    })();
-
-    db.exec(SQLITE_FEED_DDL);
-    db.exec(sqliteFeedTriggers());
+    db.pragma('synchronous = OFF');
+    const names = tableNames(NO_SCHEMAS);
+    const existing = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>;
+    for (const { name } of existing) db.exec(`DROP TABLE ${name}`);
+    for (const ddl of createTablesDdl('sqlite', NO_SCHEMAS)) db.exec(ddl);
+    const stats = await writeDemoData(sqliteWriter(db, names), options);
+    for (const ddl of feedDdl('sqlite', NO_SCHEMAS)) db.exec(ddl);
+    db.pragma('synchronous = NORMAL');
     return stats;
   } finally {
     db.close();
   }
+}
+
+/**
+ * Creates the demo Mega in PostgreSQL under the given schemas (created if missing; the SDK's tables
+ * in them are dropped first), then installs the feed.
+ */
+export async function createDemoMegaPostgres(pool: Pool, schemas: SchemaMapping, options: DemoOptions = {}): Promise<DemoStats> {
+  const names = tableNames(schemas);
+  for (const schema of new Set(Object.values(schemas))) if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  for (const table of [...(Object.keys(TABLES) as TableName[]), 'MEGACRM_FEED' as const]) await pool.query(`DROP TABLE IF EXISTS ${names(table)} CASCADE`);
+  for (const ddl of createTablesDdl('postgres', schemas)) await pool.query(ddl);
+  const stats = await writeDemoData(postgresWriter(pool, names), options);
+  for (const ddl of feedDdl('postgres', schemas)) await pool.query(ddl);
+  for (const table of Object.keys(TABLES) as TableName[]) await pool.query(`ANALYZE ${names(table)}`);
+  return stats;
+}
+
+/** DDL to install the feed on an existing Mega (the DBA runs it once). */
+export function feedInstallScript(dialect: Dialect, schemas: SchemaMapping): string {
+  const separator = dialect === 'oracle' ? '\n/\n' : ';\n';
+  return `${feedDdl(dialect, schemas).join(separator)}${separator}`;
 }

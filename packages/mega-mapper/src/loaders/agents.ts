@@ -1,0 +1,139 @@
+import type { CapturedItem } from '@mega-crm/core';
+import { type AgentKey, agentKey, agentOf, spouseKeyOf } from '../keys.js';
+import { keyOfAgentRow, type MegaClientRow, type MegaPhoneRow, mapClient } from '../mappers/client.js';
+import { type MegaSpouseRow, mapSpouse } from '../mappers/spouse.js';
+import { enterpriseFlagPredicate, SKIP_REASONS } from '../scope.js';
+import { AGENT_COLUMNS, cols, type EntityLoader, inChunks, type LoaderContext, limited, on, pageFilter } from './context.js';
+
+type Scoped = { readonly IN_SCOPE: number | string };
+
+/** `1 AS IN_SCOPE` when the agent (alias) buys a contract in a flagged enterprise, else 0. */
+function agentScope(ctx: LoaderContext, alias: string): { sql: string; params: unknown[] } {
+  if (ctx.scope.clients === 'all') return { sql: '1 AS IN_SCOPE', params: [] };
+  const { t } = ctx;
+  const flag = enterpriseFlagPredicate(ctx.scope, 'e');
+  return {
+    sql: `CASE WHEN EXISTS (SELECT 1 FROM ${t('CAR_CONTRATO_CLIENTE')} cc
+      JOIN ${t('CAR_CONTRATO_ENVOLVIDO')} ce ON ${on('ce', 'cc', ['ORG_TAB_IN_CODIGO', 'ORG_PAD_IN_CODIGO', 'ORG_IN_CODIGO', 'ORG_TAU_ST_CODIGO', 'CTO_IN_CODIGO'])} AND ce.CTOENV_CH_ORIGEM = 'U'
+      JOIN ${t('DBM_UNIDADE')} u ON ${on('u', 'ce', ['ORG_TAB_IN_CODIGO', 'ORG_PAD_IN_CODIGO', 'ORG_IN_CODIGO', 'ORG_TAU_ST_CODIGO', 'EST_IN_CODIGO'])}
+      JOIN ${t('DBM_ESTRUTURA')} e ON ${on('e', 'u', ['ORG_TAB_IN_CODIGO', 'ORG_PAD_IN_CODIGO', 'ORG_IN_CODIGO', 'ORG_TAU_ST_CODIGO'])} AND e.EST_IN_CODIGO = u.EMP_EST_IN_CODIGO
+      WHERE ${on('cc', alias, AGENT_COLUMNS)} AND ${flag.sql}) THEN 1 ELSE 0 END AS IN_SCOPE`,
+    params: flag.params,
+  };
+}
+
+const tuple = (k: AgentKey) => [k.tab, k.pad, k.code];
+
+export function clientLoader(ctx: LoaderContext): EntityLoader {
+  const { t, sql } = ctx;
+  const key = cols('a', AGENT_COLUMNS);
+  const query = async (after: readonly unknown[] | null, keys: AgentKey[] | undefined, limit: number) => {
+    const scope = agentScope(ctx, 'a');
+    const filter = pageFilter(key, after, keys?.map(tuple));
+    const text = `SELECT ${key.join(', ')}, a.AGN_ST_NOME, a.AGN_ST_FANTASIA, a.AGN_CH_TIPOPESSOAFJ, a.AGN_ST_CGC, a.TPL_ST_SIGLA,
+        a.AGN_ST_LOGRADOURO, a.AGN_ST_NUMERO, a.AGN_ST_COMPLEMENTO, a.AGN_ST_BAIRRO, a.AGN_ST_MUNICIPIO, a.UF_ST_SIGLA, a.AGN_ST_CEP,
+        a.AGN_ST_EMAIL, a.AGN_ST_OUTROSEMAILS, p.AGN_ST_CPF, p.AGN_CH_ESTCIVIL, p.AGN_DT_NASCIMENTO, p.AGN_ST_CONJUGE,
+        CASE WHEN EXISTS (SELECT 1 FROM ${t('GLO_PESSOA_FISICA')} s WHERE ${on('s', 'a', AGENT_COLUMNS)} AND s.AGN_CH_TIPO = 'C') THEN 1 ELSE 0 END AS HAS_SPOUSE,
+        ${scope.sql}
+      FROM ${t('GLO_AGENTES')} a
+      JOIN ${t('GLO_AGENTES_ID')} r ON ${on('r', 'a', AGENT_COLUMNS)} AND r.AGN_TAU_ST_CODIGO = 'C'
+      LEFT JOIN ${t('GLO_PESSOA_FISICA')} p ON ${on('p', 'a', AGENT_COLUMNS)} AND p.AGN_CH_TIPO = 'P'
+      WHERE ${filter.sql}
+      ORDER BY ${key.join(', ')}`;
+    return keys
+      ? sql.all<MegaClientRow & Scoped>(text, [...scope.params, ...filter.params])
+      : sql.all<MegaClientRow & Scoped>(limited(ctx, text), [...scope.params, ...filter.params, limit]);
+  };
+  const map = async (rows: ReadonlyArray<MegaClientRow & Scoped>): Promise<CapturedItem[]> => {
+    const phones = await loadPhones(ctx, rows.map(keyOfAgentRow));
+    return rows.map((row): CapturedItem => {
+      const k = agentKey(keyOfAgentRow(row));
+      if (Number(row.IN_SCOPE) !== 1) return { kind: 'skipped', entity: 'client', key: k, reason: SKIP_REASONS.clientOutOfScope };
+      const mapped = mapClient(row, phones.get(k));
+      return mapped.ok
+        ? { kind: 'record', record: { entity: 'client', key: k, payload: mapped.value } }
+        : { kind: 'invalid', entity: 'client', key: k, error: mapped.error };
+    });
+  };
+  return {
+    entity: 'client',
+    async scan(after, limit) {
+      const rows = await query(after, undefined, limit);
+      const last = rows[rows.length - 1];
+      return { items: await map(rows), last: last ? tuple(keyOfAgentRow(last)) : null, count: rows.length };
+    },
+    async load(keys) {
+      const agents = keys.map((k) => agentOf('client', k));
+      const rows = await inChunks(agents, (chunk) => query(null, [...chunk], 0));
+      const items = await map(rows);
+      const found = new Set(rows.map((r) => agentKey(keyOfAgentRow(r))));
+      for (const k of keys) if (!found.has(k)) items.push({ kind: 'skipped', entity: 'client', key: k, reason: SKIP_REASONS.notClient });
+      return items;
+    },
+  };
+}
+
+async function loadPhones(ctx: LoaderContext, agents: readonly AgentKey[]): Promise<Map<string, MegaPhoneRow[]>> {
+  const byKey = new Map<string, MegaPhoneRow[]>();
+  const rows = await inChunks(agents, (chunk) => {
+    const filter = pageFilter(AGENT_COLUMNS, null, chunk.map(tuple));
+    return ctx.sql.all<MegaPhoneRow & { AGN_TAB_IN_CODIGO: number; AGN_PAD_IN_CODIGO: number; AGN_IN_CODIGO: number }>(
+      `SELECT ${AGENT_COLUMNS.join(', ')}, TEA_ST_DDD, TEA_ST_TELEFONE FROM ${ctx.t('GLO_AGENTES_TELEFONE')}
+        WHERE ${filter.sql} ORDER BY ${AGENT_COLUMNS.join(', ')}, TEA_IN_SEQUENCIA`,
+      filter.params,
+    );
+  });
+  for (const p of rows) {
+    const k = agentKey(keyOfAgentRow(p));
+    const list = byKey.get(k) ?? [];
+    list.push({ TEA_ST_DDD: p.TEA_ST_DDD, TEA_ST_TELEFONE: p.TEA_ST_TELEFONE });
+    byKey.set(k, list);
+  }
+  return byKey;
+}
+
+export function spouseLoader(ctx: LoaderContext): EntityLoader {
+  const { t, sql } = ctx;
+  const key = cols('s', AGENT_COLUMNS);
+  const query = async (after: readonly unknown[] | null, keys: AgentKey[] | undefined, limit: number) => {
+    const scope = agentScope(ctx, 's');
+    const filter = pageFilter(key, after, keys?.map(tuple));
+    const text = `SELECT ${key.join(', ')}, s.AGN_ST_CPF, s.AGN_ST_RG, s.AGN_ST_CARGOPROFISS, s.AGN_ST_NACIONALIDADE, s.AGN_DT_NASCIMENTO,
+        p.AGN_ST_CONJUGE AS SPOUSE_NAME, ${scope.sql}
+      FROM ${t('GLO_PESSOA_FISICA')} s
+      JOIN ${t('GLO_AGENTES_ID')} r ON ${on('r', 's', AGENT_COLUMNS)} AND r.AGN_TAU_ST_CODIGO = 'C'
+      LEFT JOIN ${t('GLO_PESSOA_FISICA')} p ON ${on('p', 's', AGENT_COLUMNS)} AND p.AGN_CH_TIPO = 'P'
+      WHERE s.AGN_CH_TIPO = 'C' AND ${filter.sql}
+      ORDER BY ${key.join(', ')}`;
+    return keys
+      ? sql.all<MegaSpouseRow & Scoped>(text, [...scope.params, ...filter.params])
+      : sql.all<MegaSpouseRow & Scoped>(limited(ctx, text), [...scope.params, ...filter.params, limit]);
+  };
+  const map = (rows: ReadonlyArray<MegaSpouseRow & Scoped>): CapturedItem[] =>
+    rows.map((row): CapturedItem => {
+      const k = spouseKeyOf(agentKey(keyOfAgentRow(row)));
+      if (Number(row.IN_SCOPE) !== 1) return { kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.clientOutOfScope };
+      const mapped = mapSpouse(row);
+      return mapped.ok
+        ? { kind: 'record', record: { entity: 'spouse', key: k, payload: mapped.value } }
+        : { kind: 'invalid', entity: 'spouse', key: k, error: mapped.error };
+    });
+  return {
+    entity: 'spouse',
+    async scan(after, limit) {
+      const rows = await query(after, undefined, limit);
+      const last = rows[rows.length - 1];
+      return { items: map(rows), last: last ? tuple(keyOfAgentRow(last)) : null, count: rows.length };
+    },
+    async load(keys) {
+      const rows = await inChunks(
+        keys.map((k) => agentOf('spouse', k)),
+        (chunk) => query(null, [...chunk], 0),
+      );
+      const items = map(rows);
+      const found = new Set(items.map((i) => (i.kind === 'record' ? i.record.key : i.key)));
+      for (const k of keys) if (!found.has(k)) items.push({ kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.noSpouse });
+      return items;
+    },
+  };
+}

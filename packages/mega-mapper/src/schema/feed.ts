@@ -1,0 +1,125 @@
+/**
+ * The change feed: an outbox table (MEGACRM_FEED) that triggers on the Mega tables fill with one row
+ * per affected entity, with a strictly increasing sequence. DDL for SQLite, PostgreSQL and Oracle.
+ */
+import type { EntityName } from '@mega-crm/core';
+import type { Dialect } from '../sql/driver.js';
+import { type SchemaMapping, type TableName, tableNames } from './tables.js';
+
+const AGENT = ['AGN_TAB_IN_CODIGO', 'AGN_PAD_IN_CODIGO', 'AGN_IN_CODIGO'];
+const ORG = ['ORG_TAB_IN_CODIGO', 'ORG_PAD_IN_CODIGO', 'ORG_IN_CODIGO', 'ORG_TAU_ST_CODIGO'];
+
+/** Which entities a change to each table affects, and the key columns (joined with '-'; spouses add '-C'). */
+export const FEED_SOURCES: Partial<Record<TableName, ReadonlyArray<readonly [EntityName, readonly string[], suffix?: string]>>> = {
+  GLO_AGENTES: [['client', AGENT]],
+  GLO_AGENTES_ID: [
+    ['client', AGENT],
+    ['spouse', AGENT, '-C'],
+  ],
+  GLO_PESSOA_FISICA: [
+    ['client', AGENT],
+    ['spouse', AGENT, '-C'],
+  ],
+  GLO_AGENTES_TELEFONE: [['client', AGENT]],
+  CAR_CONTRATO: [['contract', [...ORG, 'CTO_IN_CODIGO']]],
+  // A new buyer may bring a client (and spouse) into scope.
+  CAR_CONTRATO_CLIENTE: [
+    ['contract', [...ORG, 'CTO_IN_CODIGO']],
+    ['client', AGENT],
+    ['spouse', AGENT, '-C'],
+  ],
+  CAR_CONTRATO_ENVOLVIDO: [['contract', [...ORG, 'CTO_IN_CODIGO']]],
+  DBM_GERAOCORRENCIA: [['occurrence', [...ORG, 'OCO_IN_CODIGO']]],
+  DBM_OCORRENCIACONTRATO: [['occurrence', [...ORG, 'OCO_IN_CODIGO']]],
+};
+
+function keyExpr(row: string, columns: readonly string[], suffix = ''): string {
+  const parts = columns.map((c) => `${row}.${c}`).join(" || '-' || ");
+  return suffix ? `${parts} || '${suffix}'` : parts;
+}
+
+const INSERT_COLUMNS = '(FEED_ST_TABELA, FEED_ST_ENTIDADE, FEED_ST_CHAVE, FEED_CH_OPERACAO)';
+
+/** CREATE statements for the feed table and its triggers, one statement per array element. */
+export function feedDdl(dialect: Dialect, schemas: SchemaMapping): string[] {
+  const t = tableNames(schemas);
+  const feed = t('MEGACRM_FEED');
+  const sources = Object.entries(FEED_SOURCES) as Array<[TableName, NonNullable<(typeof FEED_SOURCES)[TableName]>]>;
+  if (dialect === 'sqlite') {
+    return [
+      `CREATE TABLE IF NOT EXISTS ${feed} (
+  FEED_IN_SEQ INTEGER PRIMARY KEY AUTOINCREMENT,
+  FEED_ST_TABELA TEXT NOT NULL,
+  FEED_ST_ENTIDADE TEXT NOT NULL,
+  FEED_ST_CHAVE TEXT NOT NULL,
+  FEED_CH_OPERACAO TEXT NOT NULL,
+  FEED_DT_ALTERACAO TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+)`,
+      ...sources.flatMap(([table, entities]) =>
+        (
+          [
+            ['INSERT', 'I', 'NEW'],
+            ['UPDATE', 'U', 'NEW'],
+            ['DELETE', 'D', 'OLD'],
+          ] as const
+        ).map(
+          ([event, op, row]) =>
+            `CREATE TRIGGER IF NOT EXISTS MEGACRM_${table}_${op} AFTER ${event} ON ${t(table)}
+BEGIN
+${entities.map(([entity, cols, suffix]) => `  INSERT INTO ${feed} ${INSERT_COLUMNS} VALUES ('${table}', '${entity}', ${keyExpr(row, cols, suffix)}, '${op}');`).join('\n')}
+END`,
+        ),
+      ),
+    ];
+  }
+  if (dialect === 'postgres') {
+    const fnSchema = schemas.MGCUSTOM ? `${schemas.MGCUSTOM}.` : '';
+    return [
+      `CREATE TABLE IF NOT EXISTS ${feed} (
+  FEED_IN_SEQ BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  FEED_ID_XID XID8 NOT NULL DEFAULT pg_current_xact_id(),
+  FEED_ST_TABELA VARCHAR(30) NOT NULL,
+  FEED_ST_ENTIDADE VARCHAR(20) NOT NULL,
+  FEED_ST_CHAVE VARCHAR(100) NOT NULL,
+  FEED_CH_OPERACAO CHAR(1) NOT NULL,
+  FEED_DT_ALTERACAO TIMESTAMP(3) NOT NULL DEFAULT clock_timestamp()
+)`,
+      `CREATE INDEX IF NOT EXISTS MEGACRM_FEED_XID ON ${feed} (FEED_ID_XID, FEED_IN_SEQ)`,
+      ...sources.flatMap(([table, entities]) => [
+        `CREATE OR REPLACE FUNCTION ${fnSchema}MEGACRM_FEED_${table}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE r RECORD; op CHAR(1);
+BEGIN
+  IF TG_OP = 'DELETE' THEN r := OLD; op := 'D'; ELSIF TG_OP = 'UPDATE' THEN r := NEW; op := 'U'; ELSE r := NEW; op := 'I'; END IF;
+${entities.map(([entity, cols, suffix]) => `  INSERT INTO ${feed} ${INSERT_COLUMNS} VALUES ('${table}', '${entity}', ${keyExpr('r', cols, suffix)}, op);`).join('\n')}
+  RETURN NULL;
+END
+$fn$`,
+        `CREATE OR REPLACE TRIGGER MEGACRM_${table} AFTER INSERT OR UPDATE OR DELETE ON ${t(table)} FOR EACH ROW EXECUTE FUNCTION ${fnSchema}MEGACRM_FEED_${table}()`,
+      ]),
+    ];
+  }
+  const trgSchema = schemas.MGCUSTOM ? `${schemas.MGCUSTOM}.` : '';
+  return [
+    `CREATE TABLE ${feed} (
+  FEED_IN_SEQ NUMBER(19) GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  FEED_ST_TABELA VARCHAR2(30) NOT NULL,
+  FEED_ST_ENTIDADE VARCHAR2(20) NOT NULL,
+  FEED_ST_CHAVE VARCHAR2(100) NOT NULL,
+  FEED_CH_OPERACAO CHAR(1) NOT NULL,
+  FEED_DT_ALTERACAO TIMESTAMP(3) DEFAULT SYSTIMESTAMP NOT NULL
+)`,
+    ...sources.map(
+      ([table, entities]) => `CREATE OR REPLACE TRIGGER ${trgSchema}MEGACRM_${table}
+AFTER INSERT OR UPDATE OR DELETE ON ${t(table)} FOR EACH ROW
+DECLARE op CHAR(1);
+BEGIN
+  op := CASE WHEN INSERTING THEN 'I' WHEN UPDATING THEN 'U' ELSE 'D' END;
+  IF DELETING THEN
+${entities.map(([entity, cols, suffix]) => `    INSERT INTO ${feed} ${INSERT_COLUMNS} VALUES ('${table}', '${entity}', ${keyExpr(':OLD', cols, suffix)}, op);`).join('\n')}
+  ELSE
+${entities.map(([entity, cols, suffix]) => `    INSERT INTO ${feed} ${INSERT_COLUMNS} VALUES ('${table}', '${entity}', ${keyExpr(':NEW', cols, suffix)}, op);`).join('\n')}
+  END IF;
+END;`,
+    ),
+  ];
+}

@@ -1,0 +1,65 @@
+/**
+ * No Oracle server runs here: the Oracle driver is exercised against a recording connection, and
+ * the SQL it would send is checked for the dialect (binds, row limits, schema names, no row-value
+ * comparisons). The feed's Oracle DDL is checked the same way.
+ */
+import { describe, expect, it } from 'vitest';
+import { feedDdl } from '../src/schema/feed.js';
+import { createTablesDdl, STANDARD_SCHEMAS, singleSchema } from '../src/schema/tables.js';
+import { MegaSource } from '../src/source.js';
+import { type OracleConnectionLike, oracleDriver } from '../src/sql/oracle.js';
+
+function recordingConnection() {
+  const calls: Array<{ sql: string; binds: unknown[]; options: Record<string, unknown> }> = [];
+  const connection: OracleConnectionLike = {
+    async execute(sql, binds, options) {
+      calls.push({ sql, binds, options });
+      if (/MAX\(FEED_IN_SEQ\)/.test(sql)) return { rows: [{ SEQ: 41 }] };
+      return { rows: [] };
+    },
+  };
+  return { calls, connection };
+}
+
+describe('Oracle dialect', () => {
+  it('sends :n binds, FETCH FIRST, schema-qualified names and no row-value comparisons', async () => {
+    const { calls, connection } = recordingConnection();
+    const sql = await oracleDriver({ connection });
+    const source = new MegaSource({ sql, schemas: STANDARD_SCHEMAS, scope: { enterprises: { codes: ['EMP1', 'EMP2'] } } });
+    let cursor: string | null = null;
+    for (let i = 0; i < 6; i++) cursor = (await source.read(cursor, { limit: 250 })).cursor; // every entity's scan, then the feed
+    await source.load('contract', ['1-1-1-O-7']);
+    await source.load('client', ['1-1-1000']);
+    const queries = calls.filter((c) => /^\s*SELECT/i.test(c.sql));
+    expect(queries.length).toBeGreaterThanOrEqual(6);
+    for (const { sql: text, binds } of queries) {
+      expect(text).not.toContain('?');
+      expect(text).not.toMatch(/\bLIMIT\b/);
+      expect(text).not.toMatch(/\)\s*>\s*\(/); // no (a, b) > (?, ?)
+      const placeholders = [...text.matchAll(/:(\d+)/g)].map((m) => Number(m[1]));
+      expect(placeholders).toEqual(placeholders.map((_, i) => i + 1));
+      expect(binds).toHaveLength(placeholders.length);
+    }
+    const all = queries.map((q) => q.sql).join('\n');
+    expect(all).toContain('FETCH FIRST :');
+    expect(all).toMatch(/FROM MGGLO\.GLO_AGENTES a/);
+    expect(all).toMatch(/MGDBM\.DBM_ESTRUTURA e/);
+    expect(all).toMatch(/FROM MGCAR\.CAR_CONTRATO c/);
+    expect(all).toMatch(/FROM MGCUSTOM\.MEGACRM_FEED/);
+    expect(all).toContain("NUMTODSINTERVAL(:2, 'SECOND')");
+    expect(all).toContain('e.EST_ST_CODIGO IN (:1, :2)');
+    expect(calls[0]?.sql).toMatch(/ALTER SESSION SET NLS_DATE_FORMAT/);
+  });
+
+  it('renders the feed triggers and tables in Oracle syntax, for standard or single-tenant schemas', () => {
+    const ddl = feedDdl('oracle', STANDARD_SCHEMAS);
+    expect(ddl[0]).toMatch(/CREATE TABLE MGCUSTOM\.MEGACRM_FEED \(\n {2}FEED_IN_SEQ NUMBER\(19\) GENERATED ALWAYS AS IDENTITY/);
+    const trigger = ddl.find((d) => d.includes('ON MGGLO.GLO_PESSOA_FISICA')) ?? '';
+    expect(trigger).toMatch(/^CREATE OR REPLACE TRIGGER MGCUSTOM\.MEGACRM_GLO_PESSOA_FISICA/);
+    expect(trigger).toContain(":OLD.AGN_TAB_IN_CODIGO || '-' || :OLD.AGN_PAD_IN_CODIGO || '-' || :OLD.AGN_IN_CODIGO || '-C'");
+    expect(trigger).toContain('WHEN INSERTING THEN');
+    const tenant = createTablesDdl('oracle', singleSchema('BILD'));
+    expect(tenant.find((d) => d.startsWith('CREATE TABLE BILD.CAR_CONTRATO ('))).toContain('CTO_RE_VALORCONTRATO NUMBER(18,2)');
+    expect(tenant.join('\n')).not.toMatch(/MGGLO|MGCAR|MGDBM/);
+  });
+});

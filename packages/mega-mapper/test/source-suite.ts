@@ -1,0 +1,170 @@
+/**
+ * One suite for the Mega source, run against every database the SDK supports here (SQLite and
+ * PostgreSQL): full scan and scope, change feed (updates, spouse rows, deletes, ties, concurrent
+ * writes), and the mapped values.
+ */
+import type { CapturedItem, ChangeSource, EntityName } from '@mega-crm/core';
+import { describe, expect, it } from 'vitest';
+import { DEMO_ORG, type DemoStats } from '../src/demo/generate.js';
+import type { SchemaMapping } from '../src/schema/tables.js';
+import { tableNames } from '../src/schema/tables.js';
+import { SKIP_REASONS } from '../src/scope.js';
+import { MegaSource } from '../src/source.js';
+import type { SqlDriver } from '../src/sql/driver.js';
+
+export interface SuiteEnv {
+  readonly sql: SqlDriver;
+  readonly schemas: SchemaMapping;
+  readonly stats: DemoStats;
+  /** Runs statements in one transaction, committed when `work` resolves. */
+  transaction(work: (exec: (sql: string, params?: unknown[]) => Promise<void>) => Promise<void>): Promise<void>;
+  /** Starts a transaction and returns a handle to commit it later (for the concurrency test). */
+  openTransaction?(): Promise<{ exec: (sql: string, params?: unknown[]) => Promise<void>; commit(): Promise<void> }>;
+}
+
+export async function readAll(
+  source: ChangeSource,
+  cursor: string | null,
+  limit = 100,
+): Promise<{ items: CapturedItem[]; cursor: string | null; batches: number }> {
+  const items: CapturedItem[] = [];
+  let batches = 0;
+  for (;;) {
+    const batch = await source.read(cursor, { limit });
+    batches++;
+    items.push(...batch.items);
+    cursor = batch.cursor;
+    if (!batch.hasMore) return { items, cursor, batches };
+  }
+}
+
+const keyOf = (i: CapturedItem) => (i.kind === 'record' ? i.record.key : i.key);
+const entityOf = (i: CapturedItem) => (i.kind === 'record' ? i.record.entity : i.entity);
+const byEntity = (items: CapturedItem[], entity: EntityName) => items.filter((i) => entityOf(i) === entity);
+
+export function describeMegaSource(name: string, setup: () => SuiteEnv): void {
+  describe(`MegaSource on ${name}`, () => {
+    const source = () => new MegaSource({ sql: setup().sql, schemas: setup().schemas });
+
+    it('first read: a full scan of every entity once, in dependency order, with counted skips', async () => {
+      const env = setup();
+      const { items } = await readAll(source(), null, 97);
+      const order = [...new Set(items.map(entityOf))];
+      expect(order).toEqual(['spouse', 'client', 'contract', 'occurrence']);
+      for (const entity of ['spouse', 'client', 'contract', 'occurrence'] as const) {
+        const keys = byEntity(items, entity).map(keyOf);
+        expect(new Set(keys).size).toBe(keys.length);
+      }
+      expect(byEntity(items, 'client')).toHaveLength(env.stats.clients); // suppliers never appear
+      expect(byEntity(items, 'spouse')).toHaveLength(env.stats.married);
+      expect(byEntity(items, 'contract')).toHaveLength(env.stats.contracts);
+      expect(byEntity(items, 'occurrence')).toHaveLength(env.stats.occurrences);
+      const reasons = new Set(items.flatMap((i) => (i.kind === 'skipped' ? [i.reason] : [])));
+      expect(reasons).toEqual(new Set([SKIP_REASONS.clientOutOfScope, SKIP_REASONS.enterpriseNotFlagged, SKIP_REASONS.occurrenceTypeNotIntegrated]));
+      expect(items.filter((i) => i.kind === 'invalid')).toEqual([]);
+      // Every in-scope contract's buyers are in-scope clients.
+      const clientsInScope = new Set(byEntity(items, 'client').flatMap((i) => (i.kind === 'record' ? [i.record.key] : [])));
+      for (const c of byEntity(items, 'contract')) {
+        if (c.kind !== 'record') continue;
+        for (const b of (c.record.payload as { buyers: Array<{ clientKey: string }> }).buyers) expect(clientsInScope.has(b.clientKey)).toBe(true);
+      }
+      const occurrences = byEntity(items, 'occurrence').flatMap((i) => (i.kind === 'record' ? [i.record.payload as { typeCode: number; status: string }] : []));
+      expect(new Set(occurrences.map((o) => `${o.typeCode}:${o.status}`))).toEqual(new Set(['10:open', '20:open', '44:closed']));
+    });
+
+    it('then follows the feed: updates, spouse-row changes and deletes surface once each', async () => {
+      const env = setup();
+      const t = tableNames(env.schemas);
+      const s = source();
+      const { items: scanned, cursor } = await readAll(s, null, 500);
+      expect((await readAll(s, cursor)).items).toHaveLength(0);
+      const records = (entity: EntityName) => byEntity(scanned, entity).flatMap((i) => (i.kind === 'record' ? [i.record.key] : []));
+      const [renamed, deleted] = records('client');
+      const spouseKey = records('spouse').find((k) => k !== `${renamed}-C` && k !== `${deleted}-C`) ?? '';
+      const [contractKey] = records('contract');
+      const code = (key: string | undefined) => Number(key?.split('-')[2]);
+      await env.transaction(async (exec) => {
+        await exec(`UPDATE ${t('GLO_AGENTES')} SET AGN_ST_NOME = 'Inês Brandão' WHERE AGN_IN_CODIGO = ?`, [code(renamed)]);
+        await exec(`UPDATE ${t('GLO_AGENTES')} SET AGN_ST_BAIRRO = 'Savassi' WHERE AGN_IN_CODIGO = ?`, [code(renamed)]);
+        await exec(`UPDATE ${t('GLO_PESSOA_FISICA')} SET AGN_ST_CARGOPROFISS = 'Médica' WHERE AGN_IN_CODIGO = ? AND AGN_CH_TIPO = 'C'`, [code(spouseKey)]);
+        await exec(`DELETE FROM ${t('GLO_AGENTES_ID')} WHERE AGN_IN_CODIGO = ?`, [code(deleted)]);
+        await exec(`UPDATE ${t('CAR_CONTRATO')} SET CTO_CH_STATUS = 'Q' WHERE CTO_IN_CODIGO = ?`, [Number(contractKey?.split('-')[4])]);
+      });
+      const { items, cursor: after } = await readAll(s, cursor, 3);
+      const seen = items.map((i) => `${entityOf(i)}:${i.kind}:${keyOf(i)}`);
+      expect(seen).toEqual(
+        expect.arrayContaining([`client:record:${renamed}`, `spouse:record:${spouseKey}`, `client:skipped:${deleted}`, `contract:record:${contractKey}`]),
+      );
+      expect(new Set(seen).size).toBe(seen.length);
+      const client = items.find((i) => i.kind === 'record' && i.record.key === renamed);
+      expect(client?.kind === 'record' && client.record.payload).toMatchObject({ name: 'Inês Brandão', address: { district: 'Savassi' } });
+      const spouse = items.find((i) => i.kind === 'record' && i.record.key === spouseKey);
+      expect(spouse?.kind === 'record' && spouse.record.payload).toMatchObject({ profession: 'Médica' });
+      const contract = items.find((i) => i.kind === 'record' && i.record.key === contractKey);
+      expect(contract?.kind === 'record' && contract.record.payload).toMatchObject({ status: 'paid-off' });
+      expect((await readAll(s, after)).items).toHaveLength(0);
+    });
+
+    it('ties: fifty changes with one timestamp, read seven at a time, are neither lost nor repeated', async () => {
+      const env = setup();
+      const t = tableNames(env.schemas);
+      const s = source();
+      const { cursor } = await readAll(s, null, 500);
+      await env.transaction(async (exec) => {
+        await exec(`UPDATE ${t('GLO_AGENTES')} SET AGN_ST_COMPLEMENTO = 'Bloco Único' WHERE AGN_IN_CODIGO BETWEEN 1100 AND 1149`);
+      });
+      const { items } = await readAll(s, cursor, 7);
+      const keys = items.filter((i) => entityOf(i) === 'client').map(keyOf);
+      expect(keys.sort()).toEqual(Array.from({ length: 50 }, (_, i) => `1-1-${1100 + i}`).sort());
+    });
+
+    it('a change made while a read is in progress is seen on the next read', async () => {
+      const env = setup();
+      const t = tableNames(env.schemas);
+      const s = source();
+      const first = await s.read(null, { limit: 10 }); // the scan has begun
+      await env.transaction(async (exec) => exec(`UPDATE ${t('GLO_AGENTES')} SET AGN_ST_NOME = 'Cecília Leão' WHERE AGN_IN_CODIGO = 1000`));
+      const rest = await readAll(s, first.cursor, 200);
+      const reread = rest.items.filter((i) => i.kind === 'record' && i.record.entity === 'client' && i.record.key === '1-1-1000');
+      expect(reread.length).toBeGreaterThanOrEqual(1);
+      expect(reread.at(-1)?.kind === 'record' && (reread.at(-1) as { record: { payload: { name: string } } }).record.payload.name).toBe('Cecília Leão');
+      if (!env.openTransaction) return;
+      // A writer that began before a later writer but commits after it: its change must not be skipped.
+      const inScope = rest.items.flatMap((i) =>
+        i.kind === 'record' && i.record.entity === 'client' && i.record.key !== '1-1-1000' ? [Number(i.record.key.split('-')[2])] : [],
+      );
+      const [slowCode, fastCode] = inScope;
+      const slow = await env.openTransaction();
+      await slow.exec(`UPDATE ${t('GLO_AGENTES')} SET AGN_ST_NOME = 'Lento Primeiro' WHERE AGN_IN_CODIGO = ${slowCode}`);
+      await env.transaction(async (exec) => exec(`UPDATE ${t('GLO_AGENTES')} SET AGN_ST_NOME = 'Rápido Segundo' WHERE AGN_IN_CODIGO = ?`, [fastCode]));
+      const during = await readAll(s, rest.cursor, 50);
+      expect(during.items.map(keyOf)).not.toContain(`1-1-${slowCode}`);
+      await slow.commit();
+      const after = await readAll(s, during.cursor, 50);
+      const all = [...during.items, ...after.items].filter((i) => i.kind === 'record').map(keyOf);
+      expect(all).toContain(`1-1-${slowCode}`);
+      expect(all).toContain(`1-1-${fastCode}`);
+    });
+
+    it('maps a contract with its buyers, unit and enterprise, and occurrences by their type rule', async () => {
+      const env = setup();
+      const s = new MegaSource({ sql: env.sql, schemas: env.schemas });
+      const contracts = (await s.load('contract', ['1-1-1-O-1'])).filter((i) => i.kind === 'record');
+      const first = contracts[0];
+      if (first?.kind === 'record') {
+        expect(first.record.payload).toMatchObject({ key: '1-1-1-O-1', number: '1', buyers: [{ clientKey: '1-1-1000', main: true }] });
+        expect((first.record.payload as { enterprise: { key: string } }).enterprise.key).toMatch(/^1-1-1-O-\d+$/);
+      }
+      const t = tableNames(env.schemas);
+      const [three] = await env.sql.all<{ CTO_IN_CODIGO: number }>(
+        `SELECT CTO_IN_CODIGO FROM ${t('CAR_CONTRATO_CLIENTE')} GROUP BY CTO_IN_CODIGO HAVING COUNT(*) = 3 ORDER BY CTO_IN_CODIGO`,
+      );
+      expect(three).toBeDefined();
+      const [loaded] = await s.load('contract', [
+        `${DEMO_ORG.ORG_TAB_IN_CODIGO}-${DEMO_ORG.ORG_PAD_IN_CODIGO}-${DEMO_ORG.ORG_IN_CODIGO}-O-${three?.CTO_IN_CODIGO}`,
+      ]);
+      if (loaded?.kind === 'record') expect((loaded.record.payload as { buyers: unknown[] }).buyers).toHaveLength(3);
+      else expect(loaded).toMatchObject({ kind: 'skipped', reason: SKIP_REASONS.enterpriseNotFlagged });
+    });
+  });
+}
