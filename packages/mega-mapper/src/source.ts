@@ -1,13 +1,13 @@
 import { type CapturedItem, type ChangeBatch, type ChangeSource, ENTITIES, type EntityName } from '@mega-crm/core';
-import { type FeedPosition, FeedReader, type FeedReaderOptions } from './feed-reader.js';
+import { type FeedEntry, type FeedPosition, FeedReader, type FeedReaderOptions } from './feed-reader.js';
 import { clientLoader, spouseLoader } from './loaders/agents.js';
-import type { EntityLoader } from './loaders/context.js';
-import { loaderContext } from './loaders/context.js';
+import { type EntityLoader, type LoaderContext, loaderContext } from './loaders/context.js';
 import { contractLoader } from './loaders/contracts.js';
 import { occurrenceLoader } from './loaders/occurrences.js';
+import { type PollPositions, PollReader } from './poll-reader.js';
 import { NO_SCHEMAS, type SchemaMapping, STANDARD_SCHEMAS } from './schema/tables.js';
 import { resolveScope, type ScopeConfig } from './scope.js';
-import type { SqlDriver } from './sql/driver.js';
+import { keysIn, type SqlDriver } from './sql/driver.js';
 
 export interface MegaSourceOptions {
   readonly sql: SqlDriver;
@@ -17,11 +17,18 @@ export interface MegaSourceOptions {
   /** Entities to read, always in dependency order (spouse → client → contract → occurrence). */
   readonly entities?: readonly EntityName[];
   readonly feed?: FeedReaderOptions;
+  /**
+   * How changes are found after the first full scan: `'outbox'` (default), the MEGACRM_FEED table the
+   * triggers fill; or `'timestamps'`, polling the change-time columns, for installs without triggers
+   * (deletes are then not seen: schedule a full scan now and then).
+   */
+  readonly changes?: 'outbox' | 'timestamps';
   /** Name of this source's cursor in the store. Default `mega`. */
   readonly id?: string;
 }
 
-type Cursor = { v: 2; mode: 'scan'; entity: number; after: unknown[] | null; feed: FeedPosition } | { v: 2; mode: 'feed'; feed: FeedPosition };
+type Position = { feed: FeedPosition } | { poll: PollPositions };
+type Cursor = ({ v: 2; mode: 'scan'; entity: number; after: unknown[] | null } & Position) | ({ v: 2; mode: 'feed' } & Position);
 
 /**
  * Mega as a ChangeSource. The first read (no cursor) starts a full scan of every entity in key
@@ -33,11 +40,14 @@ export class MegaSource implements ChangeSource {
   readonly #loaders: EntityLoader[];
   readonly #byEntity: Map<EntityName, EntityLoader>;
   readonly #feed: FeedReader;
+  readonly #poll: PollReader | undefined;
+  readonly #ctx: LoaderContext;
 
   constructor(options: MegaSourceOptions) {
     this.id = options.id ?? 'mega';
     const schemas = options.schemas ?? (options.sql.dialect === 'sqlite' ? NO_SCHEMAS : STANDARD_SCHEMAS);
     const ctx = loaderContext(options.sql, schemas, resolveScope(options.scope));
+    this.#ctx = ctx;
     const all: Record<EntityName, EntityLoader> = {
       spouse: spouseLoader(ctx),
       client: clientLoader(ctx),
@@ -48,10 +58,15 @@ export class MegaSource implements ChangeSource {
     this.#loaders = ENTITIES.filter((e) => wanted.has(e)).map((e) => all[e]);
     this.#byEntity = new Map(this.#loaders.map((l) => [l.entity, l]));
     this.#feed = new FeedReader(ctx, options.feed);
+    this.#poll = options.changes === 'timestamps' ? new PollReader(ctx, new Set(this.#loaders.map((l) => l.entity))) : undefined;
+  }
+
+  async #head(): Promise<Position> {
+    return this.#poll ? { poll: await this.#poll.head() } : { feed: await this.#feed.head() };
   }
 
   async read(cursorText: string | null, { limit }: { readonly limit: number }): Promise<ChangeBatch> {
-    const cursor: Cursor = cursorText ? (JSON.parse(cursorText) as Cursor) : { v: 2, mode: 'scan', entity: 0, after: null, feed: await this.#feed.head() };
+    const cursor: Cursor = cursorText ? (JSON.parse(cursorText) as Cursor) : { v: 2, mode: 'scan', entity: 0, after: null, ...(await this.#head()) };
     return cursor.mode === 'scan' ? this.#scan(cursor, limit) : this.#follow(cursor, limit);
   }
 
@@ -61,24 +76,114 @@ export class MegaSource implements ChangeSource {
     return loader ? loader.load(keys) : [];
   }
 
+  /**
+   * Everything one enterprise (EST_ST_CODIGO of its 'E' structure) sends, read now, in dependency
+   * order: its buyers' spouses and the buyers, its contracts, their occurrences. For a resync after
+   * the enterprise was flagged for the CRM, say.
+   */
+  async loadEnterprise(enterpriseCode: string): Promise<CapturedItem[]> {
+    const { sql, t } = this.#ctx;
+    const org = 'ORG_TAB_IN_CODIGO, ORG_PAD_IN_CODIGO, ORG_IN_CODIGO, ORG_TAU_ST_CODIGO';
+    const join = (a: string, b: string) =>
+      org
+        .split(', ')
+        .map((c) => `${a}.${c} = ${b}.${c}`)
+        .join(' AND ');
+    type Row = { ORG_TAB_IN_CODIGO: number; ORG_PAD_IN_CODIGO: number; ORG_IN_CODIGO: number; ORG_TAU_ST_CODIGO: string; CTO_IN_CODIGO: number };
+    const contracts = await sql.all<Row>(
+      `SELECT ${org
+        .split(', ')
+        .map((c) => `ce.${c}`)
+        .join(', ')}, ce.CTO_IN_CODIGO FROM ${t('CAR_CONTRATO_ENVOLVIDO')} ce
+        JOIN ${t('DBM_UNIDADE')} u ON ${join('u', 'ce')} AND u.EST_IN_CODIGO = ce.EST_IN_CODIGO
+        JOIN ${t('DBM_ESTRUTURA')} e ON ${join('e', 'u')} AND e.EST_IN_CODIGO = u.EMP_EST_IN_CODIGO
+        WHERE ce.CTOENV_CH_ORIGEM = 'U' AND e.EST_CH_TIPOESTRUTURA = 'E' AND e.EST_ST_CODIGO = ?
+        ORDER BY ${org
+          .split(', ')
+          .map((c) => `ce.${c}`)
+          .join(', ')}, ce.CTO_IN_CODIGO`,
+      [enterpriseCode],
+    );
+    const contractKeys = contracts.map(
+      (c) => `${c.ORG_TAB_IN_CODIGO}-${c.ORG_PAD_IN_CODIGO}-${c.ORG_IN_CODIGO}-${String(c.ORG_TAU_ST_CODIGO).trim()}-${c.CTO_IN_CODIGO}`,
+    );
+    const buyers = new Set<string>();
+    const occurrences = new Set<string>();
+    for (let i = 0; i < contracts.length; i += 500) {
+      const chunk = contracts.slice(i, i + 500);
+      const f = keysIn(
+        [...org.split(', '), 'CTO_IN_CODIGO'],
+        chunk.map((c) => [c.ORG_TAB_IN_CODIGO, c.ORG_PAD_IN_CODIGO, c.ORG_IN_CODIGO, c.ORG_TAU_ST_CODIGO, c.CTO_IN_CODIGO]),
+      );
+      for (const b of await sql.all<{ AGN_TAB_IN_CODIGO: number; AGN_PAD_IN_CODIGO: number; AGN_IN_CODIGO: number }>(
+        `SELECT AGN_TAB_IN_CODIGO, AGN_PAD_IN_CODIGO, AGN_IN_CODIGO FROM ${t('CAR_CONTRATO_CLIENTE')} WHERE ${f.sql}`,
+        f.params,
+      )) {
+        buyers.add(`${b.AGN_TAB_IN_CODIGO}-${b.AGN_PAD_IN_CODIGO}-${b.AGN_IN_CODIGO}`);
+      }
+      for (const o of await sql.all<Row & { OCO_IN_CODIGO: number }>(
+        `SELECT ${org}, OCO_IN_CODIGO FROM ${t('DBM_OCORRENCIACONTRATO')} WHERE ${f.sql}`,
+        f.params,
+      )) {
+        occurrences.add(`${o.ORG_TAB_IN_CODIGO}-${o.ORG_PAD_IN_CODIGO}-${o.ORG_IN_CODIGO}-${String(o.ORG_TAU_ST_CODIGO).trim()}-${o.OCO_IN_CODIGO}`);
+      }
+    }
+    const wanted: Record<EntityName, string[]> = {
+      spouse: [...buyers].map((k) => `${k}-C`),
+      client: [...buyers],
+      contract: contractKeys,
+      occurrence: [...occurrences],
+    };
+    const items: CapturedItem[] = [];
+    for (const loader of this.#loaders) {
+      const keys = wanted[loader.entity];
+      if (keys.length === 0) continue;
+      // A buyer without a spouse row is not news here.
+      const loaded = await loader.load(keys);
+      items.push(...(loader.entity === 'spouse' ? loaded.filter((i) => i.kind !== 'skipped') : loaded));
+    }
+    return items;
+  }
+
   async #scan(cursor: Extract<Cursor, { mode: 'scan' }>, limit: number): Promise<ChangeBatch> {
     const loader = this.#loaders[cursor.entity];
-    if (!loader) return { items: [], cursor: JSON.stringify({ v: 2, mode: 'feed', feed: cursor.feed } satisfies Cursor), hasMore: true };
+    const { v: _v, mode: _mode, entity: _entity, after: _after, ...position } = cursor;
+    if (!loader) return { items: [], cursor: JSON.stringify({ v: 2, mode: 'feed', ...position } satisfies Cursor), hasMore: true };
     const page = await loader.scan(cursor.after, limit);
     const next: Cursor =
       page.count < limit || !page.last
-        ? { v: 2, mode: 'scan', entity: cursor.entity + 1, after: null, feed: cursor.feed }
-        : { v: 2, mode: 'scan', entity: cursor.entity, after: page.last, feed: cursor.feed };
+        ? { v: 2, mode: 'scan', entity: cursor.entity + 1, after: null, ...position }
+        : { v: 2, mode: 'scan', entity: cursor.entity, after: page.last, ...position };
     return { items: page.items, cursor: JSON.stringify(next), hasMore: true };
   }
 
   async #follow(cursor: Extract<Cursor, { mode: 'feed' }>, limit: number): Promise<ChangeBatch> {
+    if ('poll' in cursor) {
+      if (!this.#poll) throw new TypeError('The stored cursor is for timestamp polling; this source reads the outbox (option `changes`).');
+      const polled = await this.#poll.read(cursor.poll, limit);
+      return {
+        items: await this.#loadEntries(polled.entries),
+        cursor: JSON.stringify({ v: 2, mode: 'feed', poll: polled.next } satisfies Cursor),
+        hasMore: polled.full,
+      };
+    }
     const { entries, next, rows } = await this.#feed.read(cursor.feed, limit);
+    return { items: await this.#loadEntries(entries), cursor: JSON.stringify({ v: 2, mode: 'feed', feed: next } satisfies Cursor), hasMore: rows === limit };
+  }
+
+  async #loadEntries(all: readonly FeedEntry[]): Promise<CapturedItem[]> {
+    const seen = new Set<string>();
+    const entries = all.filter((e) => {
+      const id = `${e.entity}:${e.key}`;
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
     const items: CapturedItem[] = [];
     for (const loader of this.#loaders) {
       const keys = entries.filter((e) => e.entity === loader.entity).map((e) => e.key);
       if (keys.length > 0) items.push(...(await loader.load(keys)));
     }
-    return { items, cursor: JSON.stringify({ v: 2, mode: 'feed', feed: next } satisfies Cursor), hasMore: rows === limit };
+    return items;
   }
 }

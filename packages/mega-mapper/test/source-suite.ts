@@ -146,6 +146,43 @@ export function describeMegaSource(name: string, setup: () => SuiteEnv): void {
       expect(all).toContain(`1-1-${fastCode}`);
     });
 
+    it('timestamp polling (no triggers): changes found by change time, ties paged by key, none lost or repeated', async () => {
+      const env = setup();
+      const t = tableNames(env.schemas);
+      const s = new MegaSource({ sql: env.sql, schemas: env.schemas, changes: 'timestamps' });
+      const { items: scanned, cursor } = await readAll(s, null, 500);
+      expect((await readAll(s, cursor)).items).toHaveLength(0);
+      const spouseKey = byEntity(scanned, 'spouse').find((i) => i.kind === 'record');
+      const contractKey = byEntity(scanned, 'contract').find((i) => i.kind === 'record');
+      const stamp = '2026-06-01 10:00:00.000';
+      await env.transaction(async (exec) => {
+        await exec(`UPDATE ${t('GLO_AGENTES')} SET AGN_ST_COMPLEMENTO = 'Casa 2', AGN_DT_ALTERACAO = ? WHERE AGN_IN_CODIGO BETWEEN 1200 AND 1249`, [stamp]);
+        await exec(`UPDATE ${t('GLO_PESSOA_FISICA')} SET AGN_ST_CARGOPROFISS = 'Arquiteta', AGN_DT_ALTERACAO = ? WHERE AGN_CH_TIPO = 'C' AND AGN_IN_CODIGO = ?`, [stamp, Number(spouseKey ? keyOf(spouseKey).split('-')[2] : 0)]);
+        await exec(`UPDATE ${t('CAR_CONTRATO')} SET CTO_CH_STATUS = 'U', CTO_DT_ALTERACAO = ? WHERE CTO_IN_CODIGO = ?`, [stamp, Number(contractKey ? keyOf(contractKey).split('-')[4] : 0)]);
+      });
+      const { items, cursor: after } = await readAll(s, cursor, 7);
+      const clients = byEntity(items, 'client').map(keyOf);
+      for (let code = 1200; code < 1250; code++) expect(clients.filter((k) => k === `1-1-${code}`)).toHaveLength(1);
+      expect(items.map(keyOf)).toContain(spouseKey && keyOf(spouseKey));
+      const contract = items.find((i) => i.kind === 'record' && contractKey && i.record.key === keyOf(contractKey));
+      expect(contract?.kind === 'record' && contract.record.payload).toMatchObject({ status: 'defaulting' });
+      expect((await readAll(s, after)).items).toHaveLength(0);
+    });
+
+    it('an enterprise resync reads its buyers (and spouses), contracts and occurrences, in dependency order', async () => {
+      const env = setup();
+      const s = new MegaSource({ sql: env.sql, schemas: env.schemas });
+      const items = await s.loadEnterprise('EMP1');
+      const order = [...new Set(items.map(entityOf))];
+      expect(order).toEqual(['spouse', 'client', 'contract', 'occurrence']);
+      const contracts = byEntity(items, 'contract').flatMap((i) => (i.kind === 'record' ? [i.record.payload as { enterprise: { code: string }; buyers: Array<{ clientKey: string }> }] : []));
+      expect(contracts.length).toBeGreaterThan(10);
+      expect(new Set(contracts.map((c) => c.enterprise.code))).toEqual(new Set(['EMP1']));
+      const clients = new Set(byEntity(items, 'client').map(keyOf));
+      for (const c of contracts) for (const b of c.buyers) expect(clients.has(b.clientKey)).toBe(true);
+      expect(await s.loadEnterprise('NO-SUCH')).toEqual([]);
+    });
+
     it('maps a contract with its buyers, unit and enterprise, and occurrences by their type rule', async () => {
       const env = setup();
       const s = new MegaSource({ sql: env.sql, schemas: env.schemas });
