@@ -23,6 +23,10 @@ export interface ChangeSource {
   /** Stable name under which the store keeps this source's cursor. */
   readonly id: string;
   read(cursor: string | null, options: { readonly limit: number }): Promise<ChangeBatch>;
+  /** Reads given records now, whatever the cursor: for resyncs and to fetch a missing dependency. */
+  load?(entity: EntityName, keys: readonly string[]): Promise<CapturedItem[]>;
+  /** Everything one enterprise sends, read now (targeted resync). */
+  loadEnterprise?(code: string): Promise<CapturedItem[]>;
 }
 
 export interface DeliveryReceipt {
@@ -52,9 +56,12 @@ export interface FailureInfo {
 
 export interface CaptureInput {
   readonly sourceId: string;
-  readonly cursor: string;
+  /** The new cursor, committed with the records; omitted for a resync, which moves no cursor. */
+  readonly cursor?: string;
   readonly records: readonly StagedRecord[];
   readonly invalid: ReadonlyArray<EntityRef & FailureInfo>;
+  /** Queue the records even when their content equals what the CRM already has (a resync). */
+  readonly force?: boolean;
 }
 
 export interface CaptureOutcome {
@@ -66,6 +73,15 @@ export interface ParkedRecord extends EntityRef, FailureInfo {
   readonly attempts: number;
   readonly firstSeen: string;
   readonly lastSeen: string;
+  /** Present when the record was refused by the CRM (it can be sent again as is); absent when Mega's data was invalid. */
+  readonly payload?: unknown;
+  readonly hash?: string;
+}
+
+export interface ParkedFilter {
+  readonly entity?: EntityName;
+  readonly key?: string;
+  readonly code?: ErrorCode;
 }
 
 export interface RunRecord {
@@ -76,26 +92,49 @@ export interface RunRecord {
   readonly summary: unknown;
 }
 
+export interface QueueCounts {
+  readonly pending: number;
+  readonly inflight: number;
+  readonly held: number;
+  readonly parked: number;
+}
+
 /**
- * Durable state of the sync. Contract every implementation keeps:
+ * Durable state of the sync. Contract every implementation keeps (one suite checks them all):
  * - `capture` commits the staged records and the new cursor in one transaction (nothing lost);
  * - a record whose hash equals the last delivered (or already queued) hash is reported unchanged;
  * - `claim` hands out pending items in dependency order (spouse, client, contract, occurrence), then
- *   sequence order; each once, marked in flight; never an item this run already claimed and released;
- *   never an item while an earlier item of the same key is still queued or in flight.
+ *   sequence order; each to one claimer at a time, marked in flight with a lease; never an item this
+ *   run already claimed and released; never an item while an earlier item of the same key is queued
+ *   or in flight; an in-flight item whose lease expired (its worker died) is claimable again;
+ * - `hold` parks an item until the record it waits for is completed, then it is pending again;
+ * - the run lock is a lease: a run that dies leaves no lock behind once the lease expires.
  */
 export interface SyncStore {
+  /** False when only one process may deliver (SQLite): a run then recovers every in-flight item. */
+  readonly concurrentDelivery: boolean;
   getCursor(sourceId: string): Promise<string | null>;
   capture(input: CaptureInput): Promise<CaptureOutcome>;
-  /** Puts items left in flight by a crashed run back to pending. */
+  /** Puts every in-flight item back to pending (single-deliverer stores, under the run lock). */
   recoverInFlight(): Promise<number>;
-  pendingCount(): Promise<number>;
-  claim(limit: number, runId: string): Promise<OutboxItem[]>;
+  claim(limit: number, runId: string, leaseMs: number): Promise<OutboxItem[]>;
+  /** Puts this run's in-flight items back to pending, untouched (a stopped run). */
+  releaseClaims(runId: string): Promise<number>;
   complete(item: OutboxItem, receipt: DeliveryReceipt): Promise<void>;
   park(item: OutboxItem, failure: FailureInfo): Promise<void>;
   release(item: OutboxItem, failure: FailureInfo): Promise<void>;
+  hold(item: OutboxItem, waitingFor: EntityRef, failure: FailureInfo): Promise<void>;
+  /** Whether a record is waiting in the outbox (pending or in flight), held, or not there. */
+  queueState(ref: EntityRef): Promise<'queued' | 'held' | 'none'>;
   integrationId(ref: EntityRef): Promise<string | undefined>;
-  listParked(): Promise<ParkedRecord[]>;
+  counts(): Promise<QueueCounts>;
+  listParked(filter?: ParkedFilter): Promise<ParkedRecord[]>;
+  /** Removes the matching parked records and returns them, for the engine to queue again. */
+  unpark(filter?: ParkedFilter): Promise<ParkedRecord[]>;
+  acquireRunLock(owner: string, ttlMs: number): Promise<boolean>;
+  renewRunLock(owner: string, ttlMs: number): Promise<boolean>;
+  releaseRunLock(owner: string): Promise<void>;
   saveRun(run: RunRecord): Promise<void>;
+  listRuns(limit: number): Promise<RunRecord[]>;
   close(): Promise<void>;
 }

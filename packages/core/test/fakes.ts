@@ -1,10 +1,19 @@
-import type { CapturedItem, ChangeBatch, ChangeSource, CrmSink, DeliveryReceipt, SyncRecord } from '../src/index.js';
+import type { CapturedItem, ChangeBatch, ChangeSource, CrmSink, DeliveryReceipt, EntityName, SyncRecord } from '../src/index.js';
 
 /** An in-memory source: `items` are read once, in order, paged by `limit`; cursor = index. */
 export class ListSource implements ChangeSource {
   readonly id = 'test:list';
   items: CapturedItem[] = [];
+  /** What `load` answers, by `entity:key`. */
+  readonly loadable = new Map<string, CapturedItem>();
   reads = 0;
+
+  async load(entity: EntityName, keys: readonly string[]): Promise<CapturedItem[]> {
+    return keys.flatMap((key) => {
+      const item = this.loadable.get(`${entity}:${key}`);
+      return item ? [item] : [];
+    });
+  }
 
   push(...items: CapturedItem[]): void {
     this.items.push(...items);
@@ -19,7 +28,10 @@ export class ListSource implements ChangeSource {
   }
 }
 
-export const record = (key: string, payload: unknown = { key }): CapturedItem => ({ kind: 'record', record: { entity: 'client', key, payload } });
+export const record = (key: string, payload: unknown = { key }, entity: EntityName = 'client'): CapturedItem => ({
+  kind: 'record',
+  record: { entity, key, payload },
+});
 
 /** Records deliveries; `behaviour(record, attempt)` may throw to simulate CRM answers. */
 export class RecordingSink implements CrmSink {

@@ -1,5 +1,8 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigurationError, CrmFaultError, SqliteStore, SyncEngine, TransportError, ValidationError } from '../src/index.js';
+import { ConfigurationError, CrmFaultError, DependencyMissingError, SqliteStore, SyncEngine, TransportError, ValidationError } from '../src/index.js';
 import { ListSource, RecordingSink, record } from './fakes.js';
 
 const fix = { en: 'fix', pt: 'corrija' };
@@ -60,7 +63,7 @@ describe('SyncEngine', () => {
     expect(sink.attempts.get('flaky')).toBe(3);
     expect(sink.attempts.get('down')).toBe(3); // 1 + 2 retries
     expect(sink.attempts.get('rejected')).toBe(1);
-    expect(await store.pendingCount()).toBe(1); // 'down' waits for the next run
+    expect((await store.counts()).pending).toBe(1); // 'down' waits for the next run
     sink.behaviour = () => {};
     const next = await engine.run();
     expect(next.byEntity.client.sent).toBe(1);
@@ -79,10 +82,10 @@ describe('SyncEngine', () => {
     expect(summary.outcome).toBe('stopped');
     expect(summary.stoppedBy?.code).toBe('IP_NOT_ALLOWED');
     expect([...sink.attempts.values()].reduce((a, b) => a + b, 0)).toBe(1);
-    expect(await store.pendingCount()).toBe(20);
+    expect((await store.counts()).pending).toBe(20);
   });
 
-  it('refuses a second run while one is in progress', async () => {
+  it('folds triggers that arrive during a run into one follow-up run, or rejects them on request', async () => {
     const { source, sink, engine } = setup();
     source.push(record('a'));
     let release: () => void = () => {};
@@ -94,10 +97,97 @@ describe('SyncEngine', () => {
       await gate;
       return original(r);
     };
-    const first = engine.run();
-    await expect(engine.run()).rejects.toMatchObject({ code: 'ALREADY_RUNNING' });
+    const first = engine.run({ trigger: 'first' });
+    const second = engine.run({ trigger: 'second' });
+    const third = engine.run({ trigger: 'third' });
+    await expect(engine.run({ ifRunning: 'reject' })).rejects.toMatchObject({ code: 'ALREADY_RUNNING' });
+    expect(second).toBe(third);
     release();
     expect((await first).byEntity.client.sent).toBe(1);
+    const followUp = await second;
+    expect(followUp).toMatchObject({ trigger: 'second', coalesced: 2 });
+    expect(followUp.runId).not.toBe((await first).runId);
+    expect(engine.running).toBe(false);
+  });
+
+  it('two engines on one store file (two processes): one runs, the other is told "already running"', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'engine-')), 'store.db');
+    const stores = [new SqliteStore({ path }), new SqliteStore({ path })];
+    const source = new ListSource();
+    source.push(record('a'));
+    const slow = new RecordingSink();
+    slow.behaviour = () => {};
+    const original = slow.deliver.bind(slow);
+    slow.deliver = async (r) => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return original(r);
+    };
+    const [one, two] = stores.map((st) => new SyncEngine({ source, sink: slow, store: st }));
+    const results = await Promise.allSettled([one?.run(), two?.run()]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toMatchObject({ code: 'ALREADY_RUNNING' });
+    expect((rejected.reason as Error).message).toMatch(/already in progress/);
+    for (const st of stores) await st.close();
+  });
+
+  it('a client refused for its missing spouse is held, its spouse fetched from Mega and sent, then the client, in one run', async () => {
+    const { source, sink, engine } = setup();
+    const spouse = record('a-C', { name: 'Ângela' }, 'spouse');
+    source.loadable.set('spouse:a-C', spouse);
+    source.push(record('a', { spouseKey: 'a-C' }));
+    const inCrm = new Set<string>();
+    sink.behaviour = (r) => {
+      if (r.entity === 'client' && !inCrm.has('a-C'))
+        throw new DependencyMissingError('CONJUGE SEM ID INTEGRACAO', { code: 'SPOUSE_WITHOUT_INTEGRATION_ID', fix });
+      inCrm.add(r.key);
+    };
+    const summary = await engine.run();
+    expect(sink.delivered.map((r) => `${r.entity}:${r.key}`)).toEqual(['spouse:a-C', 'client:a']);
+    expect(summary.byEntity.client).toMatchObject({ held: 1, sent: 1 });
+    expect(summary.byEntity.spouse.sent).toBe(1);
+    expect(summary.queue).toEqual({ pending: 0, held: 0, parked: 0 });
+  });
+
+  it('a held record whose dependency cannot be sent stays held (not failed) and says so', async () => {
+    const { source, sink, engine } = setup();
+    source.push(record('c1', { buyers: [] }, 'contract'));
+    sink.behaviour = () => {
+      throw new DependencyMissingError('CLIENTE NAO ENCONTRADO: x', { code: 'DEPENDENCY_MISSING', details: { missingKey: 'x' }, fix });
+    };
+    const summary = await engine.run();
+    expect(summary.byEntity.contract).toMatchObject({ held: 1, failed: 0 });
+    expect(summary.queue.held).toBe(1);
+    expect(await store.queueState({ entity: 'contract', key: 'c1' })).toBe('held');
+  });
+
+  it('retryParked queues parked records again (refused ones as they were, invalid ones read again)', async () => {
+    const { source, sink, engine } = setup();
+    const invalid = new ValidationError('bad', [{ path: 'document', code: 'CPF_INVALID', message: 'x' }], {});
+    source.push(record('dup'), { kind: 'invalid', entity: 'client', key: 'bad', error: invalid });
+    sink.behaviour = (r) => {
+      if (r.key === 'dup') throw new CrmFaultError('dup', { code: 'DUPLICATE_CPF', fix });
+    };
+    await engine.run();
+    expect((await store.listParked()).map((p) => p.key).sort()).toEqual(['bad', 'dup']);
+    sink.behaviour = () => {};
+    source.loadable.set('client:bad', record('bad', { fixed: true }));
+    expect(await engine.retryParked({ key: 'dup' })).toBe(1);
+    expect(await engine.retryParked()).toBe(1);
+    const summary = await engine.run();
+    expect(summary.byEntity.client.sent).toBe(2);
+    expect(await store.listParked()).toEqual([]);
+  });
+
+  it('resync queues records even when unchanged; deliver() needs a multi-worker store', async () => {
+    const { source, sink, engine } = setup();
+    source.push(record('a', { v: 1 }));
+    await engine.run();
+    source.loadable.set('client:a', record('a', { v: 1 }));
+    expect(await engine.resync({ entity: 'client', keys: ['a'] })).toBe(1);
+    await engine.run();
+    expect(sink.delivered.map((r) => r.key)).toEqual(['a', 'a']);
+    await expect(engine.deliver()).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
   });
 
   it('rejects unknown options with the allowed list', () => {

@@ -157,8 +157,14 @@ export function describeMegaSource(name: string, setup: () => SuiteEnv): void {
       const stamp = '2026-06-01 10:00:00.000';
       await env.transaction(async (exec) => {
         await exec(`UPDATE ${t('GLO_AGENTES')} SET AGN_ST_COMPLEMENTO = 'Casa 2', AGN_DT_ALTERACAO = ? WHERE AGN_IN_CODIGO BETWEEN 1200 AND 1249`, [stamp]);
-        await exec(`UPDATE ${t('GLO_PESSOA_FISICA')} SET AGN_ST_CARGOPROFISS = 'Arquiteta', AGN_DT_ALTERACAO = ? WHERE AGN_CH_TIPO = 'C' AND AGN_IN_CODIGO = ?`, [stamp, Number(spouseKey ? keyOf(spouseKey).split('-')[2] : 0)]);
-        await exec(`UPDATE ${t('CAR_CONTRATO')} SET CTO_CH_STATUS = 'U', CTO_DT_ALTERACAO = ? WHERE CTO_IN_CODIGO = ?`, [stamp, Number(contractKey ? keyOf(contractKey).split('-')[4] : 0)]);
+        await exec(
+          `UPDATE ${t('GLO_PESSOA_FISICA')} SET AGN_ST_CARGOPROFISS = 'Arquiteta', AGN_DT_ALTERACAO = ? WHERE AGN_CH_TIPO = 'C' AND AGN_IN_CODIGO = ?`,
+          [stamp, Number(spouseKey ? keyOf(spouseKey).split('-')[2] : 0)],
+        );
+        await exec(`UPDATE ${t('CAR_CONTRATO')} SET CTO_CH_STATUS = 'U', CTO_DT_ALTERACAO = ? WHERE CTO_IN_CODIGO = ?`, [
+          stamp,
+          Number(contractKey ? keyOf(contractKey).split('-')[4] : 0),
+        ]);
       });
       const { items, cursor: after } = await readAll(s, cursor, 7);
       const clients = byEntity(items, 'client').map(keyOf);
@@ -175,7 +181,9 @@ export function describeMegaSource(name: string, setup: () => SuiteEnv): void {
       const items = await s.loadEnterprise('EMP1');
       const order = [...new Set(items.map(entityOf))];
       expect(order).toEqual(['spouse', 'client', 'contract', 'occurrence']);
-      const contracts = byEntity(items, 'contract').flatMap((i) => (i.kind === 'record' ? [i.record.payload as { enterprise: { code: string }; buyers: Array<{ clientKey: string }> }] : []));
+      const contracts = byEntity(items, 'contract').flatMap((i) =>
+        i.kind === 'record' ? [i.record.payload as { enterprise: { code: string }; buyers: Array<{ clientKey: string }> }] : [],
+      );
       expect(contracts.length).toBeGreaterThan(10);
       expect(new Set(contracts.map((c) => c.enterprise.code))).toEqual(new Set(['EMP1']));
       const clients = new Set(byEntity(items, 'client').map(keyOf));

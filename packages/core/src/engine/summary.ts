@@ -12,6 +12,8 @@ export interface EntityCounts {
   skipped: number;
   /** Transient failure after every retry: stays queued for the next run. */
   retrying: number;
+  /** Waiting for another record (a client for its spouse): sent as soon as that one lands. */
+  held: number;
 }
 
 export interface RecordFailure {
@@ -28,6 +30,10 @@ export interface RunSummary {
   readonly endedAt: string;
   readonly durationMs: number;
   readonly outcome: 'completed' | 'stopped';
+  /** Triggers that arrived during the previous run and were folded into this one. */
+  readonly coalesced: number;
+  /** What is left in the store after the run. */
+  readonly queue: { readonly pending: number; readonly held: number; readonly parked: number };
   readonly byEntity: Readonly<Record<EntityName, EntityCounts>>;
   readonly totals: EntityCounts;
   readonly skippedReasons: Readonly<Record<string, number>>;
@@ -42,7 +48,7 @@ export type CountName = keyof EntityCounts;
 const MAX_FAILURES = 100;
 
 export function emptyCounts(): EntityCounts {
-  return { sent: 0, unchanged: 0, failed: 0, skipped: 0, retrying: 0 };
+  return { sent: 0, unchanged: 0, failed: 0, skipped: 0, retrying: 0, held: 0 };
 }
 
 /** Mutable tally behind a RunSummary. */
@@ -60,7 +66,7 @@ export class RunTally {
     this.skippedReasons[reason] = (this.skippedReasons[reason] ?? 0) + 1;
   }
 
-  fail(failure: RecordFailure, name: 'failed' | 'retrying' = 'failed'): void {
+  fail(failure: RecordFailure, name: 'failed' | 'retrying' | 'held' = 'failed'): void {
     this.count(failure.entity, name);
     if (this.failures.length < MAX_FAILURES) this.failures.push(failure);
   }
@@ -74,15 +80,21 @@ export class RunTally {
   }
 }
 
+function line(c: EntityCounts): string {
+  return `sent ${c.sent}  unchanged ${c.unchanged}  failed ${c.failed}  skipped ${c.skipped}  retrying ${c.retrying}  held ${c.held}`;
+}
+
 /** One line per entity that saw any activity, for terminals and logs. */
 export function formatSummary(summary: RunSummary): string {
   const lines = [`run ${summary.runId} (${summary.trigger}) ${summary.outcome} in ${summary.durationMs} ms`];
   for (const [entity, c] of Object.entries(summary.byEntity)) {
-    if (c.sent + c.unchanged + c.failed + c.skipped + c.retrying === 0) continue;
-    lines.push(`  ${entity.padEnd(10)} sent ${c.sent}  unchanged ${c.unchanged}  failed ${c.failed}  skipped ${c.skipped}  retrying ${c.retrying}`);
+    if (Object.values(c).every((n) => n === 0)) continue;
+    lines.push(`  ${entity.padEnd(10)} ${line(c)}`);
   }
-  const t = summary.totals;
-  lines.push(`  ${'total'.padEnd(10)} sent ${t.sent}  unchanged ${t.unchanged}  failed ${t.failed}  skipped ${t.skipped}  retrying ${t.retrying}`);
+  lines.push(`  ${'total'.padEnd(10)} ${line(summary.totals)}`);
+  if (summary.coalesced > 0) lines.push(`  ${summary.coalesced} trigger(s) during the previous run were coalesced into this one`);
+  const q = summary.queue;
+  if (q.pending + q.held + q.parked > 0) lines.push(`  left in the store: ${q.pending} pending, ${q.held} held, ${q.parked} parked`);
   for (const [reason, n] of Object.entries(summary.skippedReasons)) lines.push(`  skipped: ${reason} × ${n}`);
   if (summary.stoppedBy) lines.push(`  stopped by ${summary.stoppedBy.code}: ${summary.stoppedBy.message}\n  fix: ${summary.stoppedBy.fix.en}`);
   return lines.join('\n');

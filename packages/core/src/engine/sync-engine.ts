@@ -1,18 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import pRetry from 'p-retry';
 import { z } from 'zod';
 import { ENTITIES, type EntityName, type EntityRef } from '../domain/records.js';
 import { AlreadyRunningError, asMegaCrmError, ConfigurationError, MegaCrmError } from '../errors.js';
 import { contentHash } from '../hash.js';
 import { type Logger, redactingLogger, silentLogger } from '../logger.js';
-import type { CaptureInput, ChangeBatch, ChangeSource, CrmSink, FailureInfo, OutboxItem, StagedRecord, SyncStore } from '../ports.js';
+import type { CapturedItem, ChangeBatch, ChangeSource, CrmSink, FailureInfo, OutboxItem, ParkedFilter, StagedRecord, SyncStore } from '../ports.js';
 import { maskPii } from '../redact.js';
+import { dependencyOf } from './dependencies.js';
 import { runPool } from './pool.js';
 import { type RunSummary, RunTally } from './summary.js';
 
 export interface SyncProgress {
   readonly phase: 'capture' | 'deliver';
-  /** Records read (capture) or delivered, failed or deferred (deliver) so far in this run. */
+  /** Records read (capture) or delivered, failed, held or deferred (deliver) so far in this run. */
   readonly processed: number;
   /** Known only in the deliver phase: the queue size when delivery started. */
   readonly total?: number;
@@ -34,9 +36,22 @@ export interface SyncEngineOptions {
   /** CRM calls in flight at once, across different keys. Default 8. */
   readonly concurrency?: number;
   readonly retry?: Partial<RetryOptions>;
+  /** How long the run lock lasts without renewal (renewed every third of it). Default 60 s. */
+  readonly lockTtlMs?: number;
+  /** How long a claimed item stays reserved to its worker. Default 5 min. */
+  readonly claimLeaseMs?: number;
+  /** Names this engine in locks and logs. Default `<host>:<pid>:<random>`. */
+  readonly owner?: string;
   /** pino-compatible; everything is redacted before it reaches it. */
   readonly logger?: Logger;
   readonly onProgress?: (progress: SyncProgress) => void;
+}
+
+export interface RunOptions {
+  /** Why the run happens, for the run log: `cron`, `online`, `manual`… */
+  readonly trigger?: string;
+  /** While a run is in progress: fold this trigger into one follow-up run (default), or reject. */
+  readonly ifRunning?: 'coalesce' | 'reject';
 }
 
 const OptionsSchema = z
@@ -54,6 +69,9 @@ const OptionsSchema = z
       })
       .strict()
       .default({ retries: 3, minTimeoutMs: 200, maxTimeoutMs: 5_000 }),
+    lockTtlMs: z.number().int().min(100).default(60_000),
+    claimLeaseMs: z.number().int().min(100).default(300_000),
+    owner: z.string().min(1).optional(),
     logger: z.custom<Logger>().optional(),
     onProgress: z.custom<(p: SyncProgress) => void>((v) => typeof v === 'function').optional(),
   })
@@ -61,12 +79,17 @@ const OptionsSchema = z
 
 /**
  * One sync on demand: capture Mega's changes into the store's outbox (cursor moved in the same
- * transaction), then deliver the outbox to the CRM. Scheduling is the host's.
+ * transaction), then deliver the outbox to the CRM in dependency order. Runs never overlap: one at a
+ * time per store (the store's run lock, across processes), and a trigger during a run is folded into
+ * one follow-up run. Scheduling is the host's (see `schedule.ts`).
  */
 export class SyncEngine {
   readonly #options: z.output<typeof OptionsSchema>;
   readonly #logger: Logger;
-  #running = false;
+  readonly #owner: string;
+  #active: Promise<RunSummary> | undefined;
+  #next: Promise<RunSummary> | undefined;
+  #coalesced = 0;
 
   constructor(options: SyncEngineOptions) {
     const parsed = OptionsSchema.safeParse(options);
@@ -79,43 +102,142 @@ export class SyncEngine {
     }
     this.#options = parsed.data;
     this.#logger = redactingLogger(options.logger ?? silentLogger);
+    this.#owner = parsed.data.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   }
 
+  /** True while a run of this engine is in progress. */
   get running(): boolean {
-    return this.#running;
+    return this.#active !== undefined;
   }
 
-  /** Runs one sync. Rejects with AlreadyRunningError if a run is in progress on this engine. */
-  async run(options: { readonly trigger?: string } = {}): Promise<RunSummary> {
-    if (this.#running) throw new AlreadyRunningError();
-    this.#running = true;
-    try {
-      return await this.#run(options.trigger ?? 'manual');
-    } finally {
-      this.#running = false;
+  /**
+   * Runs one sync. While one is in progress, the trigger is coalesced into a single follow-up run
+   * (every such caller gets that run's summary), or rejected with `ifRunning: 'reject'`. Rejects with
+   * AlreadyRunningError when another process holds the store's run lock.
+   */
+  run(options: RunOptions = {}): Promise<RunSummary> {
+    const trigger = options.trigger ?? 'manual';
+    if (!this.#active) return this.#launch(trigger);
+    if (options.ifRunning === 'reject') return Promise.reject(new AlreadyRunningError({ owner: this.#owner, trigger }));
+    this.#coalesced++;
+    if (!this.#next) {
+      this.#logger.info({ trigger }, 'trigger arrived during a run: coalesced into one follow-up run');
+      const previous = this.#active;
+      this.#next = previous
+        .catch(() => undefined)
+        .then(() => {
+          this.#next = undefined;
+          return this.#launch(trigger);
+        });
+    } else {
+      this.#logger.info({ trigger }, 'trigger arrived during a run: folded into the pending follow-up run');
     }
+    return this.#next;
   }
 
-  async #run(trigger: string): Promise<RunSummary> {
-    const { store } = this.#options;
+  /**
+   * Delivers the queue without capturing (a worker beside the capturing instance). Only for stores
+   * that allow several deliverers (PostgreSQL): items are claimed with SKIP LOCKED and a lease.
+   */
+  async deliver(options: { readonly trigger?: string } = {}): Promise<RunSummary> {
+    if (!this.#options.store.concurrentDelivery) {
+      throw new ConfigurationError('This store allows a single deliverer; call run() instead of deliver().', {
+        code: 'CONFIG_INVALID',
+        fix: { en: 'Use the PostgreSQL store to deliver from several workers.', pt: 'Use o store PostgreSQL para entregar a partir de vários workers.' },
+      });
+    }
+    return this.#execute(options.trigger ?? 'worker', { capture: false, lock: false });
+  }
+
+  /** Queues parked records again (all, or those matching the filter) and returns how many; the next run sends them. */
+  async retryParked(filter: ParkedFilter = {}): Promise<number> {
+    const { store, source } = this.#options;
+    const parked = await store.unpark(filter);
+    const withPayload = parked.filter((p) => p.payload !== undefined && p.hash !== undefined);
+    await store.capture({
+      sourceId: source.id,
+      force: true,
+      records: withPayload.map((p) => ({ entity: p.entity, key: p.key, hash: p.hash as string, payload: p.payload })),
+      invalid: [],
+    });
+    // Records parked because Mega's data was invalid are read again from Mega.
+    let queued = withPayload.length;
+    for (const entity of ENTITIES) {
+      const keys = parked.filter((p) => p.entity === entity && p.payload === undefined).map((p) => p.key);
+      if (keys.length === 0) continue;
+      queued += await this.#captureNow(await this.#load(entity, keys));
+    }
+    this.#logger.info({ filter, queued }, 'parked records queued again');
+    return queued;
+  }
+
+  /** Reads records from Mega now and queues them even if unchanged; the next run sends them. Returns how many were queued. */
+  async resync(target: { readonly entity: EntityName; readonly keys: readonly string[] } | { readonly enterprise: string }): Promise<number> {
+    const { source } = this.#options;
+    let items: CapturedItem[];
+    if ('enterprise' in target) {
+      if (!source.loadEnterprise) throw notSupported('loadEnterprise');
+      items = await source.loadEnterprise(target.enterprise);
+    } else items = await this.#load(target.entity, target.keys);
+    const queued = await this.#captureNow(items);
+    this.#logger.info({ target, queued }, 'resync queued');
+    return queued;
+  }
+
+  #launch(trigger: string): Promise<RunSummary> {
+    const coalesced = this.#coalesced;
+    this.#coalesced = 0;
+    const run = this.#execute(trigger, { capture: true, lock: true, coalesced }).finally(() => {
+      if (this.#active === run) this.#active = undefined;
+    });
+    this.#active = run;
+    return run;
+  }
+
+  async #execute(trigger: string, mode: { capture: boolean; lock: boolean; coalesced?: number }): Promise<RunSummary> {
+    const { store, lockTtlMs } = this.#options;
     const runId = randomUUID();
+    if (mode.lock && !(await store.acquireRunLock(this.#owner, lockTtlMs))) {
+      this.#logger.warn({ trigger, owner: this.#owner }, 'another process is running a sync on this store');
+      throw new AlreadyRunningError({ trigger, owner: this.#owner });
+    }
+    let lockLost = false;
+    const heartbeat = mode.lock
+      ? setInterval(
+          () => {
+            store
+              .renewRunLock(this.#owner, lockTtlMs)
+              .then((ok) => {
+                if (!ok) lockLost = true;
+              })
+              .catch(() => {
+                lockLost = true;
+              });
+          },
+          Math.max(50, Math.floor(lockTtlMs / 3)),
+        )
+      : undefined;
+    heartbeat?.unref();
     const started = new Date();
     const tally = new RunTally();
     let stop: MegaCrmError | undefined;
     this.#logger.info({ runId, trigger }, 'sync run started');
-
-    const recovered = await store.recoverInFlight();
-    if (recovered > 0) this.#logger.warn({ runId, recovered }, 'items left in flight by an earlier run were queued again');
-
     try {
-      await this.#capture(tally);
-      stop = await this.#deliver(runId, tally);
+      if (!store.concurrentDelivery) {
+        const recovered = await store.recoverInFlight();
+        if (recovered > 0) this.#logger.warn({ runId, recovered }, 'items left in flight by a run that died were queued again');
+      }
+      if (mode.capture) await this.#capture(tally);
+      stop = await this.#deliver(runId, tally, () => lockLost);
     } catch (error) {
       stop = asMegaCrmError(error, 'STORE_FAILED');
       if (!stop.stopsRun) throw stop;
+    } finally {
+      if (heartbeat) clearInterval(heartbeat);
+      if (mode.lock) await store.releaseRunLock(this.#owner).catch(() => undefined);
     }
-
     const ended = new Date();
+    const counts = await store.counts();
     const summary: RunSummary = {
       runId,
       trigger,
@@ -123,6 +245,8 @@ export class SyncEngine {
       endedAt: ended.toISOString(),
       durationMs: ended.getTime() - started.getTime(),
       outcome: stop ? 'stopped' : 'completed',
+      coalesced: mode.coalesced ?? 0,
+      queue: { pending: counts.pending + counts.inflight, held: counts.held, parked: counts.parked },
       byEntity: tally.byEntity,
       totals: tally.totals(),
       skippedReasons: tally.skippedReasons,
@@ -140,20 +264,8 @@ export class SyncEngine {
     let processed = 0;
     for (;;) {
       const batch = await readSource(source, cursor, batchSize);
-      const records: StagedRecord[] = [];
-      const invalid: Array<EntityRef & FailureInfo> = [];
-      for (const item of batch.items) {
-        if (item.kind === 'record') {
-          records.push({ entity: item.record.entity, key: item.record.key, payload: item.record.payload, hash: contentHash(item.record.payload) });
-        } else if (item.kind === 'invalid') {
-          invalid.push({ entity: item.entity, key: item.key, code: item.error.code, message: item.error.summary });
-          tally.fail({ entity: item.entity, key: item.key, code: item.error.code, message: item.error.summary });
-        } else {
-          tally.skip(item.entity, item.reason);
-        }
-      }
-      const input: CaptureInput = { sourceId: source.id, cursor: batch.cursor, records, invalid };
-      const outcome = await store.capture(input);
+      const { records, invalid } = stage(batch.items, tally);
+      const outcome = await store.capture({ sourceId: source.id, cursor: batch.cursor, records, invalid });
       for (const ref of outcome.unchanged) tally.count(ref.entity, 'unchanged');
       cursor = batch.cursor;
       processed += batch.items.length;
@@ -167,13 +279,15 @@ export class SyncEngine {
    * before any client is sent, every client before any contract, every contract before any occurrence.
    * Returns the error that stopped the run, if any.
    */
-  async #deliver(runId: string, tally: RunTally): Promise<MegaCrmError | undefined> {
-    const { store, concurrency, batchSize, onProgress } = this.#options;
-    const total = await store.pendingCount();
+  async #deliver(runId: string, tally: RunTally, lockLost: () => boolean): Promise<MegaCrmError | undefined> {
+    const { store, concurrency, batchSize, claimLeaseMs, onProgress } = this.#options;
+    const counts = await store.counts();
+    const total = counts.pending + counts.inflight;
+    const requeued = new Set<string>();
     let processed = 0;
     let stop: MegaCrmError | undefined;
-    while (!stop) {
-      const items = await store.claim(batchSize, runId);
+    while (!stop && !lockLost()) {
+      const items = await store.claim(batchSize, runId, claimLeaseMs);
       if (items.length === 0) break;
       for (const entity of ENTITIES) {
         const group = items.filter((item) => item.entity === entity);
@@ -182,7 +296,7 @@ export class SyncEngine {
           group,
           concurrency,
           async (item) => {
-            const error = await this.#deliverOne(item, tally);
+            const error = await this.#deliverOne(item, tally, requeued);
             if (error?.stopsRun && !stop) stop = error;
             processed++;
             onProgress?.({ phase: 'deliver', processed, total });
@@ -190,14 +304,15 @@ export class SyncEngine {
           () => stop !== undefined,
         );
       }
-      // Items claimed but not attempted go back to the queue untouched.
-      if (stop) await store.recoverInFlight();
     }
+    // Items claimed but not attempted go back to the queue untouched.
+    await store.releaseClaims(runId);
+    if (lockLost() && !stop) this.#logger.error({ runId }, 'the run lock was lost (lease not renewed in time): delivery stopped; the next run resumes');
     if (stop) this.#logger.error({ code: stop.code, message: stop.summary }, 'sync run stopped');
     return stop;
   }
 
-  async #deliverOne(item: OutboxItem, tally: RunTally): Promise<MegaCrmError | undefined> {
+  async #deliverOne(item: OutboxItem, tally: RunTally, requeued: Set<string>): Promise<MegaCrmError | undefined> {
     const { sink, store, retry } = this.#options;
     const entity: EntityName = item.entity;
     try {
@@ -217,19 +332,70 @@ export class SyncEngine {
       return undefined;
     } catch (thrown) {
       const error = asMegaCrmError(thrown);
-      const failure = { code: error.code, message: error.summary };
+      const failure: FailureInfo = { code: error.code, message: error.summary };
       if (error.stopsRun) return error;
-      if (error.retryable) {
+      const waitFor = dependencyOf(item, error);
+      if (waitFor) {
+        await store.hold(item, waitFor, failure);
+        tally.fail({ entity, key: item.key, ...failure }, 'held');
+        await this.#ensureQueued(waitFor, requeued);
+      } else if (error.retryable) {
         await store.release(item, failure);
         tally.fail({ entity, key: item.key, ...failure }, 'retrying');
       } else {
         await store.park(item, failure);
         tally.fail({ entity, key: item.key, ...failure });
       }
-      this.#logger.warn({ entity, key: item.key, code: error.code, retryable: error.retryable }, error.summary);
+      this.#logger.warn({ entity, key: item.key, code: error.code, retryable: error.retryable, ...(waitFor ? { waitingFor: waitFor } : {}) }, error.summary);
       return undefined;
     }
   }
+
+  /** A held item's dependency that is not queued is read from Mega and queued (once per run), so the item is not stranded. */
+  async #ensureQueued(ref: EntityRef, requeued: Set<string>): Promise<void> {
+    const id = `${ref.entity}:${ref.key}`;
+    if (requeued.has(id) || (await this.#options.store.queueState(ref)) !== 'none') return;
+    requeued.add(id);
+    if (!this.#options.source.load) return;
+    const queued = await this.#captureNow(await this.#load(ref.entity, [ref.key]));
+    this.#logger.info({ dependency: ref, queued }, 'dependency queued for a held record');
+  }
+
+  async #load(entity: EntityName, keys: readonly string[]): Promise<CapturedItem[]> {
+    const { source } = this.#options;
+    if (!source.load) throw notSupported('load');
+    return source.load(entity, keys);
+  }
+
+  async #captureNow(items: readonly CapturedItem[]): Promise<number> {
+    const { store, source } = this.#options;
+    const { records, invalid } = stage(items, new RunTally());
+    const outcome = await store.capture({ sourceId: source.id, records, invalid, force: true });
+    return outcome.enqueued.length;
+  }
+}
+
+function stage(items: readonly CapturedItem[], tally: RunTally): { records: StagedRecord[]; invalid: Array<EntityRef & FailureInfo> } {
+  const records: StagedRecord[] = [];
+  const invalid: Array<EntityRef & FailureInfo> = [];
+  for (const item of items) {
+    if (item.kind === 'record') {
+      records.push({ entity: item.record.entity, key: item.record.key, payload: item.record.payload, hash: contentHash(item.record.payload) });
+    } else if (item.kind === 'invalid') {
+      invalid.push({ entity: item.entity, key: item.key, code: item.error.code, message: item.error.summary });
+      tally.fail({ entity: item.entity, key: item.key, code: item.error.code, message: item.error.summary });
+    } else {
+      tally.skip(item.entity, item.reason);
+    }
+  }
+  return { records, invalid };
+}
+
+function notSupported(method: string): ConfigurationError {
+  return new ConfigurationError(`The change source has no ${method}() method, needed for this operation.`, {
+    code: 'CONFIG_INVALID',
+    fix: { en: 'Use a source that can read records on demand (MegaSource can).', pt: 'Use uma origem capaz de ler registros sob demanda (MegaSource pode).' },
+  });
 }
 
 async function readSource(source: ChangeSource, cursor: string | null, limit: number): Promise<ChangeBatch> {

@@ -1,6 +1,17 @@
 import Database from 'better-sqlite3';
 import type { EntityName, EntityRef } from '../domain/records.js';
-import type { CaptureInput, CaptureOutcome, DeliveryReceipt, FailureInfo, OutboxItem, ParkedRecord, RunRecord, SyncStore } from '../ports.js';
+import type {
+  CaptureInput,
+  CaptureOutcome,
+  DeliveryReceipt,
+  FailureInfo,
+  OutboxItem,
+  ParkedFilter,
+  ParkedRecord,
+  QueueCounts,
+  RunRecord,
+  SyncStore,
+} from '../ports.js';
 
 /** Versioned migrations; `PRAGMA user_version` holds how many have been applied. */
 const MIGRATIONS: readonly string[] = [
@@ -50,11 +61,44 @@ const MIGRATIONS: readonly string[] = [
      summary TEXT NOT NULL
    );`,
   // Items claimed by a run carry its id, so a run never claims twice what it released.
-  `ALTER TABLE outbox ADD COLUMN run_id TEXT;`,
+  'ALTER TABLE outbox ADD COLUMN run_id TEXT;',
+  // Held items (waiting for a dependency), claim leases, parked payloads, the run lock.
+  `CREATE TABLE outbox_v3 (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     entity TEXT NOT NULL,
+     key TEXT NOT NULL,
+     hash TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('pending', 'inflight', 'held')),
+     attempts INTEGER NOT NULL DEFAULT 0,
+     last_error_code TEXT,
+     last_error TEXT,
+     run_id TEXT,
+     lease_until INTEGER,
+     waiting_entity TEXT,
+     waiting_key TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   INSERT INTO outbox_v3 (seq, entity, key, hash, payload, state, attempts, last_error_code, last_error, run_id, created_at, updated_at)
+     SELECT seq, entity, key, hash, payload, state, attempts, last_error_code, last_error, run_id, created_at, updated_at FROM outbox;
+   DROP TABLE outbox;
+   ALTER TABLE outbox_v3 RENAME TO outbox;
+   CREATE INDEX outbox_by_key ON outbox (entity, key);
+   CREATE INDEX outbox_by_state ON outbox (state, seq);
+   CREATE INDEX outbox_by_waiting ON outbox (waiting_entity, waiting_key) WHERE state = 'held';
+   ALTER TABLE parked ADD COLUMN payload TEXT;
+   ALTER TABLE parked ADD COLUMN hash TEXT;
+   CREATE TABLE locks (
+     name TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
+   );`,
 ];
 
 /** Dependency order: a spouse before its client, a client before its contract, a contract before its occurrences. */
 const ENTITY_RANK = "CASE o.entity WHEN 'spouse' THEN 0 WHEN 'client' THEN 1 WHEN 'contract' THEN 2 ELSE 3 END";
+const RUN_LOCK = 'run';
 
 interface OutboxRow {
   seq: number;
@@ -62,8 +106,20 @@ interface OutboxRow {
   key: string;
   hash: string;
   payload: string;
-  state: 'pending' | 'inflight';
+  state: 'pending' | 'inflight' | 'held';
   attempts: number;
+}
+
+interface ParkedRow {
+  entity: EntityName;
+  key: string;
+  code: string;
+  reason: string;
+  attempts: number;
+  first_seen: string;
+  last_seen: string;
+  payload: string | null;
+  hash: string | null;
 }
 
 export interface SqliteStoreOptions {
@@ -71,8 +127,12 @@ export interface SqliteStoreOptions {
   readonly path: string;
 }
 
-/** The embedded default store: one SQLite file (WAL), no server to run. */
+/**
+ * The embedded default store: one SQLite file (WAL), no server to run. One process delivers at a
+ * time (the run lock); several processes may share the file and are told "already running".
+ */
 export class SqliteStore implements SyncStore {
+  readonly concurrentDelivery = false;
   readonly #db: Database.Database;
   readonly #stmt;
 
@@ -88,37 +148,57 @@ export class SqliteStore implements SyncStore {
       setCursor: db.prepare(
         'INSERT INTO cursors (source, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
       ),
-      deliveredHash: db.prepare<[string, string], { hash: string; crm_id: string }>('SELECT hash, crm_id FROM delivered WHERE entity = ? AND key = ?'),
+      deliveredHash: db.prepare<[string, string], { hash: string }>('SELECT hash FROM delivered WHERE entity = ? AND key = ?'),
       queuedForKey: db.prepare<[string, string], OutboxRow>('SELECT * FROM outbox WHERE entity = ? AND key = ? ORDER BY seq DESC LIMIT 1'),
       enqueue: db.prepare("INSERT INTO outbox (entity, key, hash, payload, state, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)"),
-      replacePending: db.prepare("UPDATE outbox SET hash = ?, payload = ?, updated_at = ? WHERE seq = ? AND state = 'pending'"),
-      unpark: db.prepare('DELETE FROM parked WHERE entity = ? AND key = ?'),
+      replaceWaiting: db.prepare("UPDATE outbox SET hash = ?, payload = ?, updated_at = ? WHERE seq = ? AND state IN ('pending', 'held')"),
+      unparkOne: db.prepare('DELETE FROM parked WHERE entity = ? AND key = ?'),
       park: db.prepare(
-        `INSERT INTO parked (entity, key, code, reason, attempts, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (entity, key) DO UPDATE SET code = excluded.code, reason = excluded.reason,
+        `INSERT INTO parked (entity, key, code, reason, attempts, first_seen, last_seen, payload, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (entity, key) DO UPDATE SET code = excluded.code, reason = excluded.reason, payload = excluded.payload, hash = excluded.hash,
            attempts = parked.attempts + excluded.attempts, last_seen = excluded.last_seen`,
       ),
-      recover: db.prepare("UPDATE outbox SET state = 'pending' WHERE state = 'inflight'"),
-      pendingCount: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'"),
-      claimable: db.prepare<[string, number], OutboxRow>(
-        `SELECT * FROM outbox o WHERE o.state = 'pending' AND (o.run_id IS NULL OR o.run_id <> ?)
-           AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.entity = o.entity AND e.key = o.key AND e.seq < o.seq)
-         ORDER BY ${ENTITY_RANK}, o.seq LIMIT ?`,
+      recover: db.prepare("UPDATE outbox SET state = 'pending', lease_until = NULL WHERE state = 'inflight'"),
+      releaseClaims: db.prepare("UPDATE outbox SET state = 'pending', lease_until = NULL WHERE state = 'inflight' AND run_id = ?"),
+      claimable: db.prepare<[string, number, number], OutboxRow>(
+        `SELECT * FROM outbox o
+          WHERE ((o.state = 'pending' AND (o.run_id IS NULL OR o.run_id <> ?)) OR (o.state = 'inflight' AND o.lease_until < ?))
+            AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.entity = o.entity AND e.key = o.key AND e.seq < o.seq)
+          ORDER BY ${ENTITY_RANK}, o.seq LIMIT ?`,
       ),
-      markInFlight: db.prepare("UPDATE outbox SET state = 'inflight', run_id = ?, updated_at = ? WHERE seq = ?"),
+      markInFlight: db.prepare("UPDATE outbox SET state = 'inflight', run_id = ?, lease_until = ?, updated_at = ? WHERE seq = ?"),
       remove: db.prepare('DELETE FROM outbox WHERE seq = ?'),
       delivered: db.prepare(
         `INSERT INTO delivered (entity, key, hash, crm_id, delivered_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (entity, key) DO UPDATE SET hash = excluded.hash, crm_id = excluded.crm_id, delivered_at = excluded.delivered_at`,
       ),
+      wakeWaiters: db.prepare(
+        "UPDATE outbox SET state = 'pending', run_id = NULL, waiting_entity = NULL, waiting_key = NULL, updated_at = ? WHERE state = 'held' AND waiting_entity = ? AND waiting_key = ?",
+      ),
       release: db.prepare(
-        "UPDATE outbox SET state = 'pending', attempts = attempts + 1, last_error_code = ?, last_error = ?, updated_at = ? WHERE seq = ? AND state = 'inflight'",
+        "UPDATE outbox SET state = 'pending', lease_until = NULL, attempts = attempts + 1, last_error_code = ?, last_error = ?, updated_at = ? WHERE seq = ? AND state = 'inflight'",
       ),
+      hold: db.prepare(
+        "UPDATE outbox SET state = 'held', lease_until = NULL, attempts = attempts + 1, waiting_entity = ?, waiting_key = ?, last_error_code = ?, last_error = ?, updated_at = ? WHERE seq = ?",
+      ),
+      queueState: db.prepare<[string, string], { state: string }>('SELECT state FROM outbox WHERE entity = ? AND key = ? ORDER BY seq DESC LIMIT 1'),
       crmId: db.prepare<[string, string], { crm_id: string }>('SELECT crm_id FROM delivered WHERE entity = ? AND key = ?'),
-      listParked: db.prepare<[], { entity: EntityName; key: string; code: string; reason: string; attempts: number; first_seen: string; last_seen: string }>(
-        'SELECT * FROM parked ORDER BY last_seen DESC',
+      counts: db.prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state'),
+      parkedCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM parked'),
+      listParked: db.prepare<[{ entity: string | null; key: string | null; code: string | null }], ParkedRow>(
+        'SELECT * FROM parked WHERE (@entity IS NULL OR entity = @entity) AND (@key IS NULL OR key = @key) AND (@code IS NULL OR code = @code) ORDER BY last_seen DESC, entity, key',
       ),
+      deleteParked: db.prepare('DELETE FROM parked WHERE entity = ? AND key = ?'),
+      lockRow: db.prepare<[string], { owner: string; expires_at: number }>('SELECT owner, expires_at FROM locks WHERE name = ?'),
+      lockUpsert: db.prepare(
+        'INSERT INTO locks (name, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at',
+      ),
+      lockRenew: db.prepare('UPDATE locks SET expires_at = ? WHERE name = ? AND owner = ?'),
+      lockRelease: db.prepare('DELETE FROM locks WHERE name = ? AND owner = ?'),
       saveRun: db.prepare('INSERT INTO runs (id, trigger, started_at, ended_at, summary) VALUES (?, ?, ?, ?, ?)'),
+      listRuns: db.prepare<[number], { id: string; trigger: string; started_at: string; ended_at: string; summary: string }>(
+        'SELECT * FROM runs ORDER BY started_at DESC LIMIT ?',
+      ),
     };
   }
 
@@ -144,21 +224,21 @@ export class SqliteStore implements SyncStore {
       const unchanged: EntityRef[] = [];
       for (const record of input.records) {
         const ref = { entity: record.entity, key: record.key };
-        s.unpark.run(record.entity, record.key);
+        s.unparkOne.run(record.entity, record.key);
         const queued = s.queuedForKey.get(record.entity, record.key);
         const latestKnownHash = queued?.hash ?? s.deliveredHash.get(record.entity, record.key)?.hash;
-        if (latestKnownHash === record.hash) {
+        if (latestKnownHash === record.hash && !(input.force && !queued)) {
           unchanged.push(ref);
           continue;
         }
         const payload = JSON.stringify(record.payload);
-        // Only the latest state matters to an upsert: a still-pending older version is replaced.
-        if (queued?.state === 'pending') s.replacePending.run(record.hash, payload, now, queued.seq);
+        // Only the latest state matters to an upsert: an older version still waiting is replaced.
+        if (queued && queued.state !== 'inflight') s.replaceWaiting.run(record.hash, payload, now, queued.seq);
         else s.enqueue.run(record.entity, record.key, record.hash, payload, now, now);
         enqueued.push(ref);
       }
-      for (const bad of input.invalid) s.park.run(bad.entity, bad.key, bad.code, bad.message, 1, now, now);
-      s.setCursor.run(input.sourceId, input.cursor, now);
+      for (const bad of input.invalid) s.park.run(bad.entity, bad.key, bad.code, bad.message, 1, now, now, null, null);
+      if (input.cursor !== undefined) s.setCursor.run(input.sourceId, input.cursor, now);
       return { enqueued, unchanged };
     })();
   }
@@ -167,18 +247,19 @@ export class SqliteStore implements SyncStore {
     return this.#stmt.recover.run().changes;
   }
 
-  async pendingCount(): Promise<number> {
-    return this.#stmt.pendingCount.get()?.n ?? 0;
-  }
-
-  async claim(limit: number, runId: string): Promise<OutboxItem[]> {
-    const now = new Date().toISOString();
+  async claim(limit: number, runId: string, leaseMs: number): Promise<OutboxItem[]> {
+    const now = Date.now();
+    const iso = new Date(now).toISOString();
     return this.#db.transaction(() =>
-      this.#stmt.claimable.all(runId, limit).map((row) => {
-        this.#stmt.markInFlight.run(runId, now, row.seq);
+      this.#stmt.claimable.all(runId, now, limit).map((row) => {
+        this.#stmt.markInFlight.run(runId, now + leaseMs, iso, row.seq);
         return { seq: row.seq, entity: row.entity, key: row.key, hash: row.hash, payload: JSON.parse(row.payload) as unknown, attempts: row.attempts };
       }),
     )();
+  }
+
+  async releaseClaims(runId: string): Promise<number> {
+    return this.#stmt.releaseClaims.run(runId).changes;
   }
 
   async complete(item: OutboxItem, receipt: DeliveryReceipt): Promise<void> {
@@ -186,7 +267,8 @@ export class SqliteStore implements SyncStore {
     this.#db.transaction(() => {
       this.#stmt.remove.run(item.seq);
       this.#stmt.delivered.run(item.entity, item.key, item.hash, receipt.crmId, now);
-      this.#stmt.unpark.run(item.entity, item.key);
+      this.#stmt.unparkOne.run(item.entity, item.key);
+      this.#stmt.wakeWaiters.run(now, item.entity, item.key);
     })();
   }
 
@@ -194,7 +276,7 @@ export class SqliteStore implements SyncStore {
     const now = new Date().toISOString();
     this.#db.transaction(() => {
       this.#stmt.remove.run(item.seq);
-      this.#stmt.park.run(item.entity, item.key, failure.code, failure.message, item.attempts + 1, now, now);
+      this.#stmt.park.run(item.entity, item.key, failure.code, failure.message, item.attempts + 1, now, now, JSON.stringify(item.payload), item.hash);
     })();
   }
 
@@ -202,27 +284,82 @@ export class SqliteStore implements SyncStore {
     this.#stmt.release.run(failure.code, failure.message, new Date().toISOString(), item.seq);
   }
 
+  async hold(item: OutboxItem, waitingFor: EntityRef, failure: FailureInfo): Promise<void> {
+    this.#stmt.hold.run(waitingFor.entity, waitingFor.key, failure.code, failure.message, new Date().toISOString(), item.seq);
+  }
+
+  async queueState(ref: EntityRef): Promise<'queued' | 'held' | 'none'> {
+    const state = this.#stmt.queueState.get(ref.entity, ref.key)?.state;
+    return state === undefined ? 'none' : state === 'held' ? 'held' : 'queued';
+  }
+
   async integrationId(ref: EntityRef): Promise<string | undefined> {
     return this.#stmt.crmId.get(ref.entity, ref.key)?.crm_id;
   }
 
-  async listParked(): Promise<ParkedRecord[]> {
-    return this.#stmt.listParked.all().map((r) => ({
-      entity: r.entity,
-      key: r.key,
-      code: r.code as ParkedRecord['code'],
-      message: r.reason,
-      attempts: r.attempts,
-      firstSeen: r.first_seen,
-      lastSeen: r.last_seen,
-    }));
+  async counts(): Promise<QueueCounts> {
+    const byState = Object.fromEntries(this.#stmt.counts.all().map((r) => [r.state, r.n]));
+    return { pending: byState.pending ?? 0, inflight: byState.inflight ?? 0, held: byState.held ?? 0, parked: this.#stmt.parkedCount.get()?.n ?? 0 };
+  }
+
+  async listParked(filter: ParkedFilter = {}): Promise<ParkedRecord[]> {
+    return this.#stmt.listParked.all({ entity: filter.entity ?? null, key: filter.key ?? null, code: filter.code ?? null }).map(toParked);
+  }
+
+  async unpark(filter: ParkedFilter = {}): Promise<ParkedRecord[]> {
+    return this.#db.transaction(() => {
+      const rows = this.#stmt.listParked.all({ entity: filter.entity ?? null, key: filter.key ?? null, code: filter.code ?? null });
+      for (const row of rows) this.#stmt.deleteParked.run(row.entity, row.key);
+      return rows.map(toParked);
+    })();
+  }
+
+  async acquireRunLock(owner: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    // BEGIN IMMEDIATE: two processes cannot both read "free" and both take it.
+    return this.#db
+      .transaction(() => {
+        const row = this.#stmt.lockRow.get(RUN_LOCK);
+        if (row && row.owner !== owner && row.expires_at > now) return false;
+        this.#stmt.lockUpsert.run(RUN_LOCK, owner, now + ttlMs);
+        return true;
+      })
+      .immediate();
+  }
+
+  async renewRunLock(owner: string, ttlMs: number): Promise<boolean> {
+    return this.#stmt.lockRenew.run(Date.now() + ttlMs, RUN_LOCK, owner).changes === 1;
+  }
+
+  async releaseRunLock(owner: string): Promise<void> {
+    this.#stmt.lockRelease.run(RUN_LOCK, owner);
   }
 
   async saveRun(run: RunRecord): Promise<void> {
     this.#stmt.saveRun.run(run.id, run.trigger, run.startedAt, run.endedAt, JSON.stringify(run.summary));
   }
 
+  async listRuns(limit: number): Promise<RunRecord[]> {
+    return this.#stmt.listRuns
+      .all(limit)
+      .map((r) => ({ id: r.id, trigger: r.trigger, startedAt: r.started_at, endedAt: r.ended_at, summary: JSON.parse(r.summary) as unknown }));
+  }
+
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
+}
+
+function toParked(r: ParkedRow): ParkedRecord {
+  return {
+    entity: r.entity,
+    key: r.key,
+    code: r.code as ParkedRecord['code'],
+    message: r.reason,
+    attempts: r.attempts,
+    firstSeen: r.first_seen,
+    lastSeen: r.last_seen,
+    ...(r.payload === null ? {} : { payload: JSON.parse(r.payload) as unknown }),
+    ...(r.hash === null ? {} : { hash: r.hash }),
+  };
 }
