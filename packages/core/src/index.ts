@@ -28,7 +28,7 @@ export { ENTITIES } from './domain/records.js';
 export { validateRecord } from './domain/validate.js';
 export type { CountName, EntityCounts, RecordFailure, RunSummary } from './engine/summary.js';
 export { formatSummary } from './engine/summary.js';
-export type { RetryOptions, SyncEngineOptions, SyncProgress } from './engine/sync-engine.js';
+export type { RetryOptions, RunOptions, SyncEngineOptions, SyncProgress } from './engine/sync-engine.js';
 export { SyncEngine } from './engine/sync-engine.js';
 export type { ErrorCode, FixText, MegaCrmErrorOptions, ValidationIssue } from './errors.js';
 export {
@@ -56,12 +56,16 @@ export type {
   DeliveryReceipt,
   FailureInfo,
   OutboxItem,
+  ParkedFilter,
   ParkedRecord,
+  QueueCounts,
   RunRecord,
   StagedRecord,
   SyncStore,
 } from './ports.js';
 export { pick, seededRandom } from './random.js';
 export { maskEmail, maskPhone, maskPii, redact } from './redact.js';
+export type { Runnable, ScheduleController, SchedulePolicy } from './schedule.js';
+export { DAILY_MINIMUM_MS, daily, online, parseInterval, runOnSchedule } from './schedule.js';
 export type { SqliteStoreOptions } from './store/sqlite-store.js';
 export { SqliteStore } from './store/sqlite-store.js';
