@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@mega-crm\/core$/, replacement: src('core') },
+      { find: /^@mega-crm\/core\/postgres$/, replacement: src('core', 'postgres.ts') },
       { find: /^@mega-crm\/crm-client$/, replacement: src('crm-client') },
       { find: /^@mega-crm\/crm-client\/profile$/, replacement: src('crm-client', 'profile/index.ts') },
       { find: /^@mega-crm\/mega-mapper$/, replacement: src('mega-mapper') },

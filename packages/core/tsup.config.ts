@@ -1,3 +1,3 @@
 import { defineLibrary } from '../../tooling/tsup.js';
 
-export default defineLibrary();
+export default defineLibrary({ entry: ['src/index.ts', 'src/postgres.ts'], external: ['pg'] });

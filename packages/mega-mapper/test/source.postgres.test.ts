@@ -1,10 +1,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
+import { PG_URL, pgAvailable } from '../../../tooling/test/pg.js';
 import { createDemoMegaPostgres } from '../src/demo/generate.js';
 import type { SchemaMapping } from '../src/schema/tables.js';
 import { translatePlaceholders } from '../src/sql/driver.js';
 import { postgresDriver } from '../src/sql/postgres.js';
-import { PG_URL, pgAvailable } from './pg.js';
 import { describeMegaSource, type SuiteEnv } from './source-suite.js';
 
 // The standard multi-schema layout, with names unique to this run.
