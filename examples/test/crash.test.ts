@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { seededRandom } from '@mega-crm/core';
 import { PostgresStore } from '@mega-crm/core/postgres';
 import { CrmSandbox } from '@mega-crm/crm-sandbox';
-import { MegaSource, createDemoMegaDatabase, sqliteDriver } from '@mega-crm/mega-mapper';
+import { createDemoMegaDatabase, MegaSource, sqliteDriver } from '@mega-crm/mega-mapper';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_URL, pgAvailable } from '../../tooling/test/pg.js';
@@ -19,7 +19,12 @@ const TRIALS = 30;
 const dir = mkdtempSync(join(tmpdir(), 'mega-crm-crash-'));
 const megaPath = join(dir, 'mega.db');
 let sandbox: CrmSandbox;
-const expected: Record<'spouse' | 'client' | 'contract' | 'occurrence', Set<string>> = { spouse: new Set(), client: new Set(), contract: new Set(), occurrence: new Set() };
+const expected: Record<'spouse' | 'client' | 'contract' | 'occurrence', Set<string>> = {
+  spouse: new Set(),
+  client: new Set(),
+  contract: new Set(),
+  occurrence: new Set(),
+};
 
 beforeAll(async () => {
   await createDemoMegaDatabase(megaPath, { clients: 150, seed: 9 });
@@ -42,7 +47,10 @@ function assertCrmHoldsExactlyTheExpected(): void {
   const state = sandbox.state();
   // The last change of every record reached the CRM.
   const db = new Database(megaPath, { readonly: true });
-  for (const row of db.prepare("SELECT '1-1-' || AGN_IN_CODIGO AS k, AGN_ST_COMPLEMENTO AS c FROM GLO_AGENTES").all() as Array<{ k: string; c: string | null }>) {
+  for (const row of db.prepare("SELECT '1-1-' || AGN_IN_CODIGO AS k, AGN_ST_COMPLEMENTO AS c FROM GLO_AGENTES").all() as Array<{
+    k: string;
+    c: string | null;
+  }>) {
     if (expected.client.has(row.k)) expect(sandbox.client(row.k)?.fields.complemento ?? '', row.k).toBe(row.c ?? '');
   }
   db.close();
@@ -111,20 +119,24 @@ describe('crash safety (real processes, SIGKILL)', () => {
     assertCrmHoldsExactlyTheExpected();
   }, 240_000);
 
-  it.skipIf(!pgAvailable)(`PostgreSQL store: ${TRIALS} kills at random points, then a clean run: 0 lost, 0 duplicated`, async () => {
-    sandbox.reset();
-    const schema = `crash_${process.pid}`;
-    try {
-      const { killedMidRun, exits } = await crashThenFinish(`pg:${schema}`, 12);
-      console.log(`PostgreSQL crash test: ${JSON.stringify(exits)}, ${killedMidRun} kills landed during delivery`);
-      expect(killedMidRun).toBeGreaterThanOrEqual(10);
-      assertCrmHoldsExactlyTheExpected();
-    } finally {
-      const store = await PostgresStore.open({ pool: { connectionString: PG_URL }, schema });
-      await store.drop();
-      await store.close();
-    }
-  }, 240_000);
+  it.skipIf(!pgAvailable)(
+    `PostgreSQL store: ${TRIALS} kills at random points, then a clean run: 0 lost, 0 duplicated`,
+    async () => {
+      sandbox.reset();
+      const schema = `crash_${process.pid}`;
+      try {
+        const { killedMidRun, exits } = await crashThenFinish(`pg:${schema}`, 12);
+        console.log(`PostgreSQL crash test: ${JSON.stringify(exits)}, ${killedMidRun} kills landed during delivery`);
+        expect(killedMidRun).toBeGreaterThanOrEqual(10);
+        assertCrmHoldsExactlyTheExpected();
+      } finally {
+        const store = await PostgresStore.open({ pool: { connectionString: PG_URL }, schema });
+        await store.drop();
+        await store.close();
+      }
+    },
+    240_000,
+  );
 
   it('two processes started together on one store: one runs, the other reports "already running"', async () => {
     sandbox.reset();
@@ -134,7 +146,10 @@ describe('crash safety (real processes, SIGKILL)', () => {
       const results = await Promise.all([startScript('sync-once.ts', args).done, startScript('sync-once.ts', args).done]);
       expect(results.map((r) => r.code).sort()).toEqual([0, 3]);
       const refused = results.find((r) => r.code === 3);
-      expect(JSON.parse(refused?.stdout.trim() ?? '{}')).toMatchObject({ error: 'ALREADY_RUNNING', message: 'A sync run is already in progress for this store.' });
+      expect(JSON.parse(refused?.stdout.trim() ?? '{}')).toMatchObject({
+        error: 'ALREADY_RUNNING',
+        message: 'A sync run is already in progress for this store.',
+      });
       assertCrmHoldsExactlyTheExpected();
     } finally {
       sandbox.setFaults({ latencyMs: [4, 12] });

@@ -5,7 +5,14 @@ import { PostgresStore } from '@mega-crm/core/postgres';
 import { CrmClient, crmSink } from '@mega-crm/crm-client';
 import { DEMO_CREDENTIALS } from '../../src/wiring.js';
 
-const { values } = parseArgs({ options: { schema: { type: 'string' }, wsdl: { type: 'string' }, pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' }, concurrency: { type: 'string', default: '16' } } });
+const { values } = parseArgs({
+  options: {
+    schema: { type: 'string' },
+    wsdl: { type: 'string' },
+    pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
+    concurrency: { type: 'string', default: '16' },
+  },
+});
 const store = await PostgresStore.open({ pool: { connectionString: values.pg, max: 4 }, schema: String(values.schema) });
 const crm = await CrmClient.connect({ wsdlUrl: String(values.wsdl), ...DEMO_CREDENTIALS, maxSockets: 32 });
 const engine = new SyncEngine({

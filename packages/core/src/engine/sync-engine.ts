@@ -286,23 +286,28 @@ export class SyncEngine {
     const requeued = new Set<string>();
     let processed = 0;
     let stop: MegaCrmError | undefined;
+    const work = async (item: OutboxItem): Promise<void> => {
+      const error = await this.#deliverOne(item, tally, requeued);
+      if (error?.stopsRun && !stop) stop = error;
+      processed++;
+      onProgress?.({ phase: 'deliver', processed, total });
+    };
+    const stopped = () => stop !== undefined;
+    // The first call of a run goes alone: a misconfigured CRM (IP, WSDL, credentials) is told once, not eight times.
+    let probe = true;
     while (!stop && !lockLost()) {
       const items = await store.claim(batchSize, runId, claimLeaseMs);
       if (items.length === 0) break;
       for (const entity of ENTITIES) {
-        const group = items.filter((item) => item.entity === entity);
+        let group = items.filter((item) => item.entity === entity);
         if (group.length === 0 || stop) continue;
-        await runPool(
-          group,
-          concurrency,
-          async (item) => {
-            const error = await this.#deliverOne(item, tally, requeued);
-            if (error?.stopsRun && !stop) stop = error;
-            processed++;
-            onProgress?.({ phase: 'deliver', processed, total });
-          },
-          () => stop !== undefined,
-        );
+        if (probe) {
+          probe = false;
+          await work(group[0] as OutboxItem);
+          group = group.slice(1);
+          if (stop) continue;
+        }
+        await runPool(group, concurrency, work, stopped);
       }
     }
     // Items claimed but not attempted go back to the queue untouched.
