@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 
 const src = (pkg: string, file = 'index.ts') => fileURLToPath(new URL(`./packages/${pkg}/src/${file}`, import.meta.url));
 
+export const SLOW_SUITES = ['examples/test/crash.test.ts', 'examples/test/workers.test.ts'];
+
 // Tests run against the sources; tooling/check-packages.mjs checks the built ESM and CJS entry points.
 export default defineConfig({
   resolve: {
@@ -18,6 +20,8 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'examples/test/**/*.test.ts'],
+    // Process-level suites (crash, workers) run apart, one file at a time: vitest.slow.config.ts.
+    exclude: SLOW_SUITES,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -10,7 +10,7 @@ const { values } = parseArgs({
     schema: { type: 'string' },
     wsdl: { type: 'string' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
-    concurrency: { type: 'string', default: '16' },
+    concurrency: { type: 'string', default: '8' },
   },
 });
 const store = await PostgresStore.open({ pool: { connectionString: values.pg, max: 4 }, schema: String(values.schema) });
