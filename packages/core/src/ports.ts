@@ -121,6 +121,8 @@ export interface SyncStore {
   /** Puts this run's in-flight items back to pending, untouched (a stopped run). */
   releaseClaims(runId: string): Promise<number>;
   complete(item: OutboxItem, receipt: DeliveryReceipt): Promise<void>;
+  /** `complete` for many items in one transaction (the engine batches completions). */
+  completeMany(done: ReadonlyArray<readonly [OutboxItem, DeliveryReceipt]>): Promise<void>;
   park(item: OutboxItem, failure: FailureInfo): Promise<void>;
   release(item: OutboxItem, failure: FailureInfo): Promise<void>;
   hold(item: OutboxItem, waitingFor: EntityRef, failure: FailureInfo): Promise<void>;

@@ -15,7 +15,7 @@ describe('SqliteStore', () => {
     await store.capture({ sourceId: 's', cursor: '1', records: [{ entity: 'client', key: 'a', hash: 'h', payload: {} }], invalid: [] });
     await store.close();
     const db = new Database(path);
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
     db.close();
     const reopened = new SqliteStore({ path });
     expect(await reopened.getCursor('s')).toBe('1');

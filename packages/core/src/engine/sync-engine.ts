@@ -227,8 +227,14 @@ export class SyncEngine {
         const recovered = await store.recoverInFlight();
         if (recovered > 0) this.#logger.warn({ runId, recovered }, 'items left in flight by a run that died were queued again');
       }
-      if (mode.capture) await this.#capture(tally);
-      stop = await this.#deliver(runId, tally, () => lockLost);
+      // Capture and delivery overlap: batches are delivered while later ones are still being read.
+      const feed = new CaptureFeed();
+      const captured = mode.capture ? this.#capture(tally, feed).finally(() => feed.finish()) : (feed.finish(), Promise.resolve());
+      const delivered = this.#deliver(runId, tally, () => lockLost || feed.failed, feed);
+      const [captureResult, deliverResult] = await Promise.allSettled([captured.catch((e: unknown) => feed.fail(e)), delivered]);
+      if (captureResult.status === 'fulfilled' && feed.error) throw feed.error;
+      if (deliverResult.status === 'rejected') throw deliverResult.reason;
+      stop = deliverResult.value;
     } catch (error) {
       stop = asMegaCrmError(error, 'STORE_FAILED');
       if (!stop.stopsRun) throw stop;
@@ -258,7 +264,7 @@ export class SyncEngine {
     return summary;
   }
 
-  async #capture(tally: RunTally): Promise<void> {
+  async #capture(tally: RunTally, feed: CaptureFeed): Promise<void> {
     const { source, store, batchSize, onProgress } = this.#options;
     let cursor = await store.getCursor(source.id);
     let processed = 0;
@@ -269,6 +275,7 @@ export class SyncEngine {
       for (const ref of outcome.unchanged) tally.count(ref.entity, 'unchanged');
       cursor = batch.cursor;
       processed += batch.items.length;
+      if (outcome.enqueued.length > 0) feed.notify();
       onProgress?.({ phase: 'capture', processed });
       if (!batch.hasMore) return;
     }
@@ -279,25 +286,32 @@ export class SyncEngine {
    * before any client is sent, every client before any contract, every contract before any occurrence.
    * Returns the error that stopped the run, if any.
    */
-  async #deliver(runId: string, tally: RunTally, lockLost: () => boolean): Promise<MegaCrmError | undefined> {
+  async #deliver(runId: string, tally: RunTally, halted: () => boolean, feed: CaptureFeed): Promise<MegaCrmError | undefined> {
     const { store, concurrency, batchSize, claimLeaseMs, onProgress } = this.#options;
     const counts = await store.counts();
-    const total = counts.pending + counts.inflight;
+    let total = counts.pending + counts.inflight;
     const requeued = new Set<string>();
+    const completions = new CompletionBuffer(store);
     let processed = 0;
     let stop: MegaCrmError | undefined;
     const work = async (item: OutboxItem): Promise<void> => {
-      const error = await this.#deliverOne(item, tally, requeued);
+      const error = await this.#deliverOne(item, tally, requeued, completions);
       if (error?.stopsRun && !stop) stop = error;
       processed++;
-      onProgress?.({ phase: 'deliver', processed, total });
+      onProgress?.({ phase: 'deliver', processed, total: Math.max(total, processed) });
     };
     const stopped = () => stop !== undefined;
     // The first call of a run goes alone: a misconfigured CRM (IP, WSDL, credentials) is told once, not eight times.
     let probe = true;
-    while (!stop && !lockLost()) {
+    while (!stop && !halted()) {
+      const waiting = feed.nextBatch();
       const items = await store.claim(batchSize, runId, claimLeaseMs);
-      if (items.length === 0) break;
+      if (items.length === 0) {
+        if (feed.done) break;
+        await waiting; // more records are being captured
+        total = Math.max(total, processed + (await store.counts()).pending);
+        continue;
+      }
       for (const entity of ENTITIES) {
         let group = items.filter((item) => item.entity === entity);
         if (group.length === 0 || stop) continue;
@@ -308,16 +322,20 @@ export class SyncEngine {
           if (stop) continue;
         }
         await runPool(group, concurrency, work, stopped);
+        // Completions are written in batches; before the next entity, so its dependencies are recorded.
+        await completions.flush();
       }
     }
+    await completions.flush();
     // Items claimed but not attempted go back to the queue untouched.
     await store.releaseClaims(runId);
-    if (lockLost() && !stop) this.#logger.error({ runId }, 'the run lock was lost (lease not renewed in time): delivery stopped; the next run resumes');
+    if (halted() && !stop && !feed.failed)
+      this.#logger.error({ runId }, 'the run lock was lost (lease not renewed in time): delivery stopped; the next run resumes');
     if (stop) this.#logger.error({ code: stop.code, message: stop.summary }, 'sync run stopped');
     return stop;
   }
 
-  async #deliverOne(item: OutboxItem, tally: RunTally, requeued: Set<string>): Promise<MegaCrmError | undefined> {
+  async #deliverOne(item: OutboxItem, tally: RunTally, requeued: Set<string>, completions: CompletionBuffer): Promise<MegaCrmError | undefined> {
     const { sink, store, retry } = this.#options;
     const entity: EntityName = item.entity;
     try {
@@ -332,7 +350,7 @@ export class SyncEngine {
           if (e.retryable && retriesLeft > 0) this.#logger.warn({ entity, key: item.key, code: e.code, attemptNumber }, 'delivery failed, retrying');
         },
       });
-      await store.complete(item, receipt);
+      await completions.add(item, receipt);
       tally.count(entity, 'sent');
       return undefined;
     } catch (thrown) {
@@ -341,6 +359,7 @@ export class SyncEngine {
       if (error.stopsRun) return error;
       const waitFor = dependencyOf(item, error);
       if (waitFor) {
+        await completions.flush(); // the dependency may have just landed
         await store.hold(item, waitFor, failure);
         tally.fail({ entity, key: item.key, ...failure }, 'held');
         await this.#ensureQueued(waitFor, requeued);
@@ -418,5 +437,61 @@ async function readSource(source: ChangeSource, cursor: string | null, limit: nu
         pt: 'Verifique a conexão com o banco do Mega e se as tabelas e os gatilhos MEGACRM_FEED existem; nada foi perdido, a próxima execução retoma do último cursor gravado.',
       },
     });
+  }
+}
+
+/** Signals between the capture and delivery halves of a run. */
+class CaptureFeed {
+  done = false;
+  error: unknown;
+  #waiters: Array<() => void> = [];
+
+  get failed(): boolean {
+    return this.error !== undefined;
+  }
+
+  /** Resolves when the next batch is committed, or capture ends. */
+  nextBatch(): Promise<void> {
+    if (this.done) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  notify(): void {
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  finish(): void {
+    this.done = true;
+    this.notify();
+  }
+
+  fail(error: unknown): void {
+    this.error = error;
+    this.finish();
+  }
+}
+
+/**
+ * Completed deliveries, written to the store in one transaction per batch. A crash loses at most a
+ * batch of completion marks: those records are sent again, which an upsert makes harmless.
+ */
+class CompletionBuffer {
+  readonly #store: SyncStore;
+  #done: Array<readonly [OutboxItem, { crmId: string }]> = [];
+
+  constructor(store: SyncStore) {
+    this.#store = store;
+  }
+
+  async add(item: OutboxItem, receipt: { crmId: string }): Promise<void> {
+    this.#done.push([item, receipt]);
+    if (this.#done.length >= 100) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.#done.length === 0) return;
+    const batch = this.#done;
+    this.#done = [];
+    await this.#store.completeMany(batch);
   }
 }

@@ -244,6 +244,23 @@ export class PostgresStore implements SyncStore {
     );
   }
 
+  async completeMany(done: ReadonlyArray<readonly [OutboxItem, DeliveryReceipt]>): Promise<void> {
+    if (done.length === 0) return;
+    const s = this.#s;
+    const col = <T>(f: (d: readonly [OutboxItem, DeliveryReceipt]) => T) => done.map(f);
+    await this.#pool.query(
+      `WITH t AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t(seq, entity, key, hash, crm_id)),
+            removed AS (DELETE FROM ${s}.outbox o USING t WHERE o.seq = t.seq),
+            stored AS (INSERT INTO ${s}.delivered (entity, key, hash, crm_id) SELECT DISTINCT ON (entity, key) entity, key, hash, crm_id FROM t ORDER BY entity, key, seq DESC
+                       ON CONFLICT (entity, key) DO UPDATE SET hash = excluded.hash, crm_id = excluded.crm_id, delivered_at = now()),
+            unparked AS (DELETE FROM ${s}.parked p USING t WHERE p.entity = t.entity AND p.key = t.key),
+            woken AS (UPDATE ${s}.outbox o SET state = 'pending', run_id = NULL, waiting_entity = NULL, waiting_key = NULL, updated_at = now()
+                      FROM t WHERE o.state = 'held' AND o.waiting_entity = t.entity AND o.waiting_key = t.key)
+       SELECT 1`,
+      [col(([i]) => i.seq), col(([i]) => i.entity), col(([i]) => i.key), col(([i]) => i.hash), col(([, r]) => r.crmId)],
+    );
+  }
+
   async park(item: OutboxItem, failure: FailureInfo): Promise<void> {
     const s = this.#s;
     await this.#pool.query(

@@ -94,10 +94,12 @@ const MIGRATIONS: readonly string[] = [
      owner TEXT NOT NULL,
      expires_at INTEGER NOT NULL
    );`,
+  // Claims walk an index in dependency order instead of sorting the whole queue each time.
+  `ALTER TABLE outbox ADD COLUMN rank INTEGER GENERATED ALWAYS AS (CASE entity WHEN 'spouse' THEN 0 WHEN 'client' THEN 1 WHEN 'contract' THEN 2 ELSE 3 END) VIRTUAL;
+   CREATE INDEX outbox_claim_order ON outbox (state, rank, seq);
+   CREATE INDEX outbox_by_lease ON outbox (state, lease_until);`,
 ];
 
-/** Dependency order: a spouse before its client, a client before its contract, a contract before its occurrences. */
-const ENTITY_RANK = "CASE o.entity WHEN 'spouse' THEN 0 WHEN 'client' THEN 1 WHEN 'contract' THEN 2 ELSE 3 END";
 const RUN_LOCK = 'run';
 
 interface OutboxRow {
@@ -149,6 +151,8 @@ export class SqliteStore implements SyncStore {
         'INSERT INTO cursors (source, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
       ),
       deliveredHash: db.prepare<[string, string], { hash: string }>('SELECT hash FROM delivered WHERE entity = ? AND key = ?'),
+      anyParked: db.prepare<[], { n: number }>('SELECT EXISTS (SELECT 1 FROM parked) AS n'),
+      anyHeld: db.prepare<[], { n: number }>("SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'held') AS n"),
       queuedForKey: db.prepare<[string, string], OutboxRow>('SELECT * FROM outbox WHERE entity = ? AND key = ? ORDER BY seq DESC LIMIT 1'),
       enqueue: db.prepare("INSERT INTO outbox (entity, key, hash, payload, state, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)"),
       replaceWaiting: db.prepare("UPDATE outbox SET hash = ?, payload = ?, updated_at = ? WHERE seq = ? AND state IN ('pending', 'held')"),
@@ -160,11 +164,17 @@ export class SqliteStore implements SyncStore {
       ),
       recover: db.prepare("UPDATE outbox SET state = 'pending', lease_until = NULL WHERE state = 'inflight'"),
       releaseClaims: db.prepare("UPDATE outbox SET state = 'pending', lease_until = NULL WHERE state = 'inflight' AND run_id = ?"),
-      claimable: db.prepare<[string, number, number], OutboxRow>(
-        `SELECT * FROM outbox o
-          WHERE ((o.state = 'pending' AND (o.run_id IS NULL OR o.run_id <> ?)) OR (o.state = 'inflight' AND o.lease_until < ?))
+      // Dependency order (rank: spouse, client, contract, occurrence), then sequence.
+      claimablePending: db.prepare<[string, number], OutboxRow>(
+        `SELECT * FROM outbox o INDEXED BY outbox_claim_order
+          WHERE o.state = 'pending' AND (o.run_id IS NULL OR o.run_id <> ?)
             AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.entity = o.entity AND e.key = o.key AND e.seq < o.seq)
-          ORDER BY ${ENTITY_RANK}, o.seq LIMIT ?`,
+          ORDER BY o.rank, o.seq LIMIT ?`,
+      ),
+      claimableExpired: db.prepare<[number, number], OutboxRow>(
+        `SELECT * FROM outbox o WHERE o.state = 'inflight' AND o.lease_until < ?
+            AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.entity = o.entity AND e.key = o.key AND e.seq < o.seq)
+          ORDER BY o.rank, o.seq LIMIT ?`,
       ),
       markInFlight: db.prepare("UPDATE outbox SET state = 'inflight', run_id = ?, lease_until = ?, updated_at = ? WHERE seq = ?"),
       remove: db.prepare('DELETE FROM outbox WHERE seq = ?'),
@@ -222,9 +232,11 @@ export class SqliteStore implements SyncStore {
     return this.#db.transaction((): CaptureOutcome => {
       const enqueued: EntityRef[] = [];
       const unchanged: EntityRef[] = [];
+      // Most of the time nothing is parked: skip a statement per record then.
+      const parked = s.anyParked.get()?.n === 1;
       for (const record of input.records) {
         const ref = { entity: record.entity, key: record.key };
-        s.unparkOne.run(record.entity, record.key);
+        if (parked) s.unparkOne.run(record.entity, record.key);
         const queued = s.queuedForKey.get(record.entity, record.key);
         const latestKnownHash = queued?.hash ?? s.deliveredHash.get(record.entity, record.key)?.hash;
         if (latestKnownHash === record.hash && !(input.force && !queued)) {
@@ -250,12 +262,15 @@ export class SqliteStore implements SyncStore {
   async claim(limit: number, runId: string, leaseMs: number): Promise<OutboxItem[]> {
     const now = Date.now();
     const iso = new Date(now).toISOString();
-    return this.#db.transaction(() =>
-      this.#stmt.claimable.all(runId, now, limit).map((row) => {
+    return this.#db.transaction(() => {
+      const expired = this.#stmt.claimableExpired.all(now, limit);
+      const rows = expired.length < limit ? [...expired, ...this.#stmt.claimablePending.all(runId, limit - expired.length)] : expired;
+      rows.sort((a, b) => rank(a.entity) - rank(b.entity) || a.seq - b.seq);
+      return rows.map((row) => {
         this.#stmt.markInFlight.run(runId, now + leaseMs, iso, row.seq);
         return { seq: row.seq, entity: row.entity, key: row.key, hash: row.hash, payload: JSON.parse(row.payload) as unknown, attempts: row.attempts };
-      }),
-    )();
+      });
+    })();
   }
 
   async releaseClaims(runId: string): Promise<number> {
@@ -263,12 +278,20 @@ export class SqliteStore implements SyncStore {
   }
 
   async complete(item: OutboxItem, receipt: DeliveryReceipt): Promise<void> {
+    await this.completeMany([[item, receipt]]);
+  }
+
+  async completeMany(done: ReadonlyArray<readonly [OutboxItem, DeliveryReceipt]>): Promise<void> {
     const now = new Date().toISOString();
     this.#db.transaction(() => {
-      this.#stmt.remove.run(item.seq);
-      this.#stmt.delivered.run(item.entity, item.key, item.hash, receipt.crmId, now);
-      this.#stmt.unparkOne.run(item.entity, item.key);
-      this.#stmt.wakeWaiters.run(now, item.entity, item.key);
+      const parked = this.#stmt.anyParked.get()?.n === 1;
+      const held = this.#stmt.anyHeld.get()?.n === 1;
+      for (const [item, receipt] of done) {
+        this.#stmt.remove.run(item.seq);
+        this.#stmt.delivered.run(item.entity, item.key, item.hash, receipt.crmId, now);
+        if (parked) this.#stmt.unparkOne.run(item.entity, item.key);
+        if (held) this.#stmt.wakeWaiters.run(now, item.entity, item.key);
+      }
     })();
   }
 
@@ -349,6 +372,9 @@ export class SqliteStore implements SyncStore {
     if (this.#db.open) this.#db.close();
   }
 }
+
+const RANKS: Record<string, number> = { spouse: 0, client: 1, contract: 2, occurrence: 3 };
+const rank = (entity: string): number => RANKS[entity] ?? 4;
 
 function toParked(r: ParkedRow): ParkedRecord {
   return {

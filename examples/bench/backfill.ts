@@ -1,0 +1,46 @@
+/**
+ * The SDK's backfill in a process of its own, so its peak RSS is its own: every record of the demo
+ * Mega into the CRM at --wsdl, with the embedded SQLite store. Prints one JSON line.
+ */
+
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { SqliteStore, SyncEngine } from '@mega-crm/core';
+import { CrmClient, crmSink } from '@mega-crm/crm-client';
+import { MegaSource, sqliteDriver } from '@mega-crm/mega-mapper';
+import Database from 'better-sqlite3';
+import { DEMO_CREDENTIALS } from '../src/wiring.js';
+
+const { values } = parseArgs({
+  options: { mega: { type: 'string' }, store: { type: 'string' }, wsdl: { type: 'string' }, concurrency: { type: 'string', default: '8' } },
+});
+const mega = new Database(String(values.mega), { readonly: true });
+const store = new SqliteStore({ path: String(values.store) });
+const crm = await CrmClient.connect({ wsdlUrl: String(values.wsdl), ...DEMO_CREDENTIALS });
+const engine = new SyncEngine({
+  source: new MegaSource({ sql: sqliteDriver(mega) }),
+  sink: crmSink(crm),
+  store,
+  concurrency: Number(values.concurrency),
+  batchSize: 1_000,
+});
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+const summary = await engine.run({ trigger: 'bench backfill' });
+const seconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const vmHwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+console.log(
+  JSON.stringify({
+    sent: summary.totals.sent,
+    failed: summary.totals.failed,
+    skipped: summary.totals.skipped,
+    held: summary.totals.held,
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    peakRssMb: vmHwm ? Number(vmHwm) / 1024 : process.memoryUsage().rss / 1048576,
+  }),
+);
+crm.close();
+mega.close();
+await store.close();

@@ -1,0 +1,316 @@
+/**
+ * `pnpm bench [--quick] [--size N]`: the SDK measured against the loopback ceiling and a hand-written
+ * `soap` loop, in one run, on one machine (ratios, not absolute times, are what hold). Prints a table
+ * and writes bench/results/latest.json. `--quick` (CI) fails only on a gross regression.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type Client, type CrmSink, completeCpf, online, runOnSchedule, SqliteStore, SyncEngine } from '@mega-crm/core';
+import { CrmClient, crmSink, type HttpClient, HttpTransport } from '@mega-crm/crm-client';
+import { createDemoMegaDatabase, MegaSource, sqliteDriver } from '@mega-crm/mega-mapper';
+import Database from 'better-sqlite3';
+import * as soap from 'soap';
+import { DEMO_CREDENTIALS } from '../src/wiring.js';
+import { overheadSplit } from './overhead.js';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, size: { type: 'string' }, out: { type: 'string' } } });
+const quick = values.quick ?? false;
+const P = quick
+  ? { records: 20_000, scaling: [0, 100, 1_000], latencySeconds: 10, latencyRate: 20, naiveSample: 300, idleRepeats: 5 }
+  : { records: 500_000, scaling: [0, 100, 10_000, 100_000], latencySeconds: 60, latencyRate: 50, naiveSample: 1_000, idleRepeats: 5 };
+if (values.size) P.records = Number(values.size);
+const CONCURRENCY = 8;
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'mega-crm-bench-'));
+const megaPath = join(dir, 'mega.db');
+const storePath = join(dir, 'store.db');
+const log = (line: string) => console.log(`[bench] ${line}`);
+const env = process.env;
+
+function tsx(script: string, args: string[]): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', script, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+async function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve) => createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve));
+}
+
+async function lastLine(child: ChildProcess): Promise<string> {
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  await new Promise((resolve) => child.on('exit', resolve));
+  return out.trim().split('\n').pop() ?? '';
+}
+
+// 1. The demo Mega, sized for the backfill (≈ 2.7 records per client: client, spouse, contract, occurrences).
+const clients = Math.ceil(P.records / 2.7);
+let t = performance.now();
+const stats = await createDemoMegaDatabase(megaPath, { clients, seed: 7 });
+const megaRows = Object.values(stats).reduce((a, b) => a + b, 0);
+const megaDb = new Database(megaPath);
+const sourceRows = (
+  megaDb
+    .prepare(
+      'SELECT SUM(n) AS n FROM (SELECT COUNT(*) AS n FROM GLO_AGENTES UNION ALL SELECT COUNT(*) FROM GLO_PESSOA_FISICA UNION ALL SELECT COUNT(*) FROM GLO_AGENTES_TELEFONE UNION ALL SELECT COUNT(*) FROM GLO_AGENTES_ID UNION ALL SELECT COUNT(*) FROM CAR_CONTRATO UNION ALL SELECT COUNT(*) FROM CAR_CONTRATO_CLIENTE UNION ALL SELECT COUNT(*) FROM CAR_CONTRATO_ENVOLVIDO UNION ALL SELECT COUNT(*) FROM CAR_PARCELA UNION ALL SELECT COUNT(*) FROM DBM_ESTRUTURA UNION ALL SELECT COUNT(*) FROM DBM_UNIDADE UNION ALL SELECT COUNT(*) FROM DBM_GERAOCORRENCIA UNION ALL SELECT COUNT(*) FROM DBM_OCORRENCIACONTRATO)',
+    )
+    .get() as { n: number }
+).n;
+log(`demo Mega: ${clients} clients, ${sourceRows} rows in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+// 2. The CRM sandbox in a process of its own.
+const sandboxProcess = tsx(join(root, 'packages/crm-sandbox/bin/serve.ts'), []);
+const wsdlUrl = (await firstLine(sandboxProcess)).trim();
+const endpoint = new URL(wsdlUrl.replace('?wsdl', ''));
+const stateUrl = `${endpoint.origin}/__sandbox/state`;
+
+try {
+  // 3. Backfill by the SDK (own process: its peak RSS is the SDK's).
+  log(`backfill: ${P.records.toLocaleString('en')} records target…`);
+  const backfill = JSON.parse(
+    await lastLine(
+      tsx(join(root, 'examples/bench/backfill.ts'), ['--mega', megaPath, '--store', storePath, '--wsdl', wsdlUrl, '--concurrency', String(CONCURRENCY)]),
+    ),
+  ) as {
+    sent: number;
+    seconds: number;
+    cpuSeconds: number;
+    peakRssMb: number;
+    failed: number;
+  };
+  const sdkRate = backfill.sent / backfill.seconds;
+  log(`backfill: ${backfill.sent} sent in ${backfill.seconds.toFixed(1)} s (${sdkRate.toFixed(0)}/s), peak RSS ${backfill.peakRssMb.toFixed(0)} MB`);
+
+  // 4. The ceiling: the same number of pre-built envelopes POSTed at the same concurrency, keep-alive.
+  const envelopes: string[] = [];
+  const transport = new HttpTransport({ timeoutMs: 15_007, maxSockets: 1 });
+  const recorder: HttpClient = {
+    send: (url, body, headers) => {
+      if (body) envelopes.push(body);
+      return transport.send(url, body, headers);
+    },
+  };
+  const recording = await CrmClient.connect({ wsdlUrl, ...DEMO_CREDENTIALS, httpClient: recorder });
+  const sample = (i: number): Client => ({
+    key: `8-8-${i}`,
+    personType: 'F',
+    name: 'Conceição Araújo',
+    document: completeCpf(String(700_000_000 + i)),
+    emails: ['a@exemplo.com.br'],
+    phones: ['11987654321'],
+    address: { city: 'São Paulo', state: 'SP' },
+  });
+  for (let i = 0; i < 1_000; i++) await recording.upsertClient(sample(i));
+  recording.close();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const bodies = envelopes.map((e) => Buffer.from(e));
+  const post = (body: Buffer) =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request(
+        endpoint,
+        { method: 'POST', agent, headers: { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': body.length } },
+        (res) => {
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  let next = 0;
+  t = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < backfill.sent) await post(bodies[next++ % bodies.length] as Buffer);
+    }),
+  );
+  const ceilingRate = backfill.sent / ((performance.now() - t) / 1000);
+  agent.destroy();
+  log(`ceiling: ${ceilingRate.toFixed(0)}/s`);
+
+  // 5. The naive peer: a sequential loop of node-soap calls, no store (a sample, extrapolated).
+  const naive = await soap.createClientAsync(wsdlUrl);
+  t = performance.now();
+  for (let i = 0; i < P.naiveSample; i++) {
+    const c = sample(10_000 + i);
+    await naive.IncluirAlterarClienteAsync({
+      usuario: DEMO_CREDENTIALS.user,
+      senha: DEMO_CREDENTIALS.password,
+      conexao_aberta_por: DEMO_CREDENTIALS.openedBy,
+      conexao_aberta_para: DEMO_CREDENTIALS.openedFor,
+      cnpj_empresa: DEMO_CREDENTIALS.cnpj,
+      id_integracao: c.key,
+      tipo_pessoa: 'F',
+      nome: c.name,
+      cpf_cnpj: c.document,
+    });
+  }
+  const naiveRate = P.naiveSample / ((performance.now() - t) / 1000);
+  log(`naive soap loop: ${naiveRate.toFixed(0)}/s on ${P.naiveSample} calls (extrapolated: ${(backfill.sent / naiveRate).toFixed(0)} s for the backfill)`);
+
+  // 6. Idle run: nothing changed in Mega.
+  const crm = await CrmClient.connect({ wsdlUrl, ...DEMO_CREDENTIALS });
+  const store = new SqliteStore({ path: storePath });
+  const received = new Map<string, number>();
+  const timedSink: CrmSink = {
+    async deliver(record) {
+      const receipt = await crmSink(crm).deliver(record);
+      const token = (record.payload as { address?: { complement?: string } }).address?.complement;
+      if (token?.startsWith('lat-')) received.set(token, performance.now());
+      return receipt;
+    },
+  };
+  const engine = new SyncEngine({ source: new MegaSource({ sql: sqliteDriver(megaDb) }), sink: timedSink, store, concurrency: CONCURRENCY, batchSize: 1_000 });
+  const idle: number[] = [];
+  for (let i = 0; i < P.idleRepeats; i++) {
+    t = performance.now();
+    const s = await engine.run({ trigger: 'bench idle' });
+    idle.push(performance.now() - t);
+    if (s.totals.sent !== 0) throw new Error(`idle run sent ${s.totals.sent}`);
+  }
+  const idleRunMs = idle.sort((a, b) => a - b)[Math.floor(idle.length / 2)] as number;
+  log(`idle run over ${sourceRows.toLocaleString('en')} source rows: ${idleRunMs.toFixed(1)} ms (median of ${P.idleRepeats})`);
+
+  // 7. Scaling: run time against the number of changes, same source.
+  const inScope = (
+    megaDb
+      .prepare(
+        'SELECT d.AGN_IN_CODIGO AS c FROM GLO_AGENTES d JOIN CAR_CONTRATO_CLIENTE cc ON cc.AGN_IN_CODIGO = d.AGN_IN_CODIGO GROUP BY d.AGN_IN_CODIGO ORDER BY d.AGN_IN_CODIGO',
+      )
+      .all() as Array<{ c: number }>
+  ).map((r) => r.c);
+  const update = megaDb.prepare('UPDATE GLO_AGENTES SET AGN_ST_COMPLEMENTO = ? WHERE AGN_IN_CODIGO = ?');
+  const scaling: Array<{ changes: number; ms: number; sent: number }> = [];
+  for (const changes of P.scaling) {
+    megaDb.transaction(() => {
+      for (let i = 0; i < changes; i++) update.run(`scale ${changes} ${i}`, inScope[i % inScope.length]);
+    })();
+    t = performance.now();
+    const s = await engine.run({ trigger: `bench scaling ${changes}` });
+    scaling.push({ changes, ms: performance.now() - t, sent: s.totals.sent });
+    log(`scaling: ${changes} changes → ${(performance.now() - t).toFixed(0)} ms (${s.totals.sent} sent)`);
+  }
+  const n = scaling.length;
+  const mx = scaling.reduce((a, p) => a + p.changes, 0) / n;
+  const my = scaling.reduce((a, p) => a + p.ms, 0) / n;
+  const perChangeMs = scaling.reduce((a, p) => a + (p.changes - mx) * (p.ms - my), 0) / scaling.reduce((a, p) => a + (p.changes - mx) ** 2, 0);
+
+  // 8. Latency: online polling every 1 s while a writer commits changes at a steady rate.
+  const committed = new Map<string, number>();
+  const controller = new AbortController();
+  const schedule = runOnSchedule(online({ every: '1s' }), engine, { signal: controller.signal });
+  const total = P.latencySeconds * P.latencyRate;
+  const startWrites = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = startWrites + (i * 1000) / P.latencyRate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const token = `lat-${i}`;
+    update.run(token, inScope[(i * 7919) % inScope.length]);
+    committed.set(token, performance.now());
+  }
+  const deadline = performance.now() + 10_000;
+  while (received.size < committed.size && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  controller.abort();
+  await schedule.done;
+  while (engine.running) await new Promise((r) => setTimeout(r, 50));
+  const latencies = [...committed].flatMap(([token, at]) => {
+    const got = received.get(token);
+    return got === undefined ? [] : [got - at];
+  });
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? Number.NaN;
+  // A later change to the same client supersedes an earlier one still queued: those never arrive on their own.
+  log(
+    `latency: ${latencies.length}/${committed.size} changes observed; p50 ${pct(50).toFixed(0)} ms, p95 ${pct(95).toFixed(0)} ms, p99 ${pct(99).toFixed(0)} ms`,
+  );
+  crm.close();
+  await store.close();
+
+  // 9. Where the per-record CPU goes.
+  const split = await overheadSplit(megaPath, wsdlUrl);
+
+  const state = (await (await fetch(stateUrl)).json()) as { requests: number };
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+    quick,
+    ceilingRatio: sdkRate / ceilingRate,
+    naiveRatio: sdkRate / naiveRate,
+    idleRunMs,
+    peakRssMb: backfill.peakRssMb,
+    latencyP99Ms: pct(99),
+    perChangeMs,
+    raw: {
+      backfill: { ...backfill, recordsPerSecond: sdkRate },
+      ceilingRecordsPerSecond: ceilingRate,
+      naive: { sample: P.naiveSample, recordsPerSecond: naiveRate },
+      source: { clients, rows: sourceRows, generatedRows: megaRows },
+      idleRunsMs: idle,
+      scaling,
+      latency: {
+        writes: committed.size,
+        observed: latencies.length,
+        p50: pct(50),
+        p95: pct(95),
+        p99: pct(99),
+        seconds: P.latencySeconds,
+        perSecond: P.latencyRate,
+      },
+      overheadUsPerRecord: split,
+      sandboxRequests: state.requests,
+    },
+  };
+  const rows: Array<[string, string, string]> = [
+    ['backfill, SDK', `${sdkRate.toFixed(0)} records/s (${backfill.sent.toLocaleString('en')} in ${backfill.seconds.toFixed(1)} s)`, ''],
+    ['backfill, ceiling (raw keep-alive POSTs)', `${ceilingRate.toFixed(0)} records/s`, `SDK/ceiling ${result.ceilingRatio.toFixed(2)} (target ≥ 0.7)`],
+    [
+      'backfill, naive soap loop',
+      `${naiveRate.toFixed(0)} records/s (sample of ${P.naiveSample}, extrapolated)`,
+      `SDK/naive ${result.naiveRatio.toFixed(1)}× (target ≥ 10)`,
+    ],
+    ['idle run', `${idleRunMs.toFixed(1)} ms over ${sourceRows.toLocaleString('en')} source rows`, 'target ≤ 50 ms'],
+    ['scaling', scaling.map((s) => `${s.changes}: ${s.ms.toFixed(0)} ms`).join(', '), `${perChangeMs.toFixed(3)} ms per change`],
+    ['peak RSS, backfill process', `${backfill.peakRssMb.toFixed(0)} MB`, 'target ≤ 200 MB'],
+    [
+      'latency, online every 1 s',
+      `p50 ${pct(50).toFixed(0)} / p95 ${pct(95).toFixed(0)} / p99 ${pct(99).toFixed(0)} ms (${P.latencyRate}/s for ${P.latencySeconds} s)`,
+      'target p99 ≤ 2 s',
+    ],
+    [
+      'CPU per record',
+      Object.entries(split)
+        .map(([k, v]) => `${k} ${v.toFixed(0)} µs`)
+        .join(', '),
+      '',
+    ],
+  ];
+  console.log(
+    `\nmega-crm bench ${quick ? '(quick) ' : ''}— ${result.date}, ${result.machine.cores} cores, ${result.machine.memoryGb} GiB, Node ${process.version}`,
+  );
+  for (const [what, figure, note] of rows) console.log(`  ${what.padEnd(42)} ${figure}${note ? `  — ${note}` : ''}`);
+  const out = values.out ?? join(root, 'bench/results/latest.json');
+  mkdirSync(join(out, '..'), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`  results: ${out}`);
+  if (quick) {
+    const gross: string[] = [];
+    if (result.ceilingRatio < 0.25) gross.push(`ceiling ratio ${result.ceilingRatio.toFixed(2)} < 0.25`);
+    if (result.naiveRatio < 3) gross.push(`naive ratio ${result.naiveRatio.toFixed(1)} < 3`);
+    if (result.idleRunMs > 500) gross.push(`idle run ${result.idleRunMs.toFixed(0)} ms > 500 ms`);
+    if (gross.length > 0) {
+      console.error(`gross regression: ${gross.join('; ')}`);
+      process.exitCode = 1;
+    } else console.log('  quick gates: ok (ceiling ratio ≥ 0.25, naive ratio ≥ 3, idle run ≤ 500 ms)');
+  }
+} finally {
+  sandboxProcess.kill('SIGTERM');
+  megaDb.close();
+}
