@@ -86,7 +86,7 @@ export class PollReader {
           ? { sql: `${p.tsColumn} IS NOT NULL`, params: [] as unknown[] }
           : at.key === null
             ? { sql: `${p.tsColumn} >= ?`, params: [at.ts] as unknown[] }
-            : keysetAfter([p.tsColumn, ...p.keyColumns], [at.ts, ...at.key]);
+            : keysetAfter([p.tsColumn, ...p.keyColumns], [at.ts, ...at.key], this.#ctx.sql.dialect);
       type Row = Record<string, unknown> & { TS: string };
       const rows = await this.#ctx.sql.all<Row>(
         `SELECT ${p.tsColumn} AS TS, ${p.keyColumns.join(', ')} FROM ${this.#ctx.t(p.table)} WHERE ${filter.sql}

@@ -2,11 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import pRetry from 'p-retry';
 import { z } from 'zod';
-import { ENTITIES, type EntityName, type EntityRef } from '../domain/records.js';
+import { ENTITIES, type EntityName, type EntityRef, type SyncRecord } from '../domain/records.js';
 import { AlreadyRunningError, asMegaCrmError, ConfigurationError, MegaCrmError } from '../errors.js';
 import { contentHash } from '../hash.js';
 import { type Logger, redactingLogger, silentLogger } from '../logger.js';
-import type { CapturedItem, ChangeBatch, ChangeSource, CrmSink, FailureInfo, OutboxItem, ParkedFilter, StagedRecord, SyncStore } from '../ports.js';
+import type {
+  CapturedItem,
+  ChangeBatch,
+  ChangeSource,
+  CrmSink,
+  DeliveryReceipt,
+  FailureInfo,
+  OutboxItem,
+  ParkedFilter,
+  StagedRecord,
+  SyncStore,
+} from '../ports.js';
 import { maskPii } from '../redact.js';
 import { dependencyOf } from './dependencies.js';
 import { runPool } from './pool.js';
@@ -229,7 +240,8 @@ export class SyncEngine {
       }
       // Capture and delivery overlap: batches are delivered while later ones are still being read.
       const feed = new CaptureFeed();
-      const captured = mode.capture ? this.#capture(tally, feed).finally(() => feed.finish()) : (feed.finish(), Promise.resolve());
+      if (!mode.capture) feed.finish();
+      const captured = mode.capture ? this.#capture(tally, feed).finally(() => feed.finish()) : Promise.resolve();
       const delivered = this.#deliver(runId, tally, () => lockLost || feed.failed, feed);
       const [captureResult, deliverResult] = await Promise.allSettled([captured.catch((e: unknown) => feed.fail(e)), delivered]);
       if (captureResult.status === 'fulfilled' && feed.error) throw feed.error;
@@ -336,43 +348,62 @@ export class SyncEngine {
   }
 
   async #deliverOne(item: OutboxItem, tally: RunTally, requeued: Set<string>, completions: CompletionBuffer): Promise<MegaCrmError | undefined> {
-    const { sink, store, retry } = this.#options;
+    const { sink, retry } = this.#options;
     const entity: EntityName = item.entity;
     try {
-      const receipt = await pRetry(() => sink.deliver({ entity, key: item.key, payload: item.payload }), {
-        retries: retry.retries,
-        minTimeout: retry.minTimeoutMs,
-        maxTimeout: retry.maxTimeoutMs,
-        randomize: true,
-        shouldRetry: ({ error }) => asMegaCrmError(error).retryable,
-        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-          const e = asMegaCrmError(error);
-          if (e.retryable && retriesLeft > 0) this.#logger.warn({ entity, key: item.key, code: e.code, attemptNumber }, 'delivery failed, retrying');
-        },
+      const record = { entity, key: item.key, payload: item.payload };
+      // The first attempt goes straight to the CRM; the retry machinery is set up only after a failure.
+      const receipt = await sink.deliver(record).catch((first: unknown) => {
+        const e = asMegaCrmError(first);
+        if (!e.retryable || retry.retries === 0) throw first;
+        this.#logger.warn({ entity, key: item.key, code: e.code, attemptNumber: 1 }, 'delivery failed, retrying');
+        return this.#retry(record, retry.retries);
       });
       await completions.add(item, receipt);
       tally.count(entity, 'sent');
       return undefined;
     } catch (thrown) {
-      const error = asMegaCrmError(thrown);
-      const failure: FailureInfo = { code: error.code, message: error.summary };
-      if (error.stopsRun) return error;
-      const waitFor = dependencyOf(item, error);
-      if (waitFor) {
-        await completions.flush(); // the dependency may have just landed
-        await store.hold(item, waitFor, failure);
-        tally.fail({ entity, key: item.key, ...failure }, 'held');
-        await this.#ensureQueued(waitFor, requeued);
-      } else if (error.retryable) {
-        await store.release(item, failure);
-        tally.fail({ entity, key: item.key, ...failure }, 'retrying');
-      } else {
-        await store.park(item, failure);
-        tally.fail({ entity, key: item.key, ...failure });
-      }
-      this.#logger.warn({ entity, key: item.key, code: error.code, retryable: error.retryable, ...(waitFor ? { waitingFor: waitFor } : {}) }, error.summary);
-      return undefined;
+      return this.#failed(item, thrown, tally, requeued, completions);
     }
+  }
+
+  #retry(record: SyncRecord, retries: number): Promise<DeliveryReceipt> {
+    const { sink, retry } = this.#options;
+    const { entity, key } = record;
+    return pRetry(() => sink.deliver(record), {
+      retries: retries - 1,
+      minTimeout: retry.minTimeoutMs,
+      maxTimeout: retry.maxTimeoutMs,
+      randomize: true,
+      shouldRetry: ({ error }) => asMegaCrmError(error).retryable,
+      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+        const e = asMegaCrmError(error);
+        if (e.retryable && retriesLeft > 0) this.#logger.warn({ entity, key, code: e.code, attemptNumber: attemptNumber + 1 }, 'delivery failed, retrying');
+      },
+    });
+  }
+
+  async #failed(item: OutboxItem, thrown: unknown, tally: RunTally, requeued: Set<string>, completions: CompletionBuffer): Promise<MegaCrmError | undefined> {
+    const { store } = this.#options;
+    const entity = item.entity;
+    const error = asMegaCrmError(thrown);
+    const failure: FailureInfo = { code: error.code, message: error.summary };
+    if (error.stopsRun) return error;
+    const waitFor = dependencyOf(item, error);
+    if (waitFor) {
+      await completions.flush(); // the dependency may have just landed
+      await store.hold(item, waitFor, failure);
+      tally.fail({ entity, key: item.key, ...failure }, 'held');
+      await this.#ensureQueued(waitFor, requeued);
+    } else if (error.retryable) {
+      await store.release(item, failure);
+      tally.fail({ entity, key: item.key, ...failure }, 'retrying');
+    } else {
+      await store.park(item, failure);
+      tally.fail({ entity, key: item.key, ...failure });
+    }
+    this.#logger.warn({ entity, key: item.key, code: error.code, retryable: error.retryable, ...(waitFor ? { waitingFor: waitFor } : {}) }, error.summary);
+    return undefined;
   }
 
   /** A held item's dependency that is not queued is read from Mega and queued (once per run), so the item is not stranded. */

@@ -435,6 +435,8 @@ export async function createDemoMegaDatabase(path: string, options: DemoOptions 
     for (const ddl of createTablesDdl('sqlite', NO_SCHEMAS)) db.exec(ddl);
     const stats = await writeDemoData(sqliteWriter(db, names), options);
     for (const ddl of feedDdl('sqlite', NO_SCHEMAS)) db.exec(ddl);
+    // Statistics, as a real database has: without them SQLite may pick a key prefix over the right index.
+    db.exec('ANALYZE');
     db.pragma('synchronous = NORMAL');
     return stats;
   } finally {

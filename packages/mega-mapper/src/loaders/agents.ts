@@ -29,7 +29,7 @@ export function clientLoader(ctx: LoaderContext): EntityLoader {
   const key = cols('a', AGENT_COLUMNS);
   const query = async (after: readonly unknown[] | null, keys: AgentKey[] | undefined, limit: number) => {
     const scope = agentScope(ctx, 'a');
-    const filter = pageFilter(key, after, keys?.map(tuple));
+    const filter = pageFilter(key, after, keys?.map(tuple), ctx.sql.dialect);
     const text = `SELECT ${key.join(', ')}, a.AGN_ST_NOME, a.AGN_ST_FANTASIA, a.AGN_CH_TIPOPESSOAFJ, a.AGN_ST_CGC, a.TPL_ST_SIGLA,
         a.AGN_ST_LOGRADOURO, a.AGN_ST_NUMERO, a.AGN_ST_COMPLEMENTO, a.AGN_ST_BAIRRO, a.AGN_ST_MUNICIPIO, a.UF_ST_SIGLA, a.AGN_ST_CEP,
         a.AGN_ST_EMAIL, a.AGN_ST_OUTROSEMAILS, p.AGN_ST_CPF, p.AGN_CH_ESTCIVIL, p.AGN_DT_NASCIMENTO, p.AGN_ST_CONJUGE,
@@ -97,7 +97,7 @@ export function spouseLoader(ctx: LoaderContext): EntityLoader {
   const key = cols('s', AGENT_COLUMNS);
   const query = async (after: readonly unknown[] | null, keys: AgentKey[] | undefined, limit: number) => {
     const scope = agentScope(ctx, 's');
-    const filter = pageFilter(key, after, keys?.map(tuple));
+    const filter = pageFilter(key, after, keys?.map(tuple), ctx.sql.dialect);
     const text = `SELECT ${key.join(', ')}, s.AGN_ST_CPF, s.AGN_ST_RG, s.AGN_ST_CARGOPROFISS, s.AGN_ST_NACIONALIDADE, s.AGN_DT_NASCIMENTO,
         p.AGN_ST_CONJUGE AS SPOUSE_NAME, ${scope.sql}
       FROM ${t('GLO_PESSOA_FISICA')} s

@@ -2,7 +2,7 @@ import type { CapturedItem, EntityName } from '@mega-crm/core';
 import type { SchemaMapping, TableName } from '../schema/tables.js';
 import { tableNames } from '../schema/tables.js';
 import type { ScopeConfig } from '../scope.js';
-import { keysetAfter, keysIn, limitClause, type SqlDriver } from '../sql/driver.js';
+import { type Dialect, keysetAfter, keysIn, limitClause, type SqlDriver } from '../sql/driver.js';
 
 export interface LoaderContext {
   readonly sql: SqlDriver;
@@ -32,9 +32,10 @@ export function pageFilter(
   columns: readonly string[],
   after: readonly unknown[] | null,
   keys?: ReadonlyArray<readonly unknown[]>,
+  dialect: Dialect = 'oracle',
 ): { sql: string; params: unknown[] } {
   if (keys) return keysIn(columns, keys);
-  if (after) return keysetAfter(columns, after);
+  if (after) return keysetAfter(columns, after, dialect);
   return { sql: '1 = 1', params: [] };
 }
 

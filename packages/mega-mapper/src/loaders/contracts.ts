@@ -17,7 +17,7 @@ export function contractLoader(ctx: LoaderContext): EntityLoader {
   const { t, sql } = ctx;
   const key = cols('c', CONTRACT_COLUMNS);
   const query = (after: readonly unknown[] | null, keys: unknown[][] | undefined, limit: number) => {
-    const filter = pageFilter(key, after, keys);
+    const filter = pageFilter(key, after, keys, ctx.sql.dialect);
     const text = `SELECT ${key.join(', ')}, c.CTO_CH_TIPO, c.CTO_CH_STATUS, c.CTO_DT_STATUS, c.CTO_DT_CADASTRO, c.CTO_DT_ASSINATURA, c.CTO_RE_VALORCONTRATO
       FROM ${t('CAR_CONTRATO')} c WHERE ${filter.sql} ORDER BY ${key.join(', ')}`;
     return keys ? sql.all<MegaContractRow>(text, filter.params) : sql.all<MegaContractRow>(limited(ctx, text), [...filter.params, limit]);

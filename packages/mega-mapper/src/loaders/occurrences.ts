@@ -13,7 +13,7 @@ export function occurrenceLoader(ctx: LoaderContext): EntityLoader {
   const key = cols('g', [...ORG_COLUMNS, 'OCO_IN_CODIGO']);
   const query = (after: readonly unknown[] | null, keys: unknown[][] | undefined, limit: number) => {
     const inScope = contractInScopeExists(ctx, 'oc', enterpriseFlagPredicate(ctx.scope, 'e'));
-    const filter = pageFilter(key, after, keys);
+    const filter = pageFilter(key, after, keys, ctx.sql.dialect);
     const text = `SELECT ${key.join(', ')}, oc.CTO_IN_CODIGO, g.OCS_IN_MODULO, g.OCS_IN_CODIGO, tp.OCS_ST_DESCRICAO, tp.OCS_BO_INTEGRACRM, tp.OCS_CH_SITUACAOCRM,
         g.OCO_DT_CADASTRO, g.OCO_ST_OCORRENCIA, g.OCO_ST_COMPLEMENTO, g.OCO_DT_ENCERRAMENTO,
         CASE WHEN ${inScope.sql} THEN 1 ELSE 0 END AS IN_SCOPE

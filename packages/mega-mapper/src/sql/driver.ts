@@ -35,15 +35,16 @@ export function limitClause(dialect: Dialect): string {
 }
 
 /**
- * Keyset predicate "key columns after the given values", spelled out with AND/OR because Oracle
- * has no row-value comparison. Returns the SQL and the parameters in order.
+ * Keyset predicate "key columns after the given values". SQLite and PostgreSQL get a row-value
+ * comparison, which their indexes serve as a range; Oracle has none, so it gets the AND/OR form.
  */
-export function keysetAfter(columns: readonly string[], values: readonly unknown[]): { sql: string; params: unknown[] } {
+export function keysetAfter(columns: readonly string[], values: readonly unknown[], dialect: Dialect = 'oracle'): { sql: string; params: unknown[] } {
   if (columns.length === 0) return { sql: '1 = 0', params: [] };
+  if (dialect !== 'oracle' && columns.length > 1) return { sql: `(${columns.join(', ')}) > (${columns.map(() => '?').join(', ')})`, params: [...values] };
   const [head, ...rest] = columns;
   const [value, ...others] = values;
   if (rest.length === 0) return { sql: `${head} > ?`, params: [value] };
-  const inner = keysetAfter(rest, others);
+  const inner = keysetAfter(rest, others, dialect);
   return { sql: `(${head} > ? OR (${head} = ? AND ${inner.sql}))`, params: [value, value, ...inner.params] };
 }
 
