@@ -1,22 +1,22 @@
 /**
- * The SDK's backfill in a process of its own, so its peak RSS is its own: every record of the demo
- * Mega into the CRM at --wsdl, with the embedded SQLite store. Prints one JSON line.
+ * The SDK's backfill in a process of its own, running the built packages with plain Node (as a user
+ * would, so neither tsx nor the bench harness counts in its peak RSS): every record of the demo Mega
+ * into the CRM at --wsdl, with the embedded SQLite store. Prints one JSON line.
  */
-
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SqliteStore, SyncEngine } from '@mega-crm/core';
 import { CrmClient, crmSink } from '@mega-crm/crm-client';
 import { MegaSource, sqliteDriver } from '@mega-crm/mega-mapper';
 import Database from 'better-sqlite3';
-import { DEMO_CREDENTIALS } from '../src/wiring.js';
 
 const { values } = parseArgs({
   options: { mega: { type: 'string' }, store: { type: 'string' }, wsdl: { type: 'string' }, concurrency: { type: 'string', default: '8' } },
 });
+const credentials = { user: 'integra.mega', password: 'sandbox', openedBy: 'integra.mega', openedFor: 'integra.mega', cnpj: '11.222.333/0001-81' };
 const mega = new Database(String(values.mega), { readonly: true });
 const store = new SqliteStore({ path: String(values.store) });
-const crm = await CrmClient.connect({ wsdlUrl: String(values.wsdl), ...DEMO_CREDENTIALS });
+const crm = await CrmClient.connect({ wsdlUrl: String(values.wsdl), ...credentials });
 const engine = new SyncEngine({
   source: new MegaSource({ sql: sqliteDriver(mega) }),
   sink: crmSink(crm),
