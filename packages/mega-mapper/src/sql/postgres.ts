@@ -1,4 +1,4 @@
-import type { Pool, PoolClient, PoolConfig } from 'pg';
+import type { Pool, PoolConfig } from 'pg';
 import { type SqlDriver, translatePlaceholders, upperKeys } from './driver.js';
 
 // DATE, TIMESTAMP and NUMERIC arrive as text: a DATE parsed into a local-time Date shifts by the
@@ -37,20 +37,4 @@ export async function postgresDriver(poolOrConfig: Pool | PoolConfig): Promise<S
       if (owned) await pool.end();
     },
   };
-}
-
-/** Runs `work` in one transaction on one connection. */
-export async function withPgTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
 }
