@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isValidCnpj, seededRandom } from '@mega-crm/core';
-import { nusoapNamespace, OPERATIONS, renderWsdl } from '@mega-crm/crm-client/profile';
+import { nusoapNamespace, OPERATIONS, renderWsdl, SOAP_XML_PARSER_OPTIONS } from '@mega-crm/crm-client/profile';
 import { XMLParser } from 'fast-xml-parser';
 import { faultEnvelope, type ResultFields, resultEnvelope } from './envelope.js';
 import { type FaultPlan, planFault, type SandboxFaults } from './faults.js';
@@ -44,15 +44,7 @@ export class CrmSandbox {
     allowedIps?: readonly string[];
     integrationCnpjs?: readonly string[];
   };
-  readonly #parser = new XMLParser({
-    ignoreAttributes: true,
-    removeNSPrefix: true,
-    parseTagValue: false,
-    trimValues: false,
-    processEntities: true,
-    htmlEntities: true,
-    isArray: (name) => name === 'item',
-  });
+  readonly #parser = new XMLParser(SOAP_XML_PARSER_OPTIONS);
   readonly #random: () => number;
   #faults: SandboxFaults;
   readonly #clients: Store<SandboxRecord> = new Map();

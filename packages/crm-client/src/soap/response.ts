@@ -1,4 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
+import { SOAP_XML_PARSER_OPTIONS } from '../profile/xml.js';
 
 export type ParsedResponse =
   | { readonly kind: 'fault'; readonly faultcode: string; readonly faultstring: string }
@@ -12,17 +13,7 @@ export class NotSoapError extends Error {
   override readonly name = 'NotSoapError';
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  removeNSPrefix: true,
-  parseTagValue: false,
-  trimValues: false,
-  processEntities: true,
-  // fast-xml-parser decodes numeric character references (&#233;) only with this on.
-  htmlEntities: true,
-  // SOAP-encoded arrays always come back as lists, even with one element.
-  isArray: (name) => name === 'item',
-});
+const parser = new XMLParser(SOAP_XML_PARSER_OPTIONS);
 
 /** DTDs can declare entities that expand or reach outside; a SOAP message never needs one (SOAP 1.1 §3). */
 export function assertNoDtd(xml: string): void {
