@@ -24,8 +24,17 @@ function agentScope(ctx: LoaderContext, alias: string): { sql: string; params: u
 
 const tuple = (k: AgentKey) => [k.tab, k.pad, k.code];
 
+/**
+ * "The agent has the client role", as EXISTS rather than a join, so the page is read from the agent's
+ * own key index in key order (a join lets the planner start from GLO_AGENTES_ID and sort every page).
+ */
+function roleFilter(ctx: LoaderContext): (alias: string) => string {
+  return (alias) => `EXISTS (SELECT 1 FROM ${ctx.t('GLO_AGENTES_ID')} r WHERE ${on('r', alias, AGENT_COLUMNS)} AND r.AGN_TAU_ST_CODIGO = 'C')`;
+}
+
 export function clientLoader(ctx: LoaderContext): EntityLoader {
   const { t, sql } = ctx;
+  const clientRole = roleFilter(ctx);
   const key = cols('a', AGENT_COLUMNS);
   const query = async (after: readonly unknown[] | null, keys: AgentKey[] | undefined, limit: number) => {
     const scope = agentScope(ctx, 'a');
@@ -36,9 +45,8 @@ export function clientLoader(ctx: LoaderContext): EntityLoader {
         CASE WHEN EXISTS (SELECT 1 FROM ${t('GLO_PESSOA_FISICA')} s WHERE ${on('s', 'a', AGENT_COLUMNS)} AND s.AGN_CH_TIPO = 'C') THEN 1 ELSE 0 END AS HAS_SPOUSE,
         ${scope.sql}
       FROM ${t('GLO_AGENTES')} a
-      JOIN ${t('GLO_AGENTES_ID')} r ON ${on('r', 'a', AGENT_COLUMNS)} AND r.AGN_TAU_ST_CODIGO = 'C'
       LEFT JOIN ${t('GLO_PESSOA_FISICA')} p ON ${on('p', 'a', AGENT_COLUMNS)} AND p.AGN_CH_TIPO = 'P'
-      WHERE ${filter.sql}
+      WHERE ${filter.sql} AND ${clientRole('a')}
       ORDER BY ${key.join(', ')}`;
     return keys
       ? sql.all<MegaClientRow & Scoped>(text, [...scope.params, ...filter.params])
@@ -94,6 +102,7 @@ async function loadPhones(ctx: LoaderContext, agents: readonly AgentKey[]): Prom
 
 export function spouseLoader(ctx: LoaderContext): EntityLoader {
   const { t, sql } = ctx;
+  const clientRole = roleFilter(ctx);
   const key = cols('s', AGENT_COLUMNS);
   const query = async (after: readonly unknown[] | null, keys: AgentKey[] | undefined, limit: number) => {
     const scope = agentScope(ctx, 's');
@@ -101,9 +110,8 @@ export function spouseLoader(ctx: LoaderContext): EntityLoader {
     const text = `SELECT ${key.join(', ')}, s.AGN_ST_CPF, s.AGN_ST_RG, s.AGN_ST_CARGOPROFISS, s.AGN_ST_NACIONALIDADE, s.AGN_DT_NASCIMENTO,
         p.AGN_ST_CONJUGE AS SPOUSE_NAME, ${scope.sql}
       FROM ${t('GLO_PESSOA_FISICA')} s
-      JOIN ${t('GLO_AGENTES_ID')} r ON ${on('r', 's', AGENT_COLUMNS)} AND r.AGN_TAU_ST_CODIGO = 'C'
       LEFT JOIN ${t('GLO_PESSOA_FISICA')} p ON ${on('p', 's', AGENT_COLUMNS)} AND p.AGN_CH_TIPO = 'P'
-      WHERE s.AGN_CH_TIPO = 'C' AND ${filter.sql}
+      WHERE s.AGN_CH_TIPO = 'C' AND ${filter.sql} AND ${clientRole('s')}
       ORDER BY ${key.join(', ')}`;
     return keys
       ? sql.all<MegaSpouseRow & Scoped>(text, [...scope.params, ...filter.params])
