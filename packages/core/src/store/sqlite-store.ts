@@ -213,13 +213,17 @@ export class SqliteStore implements SyncStore {
   }
 
   #migrate(): void {
-    const version = this.#db.pragma('user_version', { simple: true }) as number;
-    for (let i = version; i < MIGRATIONS.length; i++) {
-      this.#db.transaction(() => {
-        this.#db.exec(MIGRATIONS[i] as string);
-        this.#db.pragma(`user_version = ${i + 1}`);
-      })();
-    }
+    // One IMMEDIATE transaction, version read inside it: two processes opening a new file at once
+    // take turns (busy_timeout) instead of both creating the tables.
+    this.#db
+      .transaction(() => {
+        const version = this.#db.pragma('user_version', { simple: true }) as number;
+        for (let i = version; i < MIGRATIONS.length; i++) {
+          this.#db.exec(MIGRATIONS[i] as string);
+          this.#db.pragma(`user_version = ${i + 1}`);
+        }
+      })
+      .immediate();
   }
 
   async getCursor(sourceId: string): Promise<string | null> {
