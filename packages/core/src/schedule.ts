@@ -127,16 +127,17 @@ export function runOnSchedule(
   const done = (async () => {
     while (!options.signal.aborted) {
       const wait = Math.max(0, policy.next(now()).getTime() - now().getTime());
+      // One abort listener per wait, removed when the timer fires: a long-lived signal must not collect them.
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        options.signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          { once: true },
-        );
+        const onAbort = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          options.signal.removeEventListener('abort', onAbort);
+          resolve();
+        }, wait);
+        options.signal.addEventListener('abort', onAbort, { once: true });
       });
       if (!options.signal.aborted && !paused) trigger(policy.name).catch(() => undefined);
     }

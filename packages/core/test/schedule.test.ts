@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { daily, online, parseInterval, runOnSchedule, SqliteStore, SyncEngine } from '../src/index.js';
 import { ListSource, RecordingSink, record } from './fakes.js';
@@ -95,5 +96,18 @@ describe('runOnSchedule', () => {
     controller.abort();
     await schedule.done;
     expect(runs.filter((t) => t.startsWith('online')).length).toBeGreaterThan(0);
+  });
+
+  it('a long-lived signal does not collect an abort listener per tick', async () => {
+    store = new SqliteStore({ path: ':memory:' });
+    const engine = new SyncEngine({ source: new ListSource(), sink: new RecordingSink(), store });
+    const controller = new AbortController();
+    let ticks = 0;
+    const schedule = runOnSchedule(online({ every: '10ms' }), engine, { signal: controller.signal, onRun: () => ticks++ });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ticks).toBeGreaterThan(10);
+    expect(getEventListeners(controller.signal, 'abort').length).toBeLessThanOrEqual(1);
+    controller.abort();
+    await schedule.done;
   });
 });
