@@ -131,6 +131,25 @@ describe('SyncEngine', () => {
     for (const st of stores) await st.close();
   });
 
+  it('a long capture from a synchronous driver leaves the event loop free between pages (lock heartbeat, sockets)', async () => {
+    const { source, engine } = setup({ batchSize: 10 });
+    for (let i = 0; i < 200; i++) source.push(record(`k${i}`));
+    // Like better-sqlite3: each page costs ~25 ms of blocking work and resolves without a macrotask.
+    const read = source.read.bind(source);
+    source.read = async (cursor, options) => {
+      const until = performance.now() + 25;
+      while (performance.now() < until);
+      return read(cursor, options);
+    };
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const summary = await engine.run();
+    clearInterval(timer);
+    expect(summary.totals.sent).toBe(200);
+    // 20 pages × 25 ms: a timer starved by the capture would tick once or twice, not once a page.
+    expect(ticks).toBeGreaterThanOrEqual(15);
+  });
+
   it('a client refused for its missing spouse is held, its spouse fetched from Mega and sent, then the client, in one run', async () => {
     const { source, sink, engine } = setup();
     const spouse = record('a-C', { name: 'Ângela' }, 'spouse');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import { z } from 'zod';
 import { ENTITIES, type EntityName, type EntityRef, type SyncRecord } from '../domain/records.js';
@@ -290,6 +291,9 @@ export class SyncEngine {
       if (outcome.enqueued.length > 0) feed.notify();
       onProgress?.({ phase: 'capture', processed });
       if (!batch.hasMore) return;
+      // Embedded drivers read and write synchronously: without a macrotask turn here, a long capture
+      // would starve the sockets, and delivery (answers, next requests) would wait for it to finish.
+      await nextLoopTurn();
     }
   }
 
