@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isValidCnpj, seededRandom } from '@mega-crm/core';
-import { nusoapNamespace, OPERATIONS, renderWsdl, SOAP_XML_PARSER_OPTIONS } from '@mega-crm/crm-client/profile';
-import { XMLParser } from 'fast-xml-parser';
+import { nusoapNamespace, OPERATIONS, readSoapBody, renderWsdl } from '@mega-crm/crm-client/profile';
 import { faultEnvelope, type ResultFields, resultEnvelope } from './envelope.js';
 import { type FaultPlan, planFault, type SandboxFaults } from './faults.js';
 import { MESSAGES, RESULT_CODES } from './messages.js';
@@ -44,7 +43,6 @@ export class CrmSandbox {
     allowedIps?: readonly string[];
     integrationCnpjs?: readonly string[];
   };
-  readonly #parser = new XMLParser(SOAP_XML_PARSER_OPTIONS);
   readonly #random: () => number;
   #faults: SandboxFaults;
   readonly #clients: Store<SandboxRecord> = new Map();
@@ -244,10 +242,12 @@ export class CrmSandbox {
   }
 
   #parseCall(xml: string): { operation: string; params: Params } | undefined {
-    if (/<!DOCTYPE|<!ENTITY/i.test(xml)) return undefined;
-    const doc = this.#parser.parse(xml) as { Envelope?: { Body?: Record<string, unknown> } };
-    const bodyEl = doc.Envelope?.Body;
-    if (!bodyEl || typeof bodyEl !== 'object') return undefined;
+    let bodyEl: Record<string, unknown>;
+    try {
+      bodyEl = readSoapBody(xml);
+    } catch {
+      return undefined; // DTDs, malformed XML, no Envelope/Body: answered as a Client fault
+    }
     const [operation, raw] = Object.entries(bodyEl)[0] ?? [];
     if (!operation || !OPERATION_BY_NAME.has(operation)) return undefined;
     const params: Params = {};

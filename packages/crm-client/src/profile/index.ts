@@ -8,4 +8,4 @@ export type { OperationDef, ParamType, ParamValue, ParamValues, StructDef, XsdSc
 export { xsdTypeOf } from './types.js';
 export type { WsdlSite } from './wsdl.js';
 export { nusoapNamespace, renderWsdl, wsdlTypeOf } from './wsdl.js';
-export { SOAP_XML_PARSER_OPTIONS } from './xml.js';
+export { readSoapBody, SOAP_XML_PARSER_OPTIONS } from './xml.js';

@@ -1,0 +1,49 @@
+/**
+ * The SDK's backfill in a process of its own, running the built packages with plain Node (as a user
+ * would, so neither tsx nor the bench harness counts in its peak RSS): every record of the demo Mega
+ * into the CRM at --wsdl, with the embedded SQLite store. Prints one JSON line.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { SqliteStore, SyncEngine } from '@mega-crm/core';
+import { CrmClient, crmSink } from '@mega-crm/crm-client';
+import { MegaSource, sqliteDriver } from '@mega-crm/mega-mapper';
+import Database from 'better-sqlite3';
+
+const { values } = parseArgs({
+  options: { mega: { type: 'string' }, store: { type: 'string' }, wsdl: { type: 'string' }, concurrency: { type: 'string', default: '8' } },
+});
+const credentials = { user: 'integra.mega', password: 'sandbox', openedBy: 'integra.mega', openedFor: 'integra.mega', cnpj: '11.222.333/0001-81' };
+const mega = new Database(String(values.mega), { readonly: true });
+const store = new SqliteStore({ path: String(values.store) });
+const crm = await CrmClient.connect({ wsdlUrl: String(values.wsdl), ...credentials });
+const engine = new SyncEngine({
+  source: new MegaSource({ sql: sqliteDriver(mega) }),
+  sink: crmSink(crm),
+  store,
+  concurrency: Number(values.concurrency),
+  batchSize: 500,
+  onProgress: (p) => { phase[p.phase] = p.processed; },
+});
+const phase={};
+const samples=[];const iv=setInterval(()=>{const m=process.memoryUsage();samples.push([JSON.stringify(phase),Math.round(m.rss/1048576),Math.round(m.heapUsed/1048576),Math.round(m.heapTotal/1048576),Math.round(m.external/1048576),Math.round(m.arrayBuffers/1048576)])},100);
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+const summary = await engine.run({ trigger: 'bench backfill' });
+const seconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const vmHwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+console.log(
+  JSON.stringify({
+    sent: summary.totals.sent,
+    failed: summary.totals.failed,
+    skipped: summary.totals.skipped,
+    held: summary.totals.held,
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    peakRssMb: vmHwm ? Number(vmHwm) / 1024 : process.memoryUsage().rss / 1048576,
+  }),
+);
+clearInterval(iv);const mx=samples.reduce((a,b)=>b[1]>a[1]?b:a);console.error('max',JSON.stringify(mx), 'at', samples.indexOf(mx), 'of', samples.length);console.error(JSON.stringify(samples.filter((_,i)=>i%25==0)));crm.close();
+mega.close();
+await store.close();
