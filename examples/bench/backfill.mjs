@@ -36,6 +36,7 @@ console.log(
     failed: summary.totals.failed,
     skipped: summary.totals.skipped,
     held: summary.totals.held,
+    sentByEntity: Object.fromEntries(Object.entries(summary.byEntity).map(([entity, counts]) => [entity, counts.sent])),
     seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     peakRssMb: vmHwm ? Number(vmHwm) / 1024 : process.memoryUsage().rss / 1048576,

@@ -15,7 +15,19 @@ describe('SqliteStore', () => {
     await store.capture({ sourceId: 's', cursor: '1', records: [{ entity: 'client', key: 'a', hash: 'h', payload: {} }], invalid: [] });
     await store.close();
     const db = new Database(path);
-    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    const indexes = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox' AND sql IS NOT NULL ORDER BY name").all() as Array<{
+        name: string;
+      }>
+    ).map((r) => r.name);
+    expect(indexes).toEqual(['outbox_by_key', 'outbox_by_waiting', 'outbox_claim_order']);
+    // Expired leases and lookups by state still walk an index, not the table.
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+    expect(plan("SELECT seq FROM outbox WHERE state = 'inflight' AND lease_until < 1 ORDER BY rank, seq")).toMatch(
+      /USING INDEX outbox_claim_order \(state=\?\)$/,
+    );
+    expect(plan("SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'held')")).toMatch(/USING COVERING INDEX outbox_claim_order/);
     db.close();
     const reopened = new SqliteStore({ path });
     expect(await reopened.getCursor('s')).toBe('1');

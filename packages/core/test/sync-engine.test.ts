@@ -150,6 +150,36 @@ describe('SyncEngine', () => {
     expect(ticks).toBeGreaterThanOrEqual(15);
   });
 
+  it('capture stays a few batches ahead of delivery, so a backfill starts sending at once and memory stays flat', async () => {
+    const { source, sink } = setup();
+    for (let i = 0; i < 400; i++) source.push(record(`k${i}`));
+    const deliver = sink.deliver.bind(sink);
+    sink.deliver = async (r) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return deliver(r);
+    };
+    let captured = 0;
+    let delivered = 0;
+    let maxAhead = 0;
+    const engine = new SyncEngine({
+      source,
+      sink,
+      store,
+      batchSize: 10,
+      concurrency: 4,
+      onProgress: (p) => {
+        if (p.phase === 'capture') captured = p.processed;
+        else delivered = p.processed;
+        maxAhead = Math.max(maxAhead, captured - delivered);
+      },
+    });
+    const summary = await engine.run();
+    expect(summary.totals.sent).toBe(400);
+    expect(sink.delivered).toHaveLength(400);
+    // High water is 4 batches (40) past what delivery has claimed (≤ one batch of 10 in flight).
+    expect(maxAhead).toBeLessThanOrEqual(60);
+  });
+
   it('a client refused for its missing spouse is held, its spouse fetched from Mega and sent, then the client, in one run', async () => {
     const { source, sink, engine } = setup();
     const spouse = record('a-C', { name: 'Ângela' }, 'spouse');

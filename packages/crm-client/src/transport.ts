@@ -58,15 +58,13 @@ export class HttpTransport implements HttpClient {
   }
 
   send(url: string, data: string | null, headers: Readonly<Record<string, string>> = {}): Promise<HttpResponse> {
-    const target = this.#url(url);
-    const isHttps = target.protocol === 'https:';
+    const target = this.#target(url);
     const body = data === null ? undefined : Buffer.from(data, 'utf8');
     return new Promise<HttpResponse>((resolve, reject) => {
-      const req = (isHttps ? https : http).request(
-        target,
+      const req = (target.https ? https : http).request(
         {
+          ...target.options,
           method: body ? 'POST' : 'GET',
-          agent: isHttps ? this.#https : this.#http,
           headers: {
             Accept: 'text/xml, application/xml, */*',
             ...(body ? { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': String(body.length) } : {}),
@@ -94,16 +92,28 @@ export class HttpTransport implements HttpClient {
     });
   }
 
-  readonly #urls = new Map<string, URL>();
+  readonly #targets = new Map<string, { https: boolean; options: http.RequestOptions }>();
 
-  /** Parsed once per URL: the client calls one endpoint all day. */
-  #url(url: string): URL {
-    let parsed = this.#urls.get(url);
-    if (!parsed) {
-      parsed = new URL(url);
-      if (this.#urls.size < 16) this.#urls.set(url, parsed);
+  /** Request options built once per URL (the client calls one endpoint all day), not from a URL per call. */
+  #target(url: string): { https: boolean; options: http.RequestOptions } {
+    let target = this.#targets.get(url);
+    if (!target) {
+      const parsed = new URL(url);
+      const https = parsed.protocol === 'https:';
+      target = {
+        https,
+        options: {
+          protocol: parsed.protocol,
+          hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+          port: parsed.port || (https ? 443 : 80),
+          path: `${parsed.pathname}${parsed.search}`,
+          agent: https ? this.#https : this.#http,
+          ...(parsed.username ? { auth: `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}` } : {}),
+        },
+      };
+      if (this.#targets.size < 16) this.#targets.set(url, target);
     }
-    return parsed;
+    return target;
   }
 
   close(): void {

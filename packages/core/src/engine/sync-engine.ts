@@ -240,10 +240,11 @@ export class SyncEngine {
         if (recovered > 0) this.#logger.warn({ runId, recovered }, 'items left in flight by a run that died were queued again');
       }
       // Capture and delivery overlap: batches are delivered while later ones are still being read.
-      const feed = new CaptureFeed();
+      const feed = new CaptureFeed(4 * this.#options.batchSize);
       if (!mode.capture) feed.finish();
       const captured = mode.capture ? this.#capture(tally, feed).finally(() => feed.finish()) : Promise.resolve();
-      const delivered = this.#deliver(runId, tally, () => lockLost || feed.failed, feed);
+      // However delivery ends (done, stopped, thrown), capture must not wait for it any longer.
+      const delivered = this.#deliver(runId, tally, () => lockLost || feed.failed, feed).finally(() => feed.deliveryEnded());
       const [captureResult, deliverResult] = await Promise.allSettled([captured.catch((e: unknown) => feed.fail(e)), delivered]);
       if (captureResult.status === 'fulfilled' && feed.error) throw feed.error;
       if (deliverResult.status === 'rejected') throw deliverResult.reason;
@@ -288,12 +289,13 @@ export class SyncEngine {
       for (const ref of outcome.unchanged) tally.count(ref.entity, 'unchanged');
       cursor = batch.cursor;
       processed += batch.items.length;
-      if (outcome.enqueued.length > 0) feed.notify();
+      if (outcome.enqueued.length > 0) feed.captured(outcome.enqueued.length);
       onProgress?.({ phase: 'capture', processed });
       if (!batch.hasMore) return;
       // Embedded drivers read and write synchronously: without a macrotask turn here, a long capture
       // would starve the sockets, and delivery (answers, next requests) would wait for it to finish.
       await nextLoopTurn();
+      await feed.room();
     }
   }
 
@@ -322,9 +324,10 @@ export class SyncEngine {
     while (!stop && !halted()) {
       const waiting = feed.nextBatch();
       const items = await store.claim(batchSize, runId, claimLeaseMs);
+      feed.taken(items.length);
       if (items.length === 0) {
         if (feed.done) break;
-        await waiting; // more records are being captured
+        await feed.idle(waiting); // more records are being captured
         total = Math.max(total, processed + (await store.counts()).pending);
         continue;
       }
@@ -476,10 +479,25 @@ async function readSource(source: ChangeSource, cursor: string | null, limit: nu
 }
 
 /** Signals between the capture and delivery halves of a run. */
+/**
+ * The hand-off between capture and delivery in one run. Delivery waits for captured batches; capture
+ * waits while it is more than `highWater` records ahead of delivery (unless delivery is idle or has
+ * ended), so a backfill interleaves the two instead of reading all of Mega first: the CRM gets records
+ * from the start, and memory stays flat however large the backfill.
+ */
 class CaptureFeed {
   done = false;
   error: unknown;
+  readonly #highWater: number;
+  #ahead = 0;
+  #deliveryIdle = false;
+  #deliveryEnded = false;
   #waiters: Array<() => void> = [];
+  #roomWaiters: Array<() => void> = [];
+
+  constructor(highWater: number) {
+    this.#highWater = highWater;
+  }
 
   get failed(): boolean {
     return this.error !== undefined;
@@ -491,13 +509,47 @@ class CaptureFeed {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
-  notify(): void {
+  /** Delivery found nothing to claim and waits on `batch`: capture must not wait for it meanwhile. */
+  async idle(batch: Promise<void>): Promise<void> {
+    this.#deliveryIdle = true;
+    this.#wakeCapture();
+    try {
+      await batch;
+    } finally {
+      this.#deliveryIdle = false;
+    }
+  }
+
+  /** Capture committed `count` records to the queue. */
+  captured(count: number): void {
+    this.#ahead += count;
     for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** Delivery took `count` records from the queue. */
+  taken(count: number): void {
+    this.#ahead = Math.max(0, this.#ahead - count);
+    if (this.#ahead <= this.#highWater) this.#wakeCapture();
+  }
+
+  /** Resolves when capture may read the next batch. */
+  room(): Promise<void> {
+    if (this.#ahead <= this.#highWater || this.#deliveryIdle || this.#deliveryEnded) return Promise.resolve();
+    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+  }
+
+  deliveryEnded(): void {
+    this.#deliveryEnded = true;
+    this.#wakeCapture();
+  }
+
+  #wakeCapture(): void {
+    for (const wake of this.#roomWaiters.splice(0)) wake();
   }
 
   finish(): void {
     this.done = true;
-    this.notify();
+    for (const wake of this.#waiters.splice(0)) wake();
   }
 
   fail(error: unknown): void {
