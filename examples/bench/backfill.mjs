@@ -22,7 +22,6 @@ const engine = new SyncEngine({
   sink: crmSink(crm),
   store,
   concurrency: Number(values.concurrency),
-  batchSize: 500,
 });
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();

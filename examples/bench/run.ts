@@ -238,7 +238,7 @@ try {
       return receipt;
     },
   };
-  const engine = new SyncEngine({ source: new MegaSource({ sql: sqliteDriver(megaDb) }), sink: timedSink, store, concurrency: CONCURRENCY, batchSize: 1_000 });
+  const engine = new SyncEngine({ source: new MegaSource({ sql: sqliteDriver(megaDb) }), sink: timedSink, store, concurrency: CONCURRENCY });
   const idle: number[] = [];
   for (let i = 0; i < P.idleRepeats; i++) {
     t = performance.now();
