@@ -46,6 +46,17 @@ const storePath = join(dir, 'store.db');
 const log = (line: string) => console.log(`[bench] ${line}`);
 const env = process.env;
 
+/** A copy of `items` in a fixed pseudo-random order (Fisher–Yates on a seeded generator). */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  const random = seededRandom(seed);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
 function tsx(script: string, args: string[]): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', script, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 }
@@ -137,18 +148,14 @@ try {
 
   // A sample of the backfill's own records, in its mix of entities (clients, spouses, contracts with
   // their buyers, occurrences), for the ceiling's envelopes.
-  const sampleRecords: SyncRecord[] = [];
+  const sampled: SyncRecord[] = [];
   for (const [entity, sent] of Object.entries(backfill.sentByEntity) as Array<[EntityName, number]>) {
     const want = Math.round((SAMPLE_SIZE * sent) / backfill.sent);
     if (want === 0) continue;
     const page = await new MegaSource({ sql: sqliteDriver(megaDb), entities: [entity] }).read(null, { limit: want });
-    for (const item of page.items) if (item.kind === 'record') sampleRecords.push(item.record);
+    for (const item of page.items) if (item.kind === 'record') sampled.push(item.record);
   }
-  const shuffle = seededRandom(7); // interleaved as a run sends them; fixed, so every run posts the same
-  for (let i = sampleRecords.length - 1; i > 0; i--) {
-    const j = Math.floor(shuffle() * (i + 1));
-    [sampleRecords[i], sampleRecords[j]] = [sampleRecords[j] as SyncRecord, sampleRecords[i] as SyncRecord];
-  }
+  const sampleRecords = shuffled(sampled, 7); // interleaved as a run sends them; the same every run
 
   // 4. The ceiling: the same number of pre-built envelopes (the SDK's own, for the sample, recorded
   // once and cycled) POSTed at the same concurrency, keep-alive.
@@ -278,13 +285,17 @@ try {
   const controller = new AbortController();
   const schedule = runOnSchedule(online({ every: '1s' }), engine, { signal: controller.signal });
   const total = P.latencySeconds * P.latencyRate;
+  // Each change to a different client, spread over Mega: a second change to a client still queued would
+  // replace the first, which then never arrives on its own.
+  const targets = shuffled(inScope, 11);
+  if (targets.length < total) throw new Error(`latency: ${total} changes need as many in-scope clients, the demo Mega has ${targets.length}`);
   const startWrites = performance.now();
   for (let i = 0; i < total; i++) {
     const due = startWrites + (i * 1000) / P.latencyRate;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const token = `lat-${i}`;
-    update.run(token, inScope[(i * 7919) % inScope.length]);
+    update.run(token, targets[i] as number);
     committed.set(token, performance.now());
   }
   const deadline = performance.now() + 10_000;
