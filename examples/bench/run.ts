@@ -224,11 +224,16 @@ try {
     let done = 0;
     for (let cursor: string | null = null; done < want; ) {
       const page = await source.read(cursor, { limit: 100 });
-      for (const item of page.items) if (item.kind === 'record' && done++ < want) await naiveCall(item.record);
+      for (const item of page.items) {
+        if (done === want) break;
+        if (item.kind !== 'record') continue;
+        await naiveCall(item.record);
+        done++;
+      }
       cursor = page.cursor;
       if (!page.hasMore) break;
     }
-    naiveCalls += Math.min(done, want);
+    naiveCalls += done;
   }
   const naiveRate = naiveCalls / ((performance.now() - t) / 1000);
   log(`naive soap loop: ${naiveRate.toFixed(0)}/s on ${naiveCalls} calls (extrapolated: ${(backfill.sent / naiveRate).toFixed(0)} s for the backfill)`);
