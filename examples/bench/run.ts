@@ -391,11 +391,12 @@ try {
     if (result.ceilingRatio < 0.25) gross.push(`ceiling ratio ${result.ceilingRatio.toFixed(2)} < 0.25`);
     if (result.naiveRatio < 3) gross.push(`naive ratio ${result.naiveRatio.toFixed(1)} < 3`);
     if (result.idleRunMs > 500) gross.push(`idle run ${result.idleRunMs.toFixed(0)} ms > 500 ms`);
+    if (backfill.failed > 0) gross.push(`${backfill.failed} backfill records failed`);
     if (latencies.length < committed.size) gross.push(`${committed.size - latencies.length} of ${committed.size} changes never reached the CRM`);
     if (gross.length > 0) {
       console.error(`gross regression: ${gross.join('; ')}`);
       process.exitCode = 1;
-    } else console.log('  quick gates: ok (ceiling ratio ≥ 0.25, naive ratio ≥ 3, idle run ≤ 500 ms, every change reached the CRM)');
+    } else console.log('  quick gates: ok (ceiling ratio ≥ 0.25, naive ratio ≥ 3, idle run ≤ 500 ms, no backfill failure, every change reached the CRM)');
   }
 } finally {
   sandboxProcess.kill('SIGTERM');
