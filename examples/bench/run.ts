@@ -146,6 +146,47 @@ try {
   const sdkRate = backfill.sent / backfill.seconds;
   log(`backfill: ${backfill.sent} sent in ${backfill.seconds.toFixed(1)} s (${sdkRate.toFixed(0)}/s), peak RSS ${backfill.peakRssMb.toFixed(0)} MB`);
 
+  // 4. The naive peer, right after the backfill so the machine's drift hits both alike: what a user
+  // would write by hand — read Mega page by page and make one node-soap call per record, in sequence,
+  // no store — on part of the backfill (same mix of entities), timed from a cold client as the SDK's
+  // backfill is, and extrapolated. It reuses the SDK's mapping, free.
+  const naive = await soap.createClientAsync(wsdlUrl);
+  const auth = {
+    usuario: DEMO_CREDENTIALS.user,
+    senha: DEMO_CREDENTIALS.password,
+    conexao_aberta_por: DEMO_CREDENTIALS.openedBy,
+    conexao_aberta_para: DEMO_CREDENTIALS.openedFor,
+    cnpj_empresa: DEMO_CREDENTIALS.cnpj,
+  };
+  const naiveCall = async (record: SyncRecord) => {
+    const [operation, params] = NAIVE_CALLS[record.entity](record.payload as never);
+    // node-soap hands xsi:typed parts back as { attributes, $value }.
+    const [answer] = (await naive[`${operation}Async`]({ ...auth, ...params })) as [{ return?: { status?: { $value?: string } | string } }];
+    const status = answer.return?.status;
+    if ((typeof status === 'object' ? status.$value : status) !== 'OK') throw new Error(`naive loop: ${operation} answered ${JSON.stringify(answer)}`);
+  };
+  let naiveCalls = 0;
+  t = performance.now();
+  for (const [entity, sent] of Object.entries(backfill.sentByEntity) as Array<[EntityName, number]>) {
+    const want = Math.round((P.naiveSample * sent) / backfill.sent);
+    const source = new MegaSource({ sql: sqliteDriver(megaDb), entities: [entity] });
+    let done = 0;
+    for (let cursor: string | null = null; done < want; ) {
+      const page = await source.read(cursor, { limit: 100 });
+      for (const item of page.items) {
+        if (done === want) break;
+        if (item.kind !== 'record') continue;
+        await naiveCall(item.record);
+        done++;
+      }
+      cursor = page.cursor;
+      if (!page.hasMore) break;
+    }
+    naiveCalls += done;
+  }
+  const naiveRate = naiveCalls / ((performance.now() - t) / 1000);
+  log(`naive soap loop: ${naiveRate.toFixed(0)}/s on ${naiveCalls} calls (extrapolated: ${(backfill.sent / naiveRate).toFixed(0)} s for the backfill)`);
+
   // A sample of the backfill's own records, in its mix of entities (clients, spouses, contracts with
   // their buyers, occurrences), for the ceiling's envelopes.
   const sampled: SyncRecord[] = [];
@@ -157,7 +198,7 @@ try {
   }
   const sampleRecords = shuffled(sampled, 7); // interleaved as a run sends them; the same every run
 
-  // 4. The ceiling: the same number of pre-built envelopes (the SDK's own, for the sample, recorded
+  // 5. The ceiling: the same number of pre-built envelopes (the SDK's own, for the sample, recorded
   // once and cycled) POSTed at the same concurrency, keep-alive.
   const envelopes: string[] = [];
   const transport = new HttpTransport({ timeoutMs: 15_007, maxSockets: 1 });
@@ -197,46 +238,6 @@ try {
   const ceilingRate = backfill.sent / ((performance.now() - t) / 1000);
   agent.destroy();
   log(`ceiling: ${ceilingRate.toFixed(0)}/s`);
-
-  // 5. The naive peer: what a user would write by hand — read Mega page by page and make one node-soap
-  // call per record, in sequence, no store — on part of the backfill (same mix of entities), timed
-  // from a cold client as the SDK's backfill is, and extrapolated. It reuses the SDK's mapping, free.
-  const naive = await soap.createClientAsync(wsdlUrl);
-  const auth = {
-    usuario: DEMO_CREDENTIALS.user,
-    senha: DEMO_CREDENTIALS.password,
-    conexao_aberta_por: DEMO_CREDENTIALS.openedBy,
-    conexao_aberta_para: DEMO_CREDENTIALS.openedFor,
-    cnpj_empresa: DEMO_CREDENTIALS.cnpj,
-  };
-  const naiveCall = async (record: SyncRecord) => {
-    const [operation, params] = NAIVE_CALLS[record.entity](record.payload as never);
-    // node-soap hands xsi:typed parts back as { attributes, $value }.
-    const [answer] = (await naive[`${operation}Async`]({ ...auth, ...params })) as [{ return?: { status?: { $value?: string } | string } }];
-    const status = answer.return?.status;
-    if ((typeof status === 'object' ? status.$value : status) !== 'OK') throw new Error(`naive loop: ${operation} answered ${JSON.stringify(answer)}`);
-  };
-  let naiveCalls = 0;
-  t = performance.now();
-  for (const [entity, sent] of Object.entries(backfill.sentByEntity) as Array<[EntityName, number]>) {
-    const want = Math.round((P.naiveSample * sent) / backfill.sent);
-    const source = new MegaSource({ sql: sqliteDriver(megaDb), entities: [entity] });
-    let done = 0;
-    for (let cursor: string | null = null; done < want; ) {
-      const page = await source.read(cursor, { limit: 100 });
-      for (const item of page.items) {
-        if (done === want) break;
-        if (item.kind !== 'record') continue;
-        await naiveCall(item.record);
-        done++;
-      }
-      cursor = page.cursor;
-      if (!page.hasMore) break;
-    }
-    naiveCalls += done;
-  }
-  const naiveRate = naiveCalls / ((performance.now() - t) / 1000);
-  log(`naive soap loop: ${naiveRate.toFixed(0)}/s on ${naiveCalls} calls (extrapolated: ${(backfill.sent / naiveRate).toFixed(0)} s for the backfill)`);
 
   // 6. Idle run: nothing changed in Mega.
   const crm = await CrmClient.connect({ wsdlUrl, ...DEMO_CREDENTIALS });
