@@ -3,7 +3,7 @@ import { type AgentKey, agentKey, agentOf, spouseKeyOf } from '../keys.js';
 import { keyOfAgentRow, type MegaClientRow, type MegaPhoneRow, mapClient } from '../mappers/client.js';
 import { type MegaSpouseRow, mapSpouse } from '../mappers/spouse.js';
 import { enterpriseFlagPredicate, SKIP_REASONS } from '../scope.js';
-import { AGENT_COLUMNS, cols, type EntityLoader, inChunks, type LoaderContext, limited, on, pageFilter } from './context.js';
+import { AGENT_COLUMNS, cols, type EntityLoader, inChunks, type LoaderContext, limited, mappedItem, on, pageFilter } from './context.js';
 
 type Scoped = { readonly IN_SCOPE: number | string };
 
@@ -57,10 +57,7 @@ export function clientLoader(ctx: LoaderContext): EntityLoader {
     return rows.map((row): CapturedItem => {
       const k = agentKey(keyOfAgentRow(row));
       if (Number(row.IN_SCOPE) !== 1) return { kind: 'skipped', entity: 'client', key: k, reason: SKIP_REASONS.clientOutOfScope };
-      const mapped = mapClient(row, phones.get(k));
-      return mapped.ok
-        ? { kind: 'record', record: { entity: 'client', key: k, payload: mapped.value } }
-        : { kind: 'invalid', entity: 'client', key: k, error: mapped.error };
+      return mappedItem('client', k, mapClient(row, phones.get(k)));
     });
   };
   return {
@@ -121,10 +118,7 @@ export function spouseLoader(ctx: LoaderContext): EntityLoader {
     rows.map((row): CapturedItem => {
       const k = spouseKeyOf(agentKey(keyOfAgentRow(row)));
       if (Number(row.IN_SCOPE) !== 1) return { kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.clientOutOfScope };
-      const mapped = mapSpouse(row);
-      return mapped.ok
-        ? { kind: 'record', record: { entity: 'spouse', key: k, payload: mapped.value } }
-        : { kind: 'invalid', entity: 'spouse', key: k, error: mapped.error };
+      return mappedItem('spouse', k, mapSpouse(row));
     });
   return {
     entity: 'spouse',

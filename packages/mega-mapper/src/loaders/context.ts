@@ -1,4 +1,4 @@
-import type { CapturedItem, EntityName } from '@mega-crm/core';
+import type { CapturedItem, EntityName, ValidationError } from '@mega-crm/core';
 import type { SchemaMapping, TableName } from '../schema/tables.js';
 import { tableNames } from '../schema/tables.js';
 import type { ScopeConfig } from '../scope.js';
@@ -60,4 +60,9 @@ export function contractInScopeExists(ctx: LoaderContext, alias: string, flag: {
       WHERE ${on('ce', alias, ORG_COLUMNS)} AND ce.CTO_IN_CODIGO = ${alias}.CTO_IN_CODIGO AND ce.CTOENV_CH_ORIGEM = 'U' AND ${flag.sql})`,
     params: flag.params,
   };
+}
+
+/** A mapper's outcome as the source hands it on: the record, or the row's key with its validation error. */
+export function mappedItem(entity: EntityName, key: string, mapped: { ok: true; value: unknown } | { ok: false; error: ValidationError }): CapturedItem {
+  return mapped.ok ? { kind: 'record', record: { entity, key, payload: mapped.value } } : { kind: 'invalid', entity, key, error: mapped.error };
 }

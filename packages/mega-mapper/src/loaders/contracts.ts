@@ -2,7 +2,7 @@ import type { CapturedItem } from '@mega-crm/core';
 import { contractKey, type OrgKey, parseOrgKey } from '../keys.js';
 import { type MegaBuyerRow, type MegaContractRow, type MegaOrgRow, type MegaStructureRow, mapContract, orgOf } from '../mappers/contract.js';
 import { SKIP_REASONS } from '../scope.js';
-import { cols, type EntityLoader, inChunks, type LoaderContext, limited, ORG_COLUMNS, pageFilter } from './context.js';
+import { cols, type EntityLoader, inChunks, type LoaderContext, limited, mappedItem, ORG_COLUMNS, pageFilter } from './context.js';
 
 const CONTRACT_COLUMNS = [...ORG_COLUMNS, 'CTO_IN_CODIGO'] as const;
 const orgTuple = (o: OrgKey) => [o.tab, o.pad, o.org, o.tau];
@@ -102,10 +102,11 @@ export function contractLoader(ctx: LoaderContext): EntityLoader {
         .filter((i) => i.CTOENV_CH_ORIGEM?.trim() === 'G')
         .map((g) => structures.get(estKey(g, Number(g.EST_IN_CODIGO))))
         .filter((g): g is Structure => g !== undefined);
-      const mapped = mapContract({ contract, buyers: buyersBy.get(contractTuple(contract).join('|')) ?? [], enterprise, stage, block, unit, garages });
-      return mapped.ok
-        ? { kind: 'record', record: { entity: 'contract', key: k, payload: mapped.value } }
-        : { kind: 'invalid', entity: 'contract', key: k, error: mapped.error };
+      return mappedItem(
+        'contract',
+        k,
+        mapContract({ contract, buyers: buyersBy.get(contractTuple(contract).join('|')) ?? [], enterprise, stage, block, unit, garages }),
+      );
     });
   };
 

@@ -3,7 +3,7 @@ import { type OrgKey, occurrenceKey, parseOrgKey } from '../keys.js';
 import { orgOf } from '../mappers/contract.js';
 import { type MegaOccurrenceRow, mapOccurrence } from '../mappers/occurrence.js';
 import { enterpriseFlagPredicate, occurrenceRule, SKIP_REASONS } from '../scope.js';
-import { cols, contractInScopeExists, type EntityLoader, inChunks, type LoaderContext, limited, ORG_COLUMNS, on, pageFilter } from './context.js';
+import { cols, contractInScopeExists, type EntityLoader, inChunks, type LoaderContext, limited, mappedItem, ORG_COLUMNS, on, pageFilter } from './context.js';
 
 type Row = MegaOccurrenceRow & { OCS_BO_INTEGRACRM: string | null; OCS_CH_SITUACAOCRM: string | null; IN_SCOPE: number | string };
 const orgTuple = (o: OrgKey) => [o.tab, o.pad, o.org, o.tau];
@@ -37,14 +37,7 @@ export function occurrenceLoader(ctx: LoaderContext): EntityLoader {
       });
       if (!rule?.integrate) items.push({ kind: 'skipped', entity: 'occurrence', key: k, reason: SKIP_REASONS.occurrenceTypeNotIntegrated });
       else if (Number(row.IN_SCOPE) !== 1) items.push({ kind: 'skipped', entity: 'occurrence', key: k, reason: SKIP_REASONS.enterpriseNotFlagged });
-      else {
-        const mapped = mapOccurrence(row, rule);
-        items.push(
-          mapped.ok
-            ? { kind: 'record', record: { entity: 'occurrence', key: k, payload: mapped.value } }
-            : { kind: 'invalid', entity: 'occurrence', key: k, error: mapped.error },
-        );
-      }
+      else items.push(mappedItem('occurrence', k, mapOccurrence(row, rule)));
     }
     return items;
   };
