@@ -16,6 +16,7 @@ export default defineConfig({
       { find: /^@mega-crm\/mega-mapper$/, replacement: src('mega-mapper') },
       { find: /^@mega-crm\/mega-mapper\/postgres$/, replacement: src('mega-mapper', 'postgres.ts') },
       { find: /^@mega-crm\/crm-sandbox$/, replacement: src('crm-sandbox') },
+      { find: /^@mega-crm\/cli$/, replacement: src('cli') },
     ],
   },
   test: {

@@ -1,0 +1,401 @@
+/**
+ * The `mega-crm` command. Each command opens only what it needs, prints a human view (or one JSON
+ * document with --json) and ends with a stable exit code (output.ts); no stack trace ever reaches
+ * the terminal: every failure is a MegaCrmError with its fix.
+ */
+import {
+  asMegaCrmError,
+  daily,
+  ENTITIES,
+  type EntityName,
+  type ErrorCode,
+  formatSummary,
+  MegaCrmError,
+  online,
+  type ParkedFilter,
+  type RunSummary,
+  runOnSchedule,
+  SyncEngine,
+} from '@mega-crm/core';
+import { crmSink } from '@mega-crm/crm-client';
+import { Command, CommanderError, Option } from 'commander';
+import { type CliConfig, loadConfig } from './config.js';
+import { runDoctor } from './doctor/doctor.js';
+import { type InitDialect, writeInitFiles } from './init.js';
+import { createOutput, EXIT, exitCodeOf, type Output, table } from './output.js';
+import { connectCrm, engineOptions, megaSource, openMega, openStore, Resources } from './runtime.js';
+
+interface GlobalOptions {
+  readonly config?: string;
+  readonly json: boolean;
+  readonly lang: 'en' | 'pt';
+}
+
+export interface CliIo {
+  readonly argv: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  readonly stdout?: NodeJS.WriteStream;
+  readonly stderr?: NodeJS.WriteStream;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM); `schedule` then ends cleanly. */
+  readonly stopSignal?: AbortSignal;
+}
+
+const defaultLang = (env: NodeJS.ProcessEnv): 'en' | 'pt' => (/^pt/i.test(env.LANG ?? env.LC_ALL ?? '') ? 'pt' : 'en');
+
+/** Runs the CLI and returns the exit code (the bin sets process.exitCode from it). */
+export async function runCli(io: CliIo): Promise<number> {
+  const env = io.env ?? process.env;
+  let exitCode: number = EXIT.ok;
+  const program = new Command('mega-crm')
+    .description('Mega ERP → Multidados CRM integration: sync, state, diagnosis')
+    .option('-c, --config <file>', 'configuration file (default: ./mega-crm.config.json or $MEGA_CRM_CONFIG)')
+    .option('--json', 'one JSON document on stdout, for machines', false)
+    .addOption(new Option('--lang <lang>', 'language of causes and fixes').choices(['en', 'pt']).default(defaultLang(env)))
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => (io.stdout ?? process.stdout).write(text),
+      writeErr: (text) => (io.stderr ?? process.stderr).write(text),
+    });
+
+  const context = (cmd: Command) => {
+    const globals = cmd.optsWithGlobals() as GlobalOptions;
+    const out = createOutput({
+      json: globals.json,
+      lang: globals.lang,
+      ...(io.stdout ? { stdout: io.stdout } : {}),
+      ...(io.stderr ? { stderr: io.stderr } : {}),
+    });
+    const config = () => loadConfig({ ...(globals.config ? { path: globals.config } : {}), env, ...(io.cwd ? { cwd: io.cwd } : {}) });
+    return { out, config };
+  };
+  const action =
+    <A extends unknown[]>(body: (out: Output, config: () => CliConfig, ...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      const cmd = args[args.length - 1] as Command;
+      const { out, config } = context(cmd);
+      try {
+        exitCode = await body(out, config, ...args);
+      } catch (error) {
+        const e = MegaCrmError.is(error) ? error : asMegaCrmError(error, 'STORE_FAILED');
+        out.error(e);
+        exitCode = exitCodeOf(e);
+      }
+    };
+
+  program
+    .command('init')
+    .description('write mega-crm.config.json and the Mega change-feed install script')
+    .addOption(new Option('--dialect <dialect>', 'Mega database').choices(['sqlite', 'postgres', 'oracle']).default('oracle'))
+    .option('--dir <dir>', 'folder to write into', io.cwd ?? process.cwd())
+    .option('--force', 'overwrite existing files', false)
+    .action(
+      action(async (out, _config, opts: { dialect: InitDialect; dir: string; force: boolean }) => {
+        const files = writeInitFiles(opts);
+        if (out.json) out.data({ files });
+        else {
+          for (const file of files) out.line(`wrote ${file}`);
+          out.line('next: edit the config, have the DBA run the feed script, set MEGA_CRM_CRM_PASSWORD, then run `mega-crm doctor`.');
+        }
+        return EXIT.ok;
+      }),
+    );
+
+  program
+    .command('sync')
+    .description('run one sync now (capture Mega changes, deliver them to the CRM)')
+    .addOption(new Option('--entity <entities...>', 'only these entities (own cursor; the first time reads them in full)').choices([...ENTITIES]))
+    .action(
+      action(async (out, config, opts: { entity?: EntityName[] }) => {
+        const c = config();
+        const resources = new Resources();
+        try {
+          const engine = await openEngine(c, resources, opts.entity);
+          const summary = await engine.run({ trigger: 'cli sync' });
+          return reportRun(out, summary);
+        } finally {
+          await resources.close();
+        }
+      }),
+    );
+
+  program
+    .command('status')
+    .description('last runs, backlog, held and parked counts, schedule')
+    .action(
+      action(async (out, config) => {
+        const c = config();
+        const resources = new Resources();
+        try {
+          const store = resources.add(await openStore(c), (s) => s.close());
+          const [counts, runs, parked] = await Promise.all([store.counts(), store.listRuns(5), store.listParked()]);
+          const parkedByCode: Record<string, number> = {};
+          for (const p of parked) parkedByCode[p.code] = (parkedByCode[p.code] ?? 0) + 1;
+          const lastRuns = runs.map((r) => ({ id: r.id, trigger: r.trigger, startedAt: r.startedAt, endedAt: r.endedAt, outcome: outcomeOf(r.summary) }));
+          if (out.json) {
+            out.data({ queue: counts, parkedByCode, lastRuns, schedule: c.schedule ?? null });
+            return EXIT.ok;
+          }
+          out.line(`queue: ${counts.pending} pending, ${counts.inflight} in flight, ${counts.held} held, ${counts.parked} parked`);
+          for (const [code, n] of Object.entries(parkedByCode)) out.line(`  parked ${code} × ${n}`);
+          out.line(
+            `schedule: ${c.schedule ? (c.schedule.mode === 'daily' ? `daily from ${c.schedule.start} every ${c.schedule.every}` : `online every ${c.schedule.every}`) : 'none configured'}`,
+          );
+          out.line(
+            lastRuns.length
+              ? table(
+                  lastRuns.map((r) => [r.startedAt, r.outcome, r.trigger, r.id]),
+                  ['started', 'outcome', 'trigger', 'run'],
+                )
+              : 'no run yet',
+          );
+          return EXIT.ok;
+        } finally {
+          await resources.close();
+        }
+      }),
+    );
+
+  program
+    .command('log')
+    .description("the run log (like Mega's Log tab)")
+    .option('--run <id>', 'one run, with its failures')
+    .option('--key <key>', 'failures of one record key across the runs')
+    .option('--limit <n>', 'runs to read', '20')
+    .action(
+      action(async (out, config, opts: { run?: string; key?: string; limit: string }) => {
+        const c = config();
+        const resources = new Resources();
+        try {
+          const store = resources.add(await openStore(c), (s) => s.close());
+          let runs = await store.listRuns(Math.max(1, Number(opts.limit) || 20));
+          if (opts.run) runs = runs.filter((r) => r.id === opts.run);
+          const entries = runs.map((r) => {
+            const summary = r.summary as Partial<RunSummary> | undefined;
+            const failures = (summary?.failures ?? []).filter((f) => !opts.key || f.key === opts.key);
+            return { id: r.id, trigger: r.trigger, startedAt: r.startedAt, endedAt: r.endedAt, outcome: outcomeOf(r.summary), failures };
+          });
+          const shown = opts.key ? entries.filter((e) => e.failures.length > 0) : entries;
+          if (out.json) {
+            out.data({ runs: shown });
+            return EXIT.ok;
+          }
+          if (shown.length === 0) out.line(opts.run ? `no run ${opts.run} in the log` : 'nothing in the log');
+          for (const e of shown) {
+            out.line(`${e.startedAt}  ${e.outcome.padEnd(9)}  ${e.trigger}  (${e.id})`);
+            for (const f of e.failures) out.line(`  ${f.entity} ${f.key}  ${f.code}  ${f.message.split('\n')[0]}`);
+          }
+          return EXIT.ok;
+        } finally {
+          await resources.close();
+        }
+      }),
+    );
+
+  const filterOptions = (cmd: Command) =>
+    cmd
+      .option('--code <code>', 'error code, e.g. VALIDATION_FAILED')
+      .addOption(new Option('--entity <entity>', 'entity').choices([...ENTITIES]))
+      .option('--key <key>', 'record key');
+  const toFilter = (opts: { code?: string; entity?: EntityName; key?: string }): ParkedFilter => ({
+    ...(opts.code ? { code: opts.code as ErrorCode } : {}),
+    ...(opts.entity ? { entity: opts.entity } : {}),
+    ...(opts.key ? { key: opts.key } : {}),
+  });
+
+  filterOptions(program.command('parked').description('records refused for good, with code and reason')).action(
+    action(async (out, config, opts: { code?: string; entity?: EntityName; key?: string }) => {
+      const c = config();
+      const resources = new Resources();
+      try {
+        const store = resources.add(await openStore(c), (s) => s.close());
+        const parked = await store.listParked(toFilter(opts));
+        if (out.json) out.data({ parked: parked.map(({ payload: _p, hash: _h, ...rest }) => rest) });
+        else if (parked.length === 0) out.line('no parked record');
+        else
+          out.line(
+            table(
+              parked.map((p) => [p.entity, p.key, p.code, p.attempts, p.lastSeen, p.message.split('\n')[0] ?? '']),
+              ['entity', 'key', 'code', 'tries', 'last seen', 'reason'],
+            ),
+          );
+        return EXIT.ok;
+      } finally {
+        await resources.close();
+      }
+    }),
+  );
+
+  filterOptions(program.command('retry').description('queue parked records again (all, or those matching); the next sync sends them')).action(
+    action(async (out, config, opts: { code?: string; entity?: EntityName; key?: string }) => {
+      const c = config();
+      const resources = new Resources();
+      try {
+        const engine = await openEngine(c, resources);
+        const queued = await engine.retryParked(toFilter(opts));
+        if (out.json) out.data({ queued });
+        else out.line(`${queued} record(s) queued again; run \`mega-crm sync\` to send them.`);
+        return EXIT.ok;
+      } finally {
+        await resources.close();
+      }
+    }),
+  );
+
+  program
+    .command('resync')
+    .description('read records from Mega again and queue them even if unchanged')
+    .addOption(new Option('--entity <entity>', 'entity').choices([...ENTITIES]))
+    .option('--key <keys...>', 'record keys')
+    .option('--enterprise <code>', 'everything of one enterprise (EST_ST_CODIGO)')
+    .action(
+      action(async (out, config, opts: { entity?: EntityName; key?: string[]; enterprise?: string }) => {
+        const target = opts.enterprise
+          ? { enterprise: opts.enterprise }
+          : opts.entity && opts.key?.length
+            ? { entity: opts.entity, keys: opts.key }
+            : undefined;
+        if (!target) {
+          throw new MegaCrmError('resync needs --enterprise <code>, or --entity <entity> with --key <key...>.', {
+            code: 'CONFIG_INVALID',
+            fix: { en: 'Example: mega-crm resync --entity client --key 1-1-1042', pt: 'Exemplo: mega-crm resync --entity client --key 1-1-1042' },
+          });
+        }
+        const c = config();
+        const resources = new Resources();
+        try {
+          const engine = await openEngine(c, resources);
+          const queued = await engine.resync(target);
+          if (out.json) out.data({ queued });
+          else out.line(`${queued} record(s) queued; run \`mega-crm sync\` to send them.`);
+          return EXIT.ok;
+        } finally {
+          await resources.close();
+        }
+      }),
+    );
+
+  program
+    .command('schedule')
+    .description('run on a schedule in the foreground until Ctrl-C (ends cleanly after the current run)')
+    .option('--daily <HH:MM>', 'daily from this time (with --every, at least 30m)')
+    .option('--every <interval>', 'interval of the daily schedule, e.g. 30m')
+    .option('--online <interval>', 'online: every interval, e.g. 20s')
+    .action(
+      action(async (out, config, opts: { daily?: string; every?: string; online?: string }) => {
+        const c = config();
+        const policy = opts.online
+          ? online({ every: opts.online })
+          : opts.daily
+            ? daily({ start: opts.daily, every: opts.every ?? '30m' })
+            : c.schedule?.mode === 'online'
+              ? online({ every: c.schedule.every })
+              : c.schedule?.mode === 'daily'
+                ? daily({ start: c.schedule.start, every: c.schedule.every })
+                : undefined;
+        if (!policy) {
+          throw new MegaCrmError('No schedule: give --online <interval> or --daily <HH:MM> --every <interval>, or "schedule" in the configuration.', {
+            code: 'CONFIG_INVALID',
+            fix: { en: 'Example: mega-crm schedule --online 20s', pt: 'Exemplo: mega-crm schedule --online 20s' },
+          });
+        }
+        const resources = new Resources();
+        try {
+          const engine = await openEngine(c, resources);
+          return await runScheduled(out, engine, policy, io.stopSignal);
+        } finally {
+          await resources.close();
+        }
+      }),
+    );
+
+  program
+    .command('doctor')
+    .description('check every incident of the integration manual: OK / WARN / FAIL, cause and fix')
+    .action(
+      action(async (out, config) => {
+        const report = await runDoctor(config());
+        if (out.json) out.data(report);
+        else {
+          const mark = { ok: out.color('green', 'OK  '), warn: out.color('yellow', 'WARN'), fail: out.color('red', 'FAIL'), skip: out.color('dim', 'SKIP') };
+          for (const check of report.checks) {
+            out.line(`${mark[check.status]}  ${check.id.padEnd(36)} ${check.cause[out.lang]}`);
+            if (check.fix) out.line(`      ${out.lang === 'pt' ? 'correção' : 'fix'}: ${check.fix[out.lang]}`);
+          }
+          out.line(report.ok ? 'no FAIL: the integration can run.' : 'FAIL found: correct the items above, then run `mega-crm doctor` again.');
+        }
+        return report.ok ? EXIT.ok : EXIT.failures;
+      }),
+    );
+
+  try {
+    await program.parseAsync([...io.argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end with exit code 0; usage errors are configuration errors.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.configuration;
+    }
+    throw error;
+  }
+  return exitCode;
+}
+
+async function openEngine(config: CliConfig, resources: Resources, entities?: readonly EntityName[]): Promise<SyncEngine> {
+  const store = resources.add(await openStore(config), (s) => s.close());
+  const mega = resources.add(await openMega(config), (m) => m.close());
+  const crm = resources.add(await connectCrm(config), (c) => c.close());
+  return new SyncEngine({ source: megaSource(config, mega, entities), sink: crmSink(crm), store, ...engineOptions(config) });
+}
+
+function outcomeOf(summary: unknown): string {
+  const s = summary as Partial<RunSummary> | undefined;
+  return s?.outcome ?? 'unknown';
+}
+
+function reportRun(out: Output, summary: RunSummary): number {
+  if (out.json) out.data(summary);
+  else out.line(formatSummary(summary));
+  if (summary.outcome !== 'completed') {
+    const code = summary.stoppedBy?.code;
+    return code === 'ALREADY_RUNNING'
+      ? EXIT.alreadyRunning
+      : code && ['WSDL_UNAVAILABLE', 'IP_NOT_ALLOWED', 'AUTH_FAILED', 'CNPJ_INVALID', 'CONFIG_INVALID'].includes(code)
+        ? EXIT.configuration
+        : EXIT.unavailable;
+  }
+  return summary.totals.failed > 0 ? EXIT.failures : EXIT.ok;
+}
+
+async function runScheduled(out: Output, engine: SyncEngine, policy: ReturnType<typeof online>, stopSignal: AbortSignal | undefined): Promise<number> {
+  const stop = new AbortController();
+  let current: Promise<RunSummary> | undefined;
+  let failed = false;
+  const tracked = {
+    run: (options: { readonly trigger?: string }) => {
+      const run = engine.run(options);
+      current = run;
+      return run;
+    },
+  };
+  const onStop = () => stop.abort();
+  stopSignal?.addEventListener('abort', onStop, { once: true });
+  out.line(`scheduled: ${policy.name}. Ctrl-C stops after the current run.`);
+  const controller = runOnSchedule(policy, tracked, {
+    signal: stop.signal,
+    onRun: (summary) => {
+      if (out.json) out.data(summary);
+      else out.line(formatSummary(summary).split('\n')[0]);
+      if (summary.outcome !== 'completed') failed = true;
+    },
+    onError: (error) => {
+      out.error(MegaCrmError.is(error) ? error : asMegaCrmError(error));
+      failed = true;
+    },
+  });
+  await controller.done;
+  stopSignal?.removeEventListener('abort', onStop);
+  // The loop has stopped triggering; let the run in progress end before the store closes.
+  if (current) await current.catch(() => undefined);
+  out.line('stopped: no run in progress.');
+  return failed ? EXIT.failures : EXIT.ok;
+}

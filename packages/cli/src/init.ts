@@ -1,0 +1,69 @@
+/** `mega-crm init`: a commented configuration file and the Mega change-feed install script for a dialect. */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigurationError } from '@mega-crm/core';
+import { feedInstallScript, NO_SCHEMAS, STANDARD_SCHEMAS } from '@mega-crm/mega-mapper';
+import { CONFIG_FILE, ENV } from './config.js';
+
+export type InitDialect = 'sqlite' | 'postgres' | 'oracle';
+
+const MEGA: Record<InitDialect, Record<string, unknown>> = {
+  sqlite: { '//': 'A Mega copy in SQLite (demo, tests).', dialect: 'sqlite', path: 'mega.db' },
+  postgres: {
+    '//': `Mega on PostgreSQL. No password here: ${ENV.megaPassword}, or the whole URL in ${ENV.megaUrl}.`,
+    dialect: 'postgres',
+    connectionString: 'postgres://mega@db.example.com.br:5432/mega',
+    schemas: 'standard',
+  },
+  oracle: {
+    '//': `Mega on Oracle (thin mode, 12c or later). Password in ${ENV.megaPassword}.`,
+    dialect: 'oracle',
+    user: 'MEGA_INTEGRA',
+    connectString: 'db.example.com.br:1521/MEGA',
+    schemas: 'standard',
+  },
+};
+
+export function configTemplate(dialect: InitDialect): string {
+  const config = {
+    '//': `mega-crm configuration. Secrets never go here: the CRM password comes from ${ENV.crmPassword} (or a file named by ${ENV.crmPasswordFile}).`,
+    crm: {
+      '//': 'Fields of Mega\'s "Configuração Integração CRM" screen. wsdlUrl, or host + clientPath.',
+      wsdlUrl: 'http://crm.example.com.br/cliente/webservices/index.php?wsdl',
+      user: 'integra.mega',
+      openedBy: 'integra.mega',
+      openedFor: 'integra.mega',
+      cnpj: '11.222.333/0001-81',
+      timeoutMs: 15007,
+    },
+    mega: MEGA[dialect],
+    store: { '//': 'Where the sync keeps its state. Several instances: { "type": "postgres", "connectionString": "…" }.', type: 'sqlite', path: 'mega-crm.db' },
+    schedule: {
+      '//': 'The manual\'s "Diária" (every ≥ 30m from a start time) or "Online" ({ "mode": "online", "every": "20s" }).',
+      mode: 'daily',
+      start: '08:00',
+      every: '30m',
+    },
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+export function writeInitFiles(options: { readonly dir: string; readonly dialect: InitDialect; readonly force: boolean }): string[] {
+  const configPath = join(options.dir, CONFIG_FILE);
+  const feedPath = join(options.dir, `mega-crm-feed.${options.dialect}.sql`);
+  const existing = [configPath, feedPath].filter((p) => existsSync(p));
+  if (existing.length > 0 && !options.force) {
+    throw new ConfigurationError(`Not overwriting ${existing.join(', ')}.`, {
+      code: 'CONFIG_INVALID',
+      fix: { en: 'Pass --force to overwrite, or run init in another folder.', pt: 'Use --force para sobrescrever, ou rode init em outra pasta.' },
+    });
+  }
+  writeFileSync(configPath, configTemplate(options.dialect));
+  const schemas = options.dialect === 'sqlite' ? NO_SCHEMAS : STANDARD_SCHEMAS;
+  const header =
+    options.dialect === 'oracle'
+      ? '-- mega-crm change feed for Oracle (12c or later: identity column). Run once as the Mega schema owner.\n'
+      : `-- mega-crm change feed for ${options.dialect}. Run once on the Mega database.\n`;
+  writeFileSync(feedPath, header + feedInstallScript(options.dialect, schemas));
+  return [configPath, feedPath];
+}
