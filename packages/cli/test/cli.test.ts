@@ -95,7 +95,8 @@ describe('mega-crm sync / status / log', () => {
 });
 
 describe('configuration errors: one clear message naming the field, exit code 2, no stack trace', () => {
-  const withConfig = async (mutate: (c: Record<string, any>) => void) => {
+  // biome-ignore lint/suspicious/noExplicitAny: a parsed JSON config edited freely by each case
+  const withConfig = async (mutate: (c: any) => void) => {
     const path = join(s.dir, 'broken.config.json');
     const config = JSON.parse(readFileSync(s.configPath, 'utf8'));
     mutate(config);
