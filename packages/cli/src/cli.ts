@@ -89,13 +89,24 @@ export async function runCli(io: CliIo): Promise<number> {
     .addOption(new Option('--dialect <dialect>', 'Mega database').choices(['sqlite', 'postgres', 'oracle']).default('oracle'))
     .option('--dir <dir>', 'folder to write into', io.cwd ?? process.cwd())
     .option('--force', 'overwrite existing files', false)
+    .option('--demo <wsdlUrl>', 'also create a demo Mega (SQLite) and point the config at it and at this CRM (e.g. the local sandbox)')
+    .option('--clients <n>', 'clients in the demo Mega', '200')
     .action(
-      action(async (out, _config, opts: { dialect: InitDialect; dir: string; force: boolean }) => {
-        const files = writeInitFiles(opts);
+      action(async (out, _config, opts: { dialect: InitDialect; dir: string; force: boolean; demo?: string; clients: string }) => {
+        const files = await writeInitFiles({
+          dir: opts.dir,
+          dialect: opts.demo ? 'sqlite' : opts.dialect,
+          force: opts.force,
+          ...(opts.demo ? { demo: { wsdlUrl: opts.demo, clients: Math.max(1, Number(opts.clients) || 200) } } : {}),
+        });
         if (out.json) out.data({ files });
         else {
           for (const file of files) out.line(`wrote ${file}`);
-          out.line('next: edit the config, have the DBA run the feed script, set MEGA_CRM_CRM_PASSWORD, then run `mega-crm doctor`.');
+          out.line(
+            opts.demo
+              ? 'next: MEGA_CRM_CRM_PASSWORD=sandbox mega-crm doctor   (then: mega-crm sync)'
+              : 'next: edit the config, have the DBA run the feed script, set MEGA_CRM_CRM_PASSWORD, then run `mega-crm doctor`.',
+          );
         }
         return EXIT.ok;
       }),
@@ -319,7 +330,7 @@ export async function runCli(io: CliIo): Promise<number> {
         else {
           const mark = { ok: out.color('green', 'OK  '), warn: out.color('yellow', 'WARN'), fail: out.color('red', 'FAIL'), skip: out.color('dim', 'SKIP') };
           for (const check of report.checks) {
-            out.line(`${mark[check.status]}  ${check.id.padEnd(36)} ${check.cause[out.lang]}`);
+            out.line(`${mark[check.status]}  ${check.id.padEnd(42)} ${check.cause[out.lang]}`);
             if (check.fix) out.line(`      ${out.lang === 'pt' ? 'correção' : 'fix'}: ${check.fix[out.lang]}`);
           }
           out.line(report.ok ? 'no FAIL: the integration can run.' : 'FAIL found: correct the items above, then run `mega-crm doctor` again.');

@@ -1,5 +1,5 @@
 /** `mega-crm init`: a commented configuration file and the Mega change-feed install script for a dialect. */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigurationError } from '@mega-crm/core';
 import { feedInstallScript, NO_SCHEMAS, STANDARD_SCHEMAS } from '@mega-crm/mega-mapper';
@@ -24,12 +24,12 @@ const MEGA: Record<InitDialect, Record<string, unknown>> = {
   },
 };
 
-export function configTemplate(dialect: InitDialect): string {
+export function configTemplate(dialect: InitDialect, crm: { readonly wsdlUrl?: string } = {}): string {
   const config = {
     '//': `mega-crm configuration. Secrets never go here: the CRM password comes from ${ENV.crmPassword} (or a file named by ${ENV.crmPasswordFile}).`,
     crm: {
       '//': 'Fields of Mega\'s "Configuração Integração CRM" screen. wsdlUrl, or host + clientPath.',
-      wsdlUrl: 'http://crm.example.com.br/cliente/webservices/index.php?wsdl',
+      wsdlUrl: crm.wsdlUrl ?? 'http://crm.example.com.br/cliente/webservices/index.php?wsdl',
       user: 'integra.mega',
       openedBy: 'integra.mega',
       openedFor: 'integra.mega',
@@ -48,15 +48,31 @@ export function configTemplate(dialect: InitDialect): string {
   return `${JSON.stringify(config, null, 2)}\n`;
 }
 
-export function writeInitFiles(options: { readonly dir: string; readonly dialect: InitDialect; readonly force: boolean }): string[] {
+export interface InitOptions {
+  readonly dir: string;
+  readonly dialect: InitDialect;
+  readonly force: boolean;
+  /** Also create a demo Mega (SQLite, generated) and point the config at it and at this CRM (the local sandbox). */
+  readonly demo?: { readonly wsdlUrl: string; readonly clients: number };
+}
+
+export async function writeInitFiles(options: InitOptions): Promise<string[]> {
   const configPath = join(options.dir, CONFIG_FILE);
   const feedPath = join(options.dir, `mega-crm-feed.${options.dialect}.sql`);
-  const existing = [configPath, feedPath].filter((p) => existsSync(p));
+  const megaPath = join(options.dir, 'mega.db');
+  const existing = [configPath, feedPath, ...(options.demo ? [megaPath] : [])].filter((p) => existsSync(p));
   if (existing.length > 0 && !options.force) {
     throw new ConfigurationError(`Not overwriting ${existing.join(', ')}.`, {
       code: 'CONFIG_INVALID',
       fix: { en: 'Pass --force to overwrite, or run init in another folder.', pt: 'Use --force para sobrescrever, ou rode init em outra pasta.' },
     });
+  }
+  mkdirSync(options.dir, { recursive: true });
+  if (options.demo) {
+    const { createDemoMegaDatabase } = await import('@mega-crm/mega-mapper');
+    await createDemoMegaDatabase(megaPath, { clients: options.demo.clients });
+    writeFileSync(configPath, configTemplate('sqlite', { wsdlUrl: options.demo.wsdlUrl }));
+    return [configPath, megaPath];
   }
   writeFileSync(configPath, configTemplate(options.dialect));
   const schemas = options.dialect === 'sqlite' ? NO_SCHEMAS : STANDARD_SCHEMAS;

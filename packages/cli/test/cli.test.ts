@@ -174,17 +174,34 @@ describe('configuration errors: one clear message naming the field, exit code 2,
 describe('init and doctor', () => {
   it('init writes a config and the feed script, and refuses to overwrite', async () => {
     const dir = join(s.dir, 'fresh');
-    const first = await cli(['init', '--dialect', 'postgres', '--dir', dir, '--json'], { cwd: s.dir, env: s.env }).catch(() => undefined);
-    // --dir must exist
-    expect(first?.code).not.toBe(0);
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(dir);
     const ok = await run(['init', '--dialect', 'postgres', '--dir', dir, '--json']);
     expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).files).toHaveLength(2);
     expect(existsSync(join(dir, 'mega-crm.config.json'))).toBe(true);
     expect(readFileSync(join(dir, 'mega-crm-feed.postgres.sql'), 'utf8')).toMatch(/CREATE OR REPLACE TRIGGER MEGACRM_/);
     const again = await run(['init', '--dialect', 'postgres', '--dir', dir]);
     expect(again.code).toBe(2);
+  });
+
+  it('init --demo writes a demo Mega and a config on which doctor and sync pass (the README path)', async () => {
+    const dir = join(s.dir, 'demo');
+    expect((await run(['init', '--demo', s.sandbox.wsdlUrl, '--clients', '30', '--dir', dir])).code).toBe(0);
+    const env = { ...s.env, MEGA_CRM_CRM_PASSWORD: 'sandbox' };
+    const { CrmSandbox } = await import('@mega-crm/crm-sandbox');
+    const sandbox = await new CrmSandbox({ clientPath: 'demo' }).start();
+    try {
+      const config = JSON.parse(readFileSync(join(dir, 'mega-crm.config.json'), 'utf8'));
+      config.crm.wsdlUrl = sandbox.wsdlUrl;
+      writeFileSync(join(dir, 'mega-crm.config.json'), JSON.stringify(config));
+      const doctor = await cli(['doctor'], { cwd: dir, env });
+      expect(doctor.stdout).toMatch(/no FAIL/);
+      expect(doctor.code).toBe(0);
+      const sync = await cli(['sync', '--json'], { cwd: dir, env });
+      expect(sync.code).toBe(0);
+      expect(JSON.parse(sync.stdout).totals.sent).toBeGreaterThan(0);
+    } finally {
+      await sandbox.stop();
+    }
   });
 
   it('doctor on a healthy setup: exit 0, no FAIL, JSON report', async () => {
