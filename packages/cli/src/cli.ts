@@ -89,14 +89,16 @@ export async function runCli(io: CliIo): Promise<number> {
     .addOption(new Option('--dialect <dialect>', 'Mega database').choices(['sqlite', 'postgres', 'oracle']).default('oracle'))
     .option('--dir <dir>', 'folder to write into', io.cwd ?? process.cwd())
     .option('--force', 'overwrite existing files', false)
+    .option('--schema <name>', 'Mega in one tenant schema instead of MGGLO/MGCAR/MGDBM/MGCUSTOM')
     .option('--demo <wsdlUrl>', 'also create a demo Mega (SQLite) and point the config at it and at this CRM (e.g. the local sandbox)')
     .option('--clients <n>', 'clients in the demo Mega', '200')
     .action(
-      action(async (out, _config, opts: { dialect: InitDialect; dir: string; force: boolean; demo?: string; clients: string }) => {
+      action(async (out, _config, opts: { dialect: InitDialect; dir: string; force: boolean; schema?: string; demo?: string; clients: string }) => {
         const files = await writeInitFiles({
           dir: opts.dir,
           dialect: opts.demo ? 'sqlite' : opts.dialect,
           force: opts.force,
+          ...(opts.schema ? { schema: opts.schema } : {}),
           ...(opts.demo ? { demo: { wsdlUrl: opts.demo, clients: Math.max(1, Number(opts.clients) || 200) } } : {}),
         });
         if (out.json) out.data({ files });

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigurationError } from '@mega-crm/core';
-import { feedInstallScript, NO_SCHEMAS, STANDARD_SCHEMAS } from '@mega-crm/mega-mapper';
+import { feedInstallScript, NO_SCHEMAS, STANDARD_SCHEMAS, singleSchema } from '@mega-crm/mega-mapper';
 import { CONFIG_FILE, ENV } from './config.js';
 
 export type InitDialect = 'sqlite' | 'postgres' | 'oracle';
@@ -24,7 +24,7 @@ const MEGA: Record<InitDialect, Record<string, unknown>> = {
   },
 };
 
-export function configTemplate(dialect: InitDialect, crm: { readonly wsdlUrl?: string } = {}): string {
+export function configTemplate(dialect: InitDialect, crm: { readonly wsdlUrl?: string } = {}, schema?: string): string {
   const config = {
     '//': `mega-crm configuration. Secrets never go here: the CRM password comes from ${ENV.crmPassword} (or a file named by ${ENV.crmPasswordFile}).`,
     crm: {
@@ -36,7 +36,7 @@ export function configTemplate(dialect: InitDialect, crm: { readonly wsdlUrl?: s
       cnpj: '11.222.333/0001-81',
       timeoutMs: 15007,
     },
-    mega: MEGA[dialect],
+    mega: schema && dialect !== 'sqlite' ? { ...MEGA[dialect], schemas: { schema } } : MEGA[dialect],
     store: { '//': 'Where the sync keeps its state. Several instances: { "type": "postgres", "connectionString": "…" }.', type: 'sqlite', path: 'mega-crm.db' },
     schedule: {
       '//': 'The manual\'s "Diária" (every ≥ 30m from a start time) or "Online" ({ "mode": "online", "every": "20s" }).',
@@ -52,6 +52,8 @@ export interface InitOptions {
   readonly dir: string;
   readonly dialect: InitDialect;
   readonly force: boolean;
+  /** Mega in one tenant schema instead of the standard MGGLO/MGCAR/MGDBM/MGCUSTOM ones (PostgreSQL, Oracle). */
+  readonly schema?: string;
   /** Also create a demo Mega (SQLite, generated) and point the config at it and at this CRM (the local sandbox). */
   readonly demo?: { readonly wsdlUrl: string; readonly clients: number };
 }
@@ -74,8 +76,8 @@ export async function writeInitFiles(options: InitOptions): Promise<string[]> {
     writeFileSync(configPath, configTemplate('sqlite', { wsdlUrl: options.demo.wsdlUrl }));
     return [configPath, megaPath];
   }
-  writeFileSync(configPath, configTemplate(options.dialect));
-  const schemas = options.dialect === 'sqlite' ? NO_SCHEMAS : STANDARD_SCHEMAS;
+  writeFileSync(configPath, configTemplate(options.dialect, {}, options.schema));
+  const schemas = options.dialect === 'sqlite' ? NO_SCHEMAS : options.schema ? singleSchema(options.schema) : STANDARD_SCHEMAS;
   const header =
     options.dialect === 'oracle'
       ? '-- mega-crm change feed for Oracle (12c or later: identity column). Run once as the Mega schema owner.\n'
