@@ -94,6 +94,8 @@ export async function runDoctor(config: CliConfig, options: DoctorOptions = {}):
     }
     checks.push(...(store ? await checkQueue(store) : [skipped('store.queue', 'the store is not reachable', 'o store não está acessível')]));
     checks.push(await checkSchedule(config, store));
+    checks.push(await checkScheduleRunning(config, store, now()));
+    checks.push(...PORTAL_CHECKS);
   } finally {
     await resources.close();
   }
@@ -507,3 +509,60 @@ async function checkSchedule(config: CliConfig, store: SyncStore | undefined): P
     { longestRunMs: longest, intervalMs: every },
   );
 }
+
+/** The manual's "o agendamento de integração do CRM não está sendo iniciado": no run for longer than the schedule allows. */
+async function checkScheduleRunning(config: CliConfig, store: SyncStore | undefined, now: Date): Promise<CheckResult> {
+  const schedule = config.schedule;
+  if (!schedule || !store) return skipped('schedule.running', 'no schedule or no store', 'sem agenda ou sem store');
+  const [last] = await store.listRuns(1);
+  // Daily: at most `every` between runs during the day; overnight gaps are normal, so allow a day.
+  const allowedMs = schedule.mode === 'online' ? Math.max(3 * parseInterval(schedule.every), 5 * 60_000) : 26 * 3_600_000;
+  const ageMs = last ? now.getTime() - Date.parse(last.endedAt) : Number.POSITIVE_INFINITY;
+  if (ageMs <= allowedMs)
+    return ok('schedule.running', `last run ended ${Math.round(ageMs / 1000)} s ago`, `última execução terminou há ${Math.round(ageMs / 1000)} s`);
+  return problem(
+    'schedule.running',
+    'warn',
+    {
+      en: last
+        ? `No run for ${Math.round(ageMs / 60_000)} min although the schedule is ${schedule.mode}: the scheduled task is not starting.`
+        : `The schedule is ${schedule.mode} but no run was ever recorded: the scheduled task is not starting.`,
+      pt: last
+        ? `Nenhuma execução há ${Math.round(ageMs / 60_000)} min embora a agenda seja ${schedule.mode}: a tarefa agendada não está iniciando.`
+        : `A agenda é ${schedule.mode} mas nenhuma execução foi registrada: a tarefa agendada não está iniciando.`,
+    },
+    {
+      en: "Start `mega-crm schedule` (or your host app's scheduler) on the machine that runs the integration, as a service that restarts with the machine.",
+      pt: 'Inicie `mega-crm schedule` (ou o agendador da sua aplicação) na máquina responsável pela integração, como serviço que reinicia com a máquina.',
+    },
+    last ? { lastRunEndedAt: last.endedAt } : undefined,
+  );
+}
+
+/** Incidents on the CRM Portal's side: the web service cannot see them, so the doctor says where to look. */
+const PORTAL_CHECKS: readonly CheckResult[] = [
+  {
+    id: 'crm.portal-operator',
+    status: 'skip',
+    cause: {
+      en: 'not checkable through the web service: "Detalhes do Contrato" opens the Portal de Clientes login when the "Operador CRM" user is missing or has the wrong profile.',
+      pt: 'não verificável pelo web service: "Detalhes do Contrato" abre o login do Portal de Clientes quando o usuário "Operador CRM" falta ou tem o perfil errado.',
+    },
+    fix: {
+      en: 'If that happens, create or correct the "Operador CRM" user in the Portal de Clientes (manual: "Como posso criar um usuário operador do CRM").',
+      pt: 'Se ocorrer, crie ou corrija o usuário "Operador CRM" no Portal de Clientes (manual: "Como posso criar um usuário operador do CRM").',
+    },
+  },
+  {
+    id: 'crm.portal-enterprises',
+    status: 'skip',
+    cause: {
+      en: 'not checkable through the web service: "Contrato inválido ou você não tem permissão de acesso!" means the contract\'s enterprise is not linked to the CRM integration user.',
+      pt: 'não verificável pelo web service: "Contrato inválido ou você não tem permissão de acesso!" indica que o empreendimento do contrato não está vinculado ao usuário de integração do CRM.',
+    },
+    fix: {
+      en: 'Link every enterprise flagged for the CRM to the integration user in the Portal de Clientes.',
+      pt: 'Vincule cada empreendimento marcado para o CRM ao usuário de integração no Portal de Clientes.',
+    },
+  },
+];
