@@ -16,6 +16,7 @@ import {
   type RunSummary,
   runOnSchedule,
   SyncEngine,
+  type SyncProgress,
 } from '@mega-crm/core';
 import { crmSink } from '@mega-crm/crm-client';
 import { Command, CommanderError, Option } from 'commander';
@@ -123,8 +124,10 @@ export async function runCli(io: CliIo): Promise<number> {
         const c = config();
         const resources = new Resources();
         try {
-          const engine = await openEngine(c, resources, opts.entity);
+          const progress = out.json ? undefined : progressLine(io.stderr ?? process.stderr);
+          const engine = await openEngine(c, resources, opts.entity, progress?.update);
           const summary = await engine.run({ trigger: 'cli sync' });
+          progress?.end();
           return reportRun(out, summary);
         } finally {
           await resources.close();
@@ -353,11 +356,41 @@ export async function runCli(io: CliIo): Promise<number> {
   return exitCode;
 }
 
-async function openEngine(config: CliConfig, resources: Resources, entities?: readonly EntityName[]): Promise<SyncEngine> {
+async function openEngine(
+  config: CliConfig,
+  resources: Resources,
+  entities?: readonly EntityName[],
+  onProgress?: (progress: SyncProgress) => void,
+): Promise<SyncEngine> {
   const store = resources.add(await openStore(config), (s) => s.close());
   const mega = resources.add(await openMega(config), (m) => m.close());
   const crm = resources.add(await connectCrm(config), (c) => c.close());
-  return new SyncEngine({ source: megaSource(config, mega, entities), sink: crmSink(crm), store, ...engineOptions(config) });
+  return new SyncEngine({
+    source: megaSource(config, mega, entities),
+    sink: crmSink(crm),
+    store,
+    ...engineOptions(config),
+    ...(onProgress ? { onProgress } : {}),
+  });
+}
+
+/** One updating line on a terminal (at most 10 redraws a second); nothing when stderr is not a terminal. */
+function progressLine(stream: NodeJS.WriteStream): { update: (p: SyncProgress) => void; end: () => void } | undefined {
+  if (!stream.isTTY) return undefined;
+  let read = 0;
+  let delivered = 0;
+  let last = 0;
+  return {
+    update: (p) => {
+      if (p.phase === 'capture') read = p.processed;
+      else delivered = p.processed;
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      stream.write(`\r\x1b[2Kread from Mega ${read} · delivered to the CRM ${delivered}`);
+    },
+    end: () => stream.write('\r\x1b[2K'),
+  };
 }
 
 function outcomeOf(summary: unknown): string {
