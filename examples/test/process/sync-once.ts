@@ -37,18 +37,11 @@ const engine = new SyncEngine({
   claimLeaseMs: lease,
   retry: { retries: 5, minTimeoutMs: 5, maxTimeoutMs: 50 },
 });
-let code = 0;
-try {
-  const summary = await engine.run({ trigger: 'process' });
-  console.log(JSON.stringify({ outcome: summary.outcome, totals: summary.totals, queue: summary.queue }));
-  code = summary.outcome === 'completed' ? 0 : 1;
-} catch (error) {
-  const e = error as { code?: string; message?: string };
-  console.log(JSON.stringify({ error: e.code, message: e.message?.split('\n')[0] }));
-  code = e.code === 'ALREADY_RUNNING' ? 3 : 1;
-} finally {
-  crm.close();
-  mega.close();
-  await store.close();
-}
-process.exit(code);
+// run() always resolves: a stopped run carries its typed error.
+const summary = await engine.run({ trigger: 'process' });
+if (summary.error) console.log(JSON.stringify({ error: summary.error.code, message: summary.error.summary }));
+else console.log(JSON.stringify({ outcome: summary.outcome, totals: summary.totals, queue: summary.queue }));
+crm.close();
+mega.close();
+await store.close();
+process.exit(summary.error?.code === 'ALREADY_RUNNING' ? 3 : summary.outcome === 'completed' ? 0 : 1);
