@@ -87,6 +87,17 @@ const OptionsSchema = z
   })
   .strict();
 
+type ResyncTarget = { readonly entity: EntityName; readonly keys: readonly string[] } | { readonly enterprise: string };
+
+/** Whatever fails reaches the host as a MegaCrmError (a plain driver error becomes STORE_FAILED, with it as cause). */
+async function typed<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw asMegaCrmError(error, 'STORE_FAILED');
+  }
+}
+
 interface ActiveRun {
   readonly done: Promise<RunSummary>;
   readonly abort: AbortController;
@@ -209,7 +220,11 @@ export class SyncEngine {
   }
 
   /** Queues parked records again (all, or those matching the filter) and returns how many; the next run sends them. */
-  async retryParked(filter: ParkedFilter = {}): Promise<number> {
+  retryParked(filter: ParkedFilter = {}): Promise<number> {
+    return typed(() => this.#retryParked(filter));
+  }
+
+  async #retryParked(filter: ParkedFilter): Promise<number> {
     const { store, source, logger } = this.#ctx;
     const parked = await store.unpark(filter);
     const withPayload = parked.filter((p) => p.payload !== undefined && p.hash !== undefined);
@@ -231,7 +246,11 @@ export class SyncEngine {
   }
 
   /** Reads records from Mega now and queues them even if unchanged; the next run sends them. Returns how many were queued. */
-  async resync(target: { readonly entity: EntityName; readonly keys: readonly string[] } | { readonly enterprise: string }): Promise<number> {
+  resync(target: ResyncTarget): Promise<number> {
+    return typed(() => this.#resync(target));
+  }
+
+  async #resync(target: ResyncTarget): Promise<number> {
     const { source, store, logger } = this.#ctx;
     let items: CapturedItem[];
     if ('enterprise' in target) {
