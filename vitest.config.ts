@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 const src = (pkg: string, file = 'index.ts') => fileURLToPath(new URL(`./packages/${pkg}/src/${file}`, import.meta.url));
 
-export const SLOW_SUITES = ['examples/test/crash.test.ts', 'examples/test/workers.test.ts'];
+export const SLOW_SUITES = ['examples/test/crash.test.ts', 'examples/test/workers.test.ts', 'examples/test/guarantees.test.ts'];
 
 // Tests run against the sources; tooling/check-packages.mjs checks the built ESM and CJS entry points.
 export default defineConfig({
