@@ -96,3 +96,33 @@ describe('fencing', () => {
     expect(sink.delivered).toHaveLength(5);
   });
 });
+
+describe('dead owners', () => {
+  it('a lock or claim owner is known dead at once only when it is a gone process of this host', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { hostname } = await import('node:os');
+    const { isDeadOnThisHost, ownerId } = await import('../src/engine/owner.js');
+    const child = spawnSync(process.execPath, ['-e', '0']);
+    expect(child.status).toBe(0);
+    expect(isDeadOnThisHost(`${hostname()}:${child.pid}:abc`)).toBe(true);
+    expect(isDeadOnThisHost(ownerId())).toBe(false); // this process
+    expect(isDeadOnThisHost(`${hostname()}:${process.ppid}:abc`)).toBe(false); // alive
+    expect(isDeadOnThisHost(`elsewhere:${child.pid}:abc`)).toBe(false); // another host: trust its lease
+    expect(ownerId('worker-1')).toMatch(new RegExp(`^${hostname()}:${process.pid}:[0-9a-f]{8}:worker-1$`));
+  });
+
+  it('a run takes over the lock of a dead process of this host at once, and its claims', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { hostname } = await import('node:os');
+    store = new SqliteStore({ path: ':memory:' });
+    const source = new ListSource();
+    source.push(record('a'));
+    const dead = `${hostname()}:${spawnSync(process.execPath, ['-e', '0']).pid}:gone`;
+    expect(await store.acquireRunLock(dead, 300_000)).toBe(true);
+    const sink = new RecordingSink();
+    const summary = await new SyncEngine({ source, sink, store }).run();
+    expect(summary.outcome).toBe('completed');
+    expect(sink.delivered.map((r) => r.key)).toEqual(['a']);
+    await store.releaseRunLock(dead); // only this handle's bookkeeping: the lock is no longer the dead owner's
+  });
+});
