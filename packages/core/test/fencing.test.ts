@@ -11,23 +11,50 @@ let store: SqliteStore;
 afterEach(async () => store?.close());
 
 describe('fencing', () => {
-  it('a run paused past its lease makes no further CRM call: it stops with RUN_LOCK_LOST and the rest stays queued', async () => {
+  it('a run paused past its lease makes no further CRM call once another process took over: RUN_LOCK_LOST, the rest stays queued', async () => {
     store = new SqliteStore({ path: ':memory:' });
     const source = new ListSource();
     for (let i = 0; i < 6; i++) source.push(record(`k${i}`));
     let now = Date.now();
     const sink = new RecordingSink();
     sink.behaviour = () => {
-      if (sink.delivered.length === 1) now += 10 * 60_000; // the process is frozen during the second call
+      if (sink.delivered.length !== 1) return;
+      // The process is frozen during the second call; meanwhile another one takes the lock and recovers the claims.
+      now += 10 * 60_000;
+      void store.acquireRunLock('elsewhere:1:other', 60_000, () => true).then(() => store.recoverInFlight());
     };
     const engine = new SyncEngine({ source, sink, store, concurrency: 1, clock: { now: () => now } });
     const summary = await engine.run();
     expect(sink.delivered.map((r) => r.key)).toEqual(['k0', 'k1']);
     expect(summary).toMatchObject({ outcome: 'stopped', error: { code: 'RUN_LOCK_LOST' } });
-    expect(await store.counts()).toMatchObject({ pending: 4, inflight: 0 });
+    // k0 and k1 reached the CRM, but their completions (buffered) were refused: they are sent again, the same version, and counted.
+    expect(await store.counts()).toMatchObject({ pending: 6, inflight: 0 });
+    await store.releaseRunLock('elsewhere:1:other');
     now = Date.now();
     expect((await engine.run()).outcome).toBe('completed');
+    expect(sink.delivered.map((r) => r.key)).toEqual(['k0', 'k1', 'k0', 'k1', 'k2', 'k3', 'k4', 'k5']);
+  });
+
+  it('a run paused past its lease that nobody took over makes no call until the store confirms the lock, then goes on', async () => {
+    store = new SqliteStore({ path: ':memory:' });
+    const source = new ListSource();
+    for (let i = 0; i < 6; i++) source.push(record(`k${i}`));
+    let now = Date.now();
+    const sink = new RecordingSink();
+    sink.behaviour = () => {
+      if (sink.delivered.length === 1) now += 10 * 60_000;
+    };
+    const claims: number[] = [];
+    const claim = store.claim.bind(store);
+    store.claim = async (request) => {
+      const items = await claim(request);
+      claims.push(items.length);
+      return items;
+    };
+    const summary = await new SyncEngine({ source, sink, store, concurrency: 1, clock: { now: () => now } }).run();
+    expect(summary.outcome).toBe('completed');
     expect(sink.delivered.map((r) => r.key)).toEqual(['k0', 'k1', 'k2', 'k3', 'k4', 'k5']);
+    expect(claims.slice(0, 2)).toEqual([6, 4]); // the rest of the first batch was claimed again under a new lease, not sent on the old one
   });
 
   it("a late write from a fenced-out run is repaired: Mega's latest version is queued again and sent", async () => {

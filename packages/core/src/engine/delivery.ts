@@ -76,7 +76,7 @@ export async function deliverQueue(ctx: EngineContext, run: DeliveryRun): Promis
   let probe = true;
   try {
     while (!stop) {
-      const halt = run.halt() ?? (lock && !lock.valid ? lock.lostError() : undefined);
+      const halt = run.halt() ?? (lock && !(await lock.confirm()) ? lock.lostError() : undefined);
       if (halt) {
         stop = halt;
         break;

@@ -7,7 +7,8 @@ import { isDeadOnThisHost } from './owner.js';
 /**
  * The store's run lock held for one run: a lease renewed every third of its length. `valid` is what
  * the delivery loop asks before each CRM call: false once a renewal failed or the lease ran out
- * without one (the process was paused), so a fenced-out run stops writing at once.
+ * without one (the process was paused or starved), so a run that may be fenced out writes nothing;
+ * `confirm()` then asks the store, which renews the lease only if nobody took it meanwhile.
  */
 export class RunLock {
   readonly #store: SyncStore;
@@ -45,21 +46,22 @@ export class RunLock {
     return true;
   }
 
-  async #renew(): Promise<void> {
-    if (this.#lost) return;
+  async #renew(): Promise<boolean> {
+    if (this.#lost) return false;
     const started = this.#clock.now();
-    // A lease that ran out (the process was paused) is lost even if nobody took it: this run may have been fenced out meanwhile.
-    if (started >= this.#validUntil) {
-      this.#lost = true;
-      return;
-    }
     const ok = await this.#store.renewRunLock(this.#owner, this.#ttlMs).catch(() => false);
-    if (ok) this.#validUntil = started + this.#ttlMs;
+    if (ok) this.#validUntil = Math.max(this.#validUntil, started + this.#ttlMs);
     else this.#lost = true;
+    return ok;
   }
 
   get valid(): boolean {
     return !this.#lost && this.#clock.now() < this.#validUntil;
+  }
+
+  /** True when the lock is still this run's (renewed now if its lease ran out locally). */
+  async confirm(): Promise<boolean> {
+    return this.valid || this.#renew();
   }
 
   lostError(): RunLockLostError {
