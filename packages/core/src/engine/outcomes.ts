@@ -87,6 +87,11 @@ export async function resolveHolds(ctx: EngineContext, tally: RunTally, lookedFo
     }
     if (lookedFor.has(id)) continue;
     lookedFor.add(id);
+    if (!ctx.source.load) {
+      // A delivery-only worker cannot read Mega: the capturing instance fetches it; only the time bound applies here.
+      for (const h of group) if (expired(h)) park(h, `was not sent within ${Math.round(holds.maxWaitMs / 60_000)} min`);
+      continue;
+    }
     let found: 'queued' | 'invalid' | 'absent' | 'unreadable';
     try {
       const items = await loadRecords(ctx.source, dependency.entity, [dependency.key]);

@@ -6,9 +6,6 @@ import type { ParkedRecord } from '../ports.js';
 /** Dependency order: a spouse before its client, a client before its contracts, a contract before its occurrences. */
 export const ENTITY_RANK: Readonly<Record<EntityName, number>> = { spouse: 0, client: 1, contract: 2, occurrence: 3 };
 
-/** The same order as SQL, for the stored `rank` column of both stores. */
-export const RANK_SQL = `CASE entity WHEN 'spouse' THEN 0 WHEN 'client' THEN 1 WHEN 'contract' THEN 2 ELSE 3 END`;
-
 export const byClaimOrder = (a: { entity: EntityName; seq: number }, b: { entity: EntityName; seq: number }): number =>
   ENTITY_RANK[a.entity] - ENTITY_RANK[b.entity] || a.seq - b.seq;
 
