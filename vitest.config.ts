@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^@mega-crm\/crm-client\/profile$/, replacement: src('crm-client', 'profile/index.ts') },
       { find: /^@mega-crm\/mega-mapper$/, replacement: src('mega-mapper') },
       { find: /^@mega-crm\/mega-mapper\/postgres$/, replacement: src('mega-mapper', 'postgres.ts') },
+      { find: /^@mega-crm\/mega-mapper\/oracle$/, replacement: src('mega-mapper', 'oracle.ts') },
       { find: /^@mega-crm\/crm-sandbox$/, replacement: src('crm-sandbox') },
     ],
   },

@@ -224,6 +224,19 @@ export function driverMissing(pkg: string, cause: unknown): ConfigurationError {
   });
 }
 
+/** The Mega database cannot be reached (a driver's connection error, e.g. Oracle NJS-503): retried by the next run. */
+export function megaUnreachable(cause: unknown): MegaCrmError {
+  return new MegaCrmError(`Cannot connect to the Mega database: ${maskPii(cause instanceof Error ? cause.message : String(cause))}`, {
+    code: 'SOURCE_FAILED',
+    retryable: true,
+    cause,
+    fix: {
+      en: 'Check the Mega database address, port, service name and credentials, and that this host can reach it.',
+      pt: 'Verifique endereço, porta, nome do serviço e credenciais do banco do Mega, e se este servidor o alcança.',
+    },
+  });
+}
+
 /** Turns anything thrown into a MegaCrmError, keeping the original as `cause`. */
 export function asMegaCrmError(error: unknown, fallbackCode: ErrorCode = 'CRM_FAULT'): MegaCrmError {
   if (MegaCrmError.is(error)) return error;

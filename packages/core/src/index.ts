@@ -41,6 +41,7 @@ export {
   DuplicateDocumentError,
   driverMissing,
   MegaCrmError,
+  megaUnreachable,
   ProtocolError,
   RunAbortedError,
   RunLockLostError,
