@@ -9,10 +9,12 @@ export type OpenStore = () => Promise<SyncStore>;
 
 const staged = (key: string, hash: string, entity: EntityName = 'client') => ({ entity, key, hash, payload: { key, hash } });
 const claimRuns = new Map<SyncStore, Set<string>>();
-const claim = (store: SyncStore, limit: number, runId: string, leaseMs: number, owner = 'host:1:test') => {
+/** Claims at `now` (default: the wall clock; a later `now` stands for time passing, no sleeping). */
+const claim = (store: SyncStore, limit: number, runId: string, leaseMs: number, owner = 'host:1:test', now = Date.now()) => {
   claimRuns.set(store, (claimRuns.get(store) ?? new Set()).add(runId));
-  return store.claim({ limit, runId, leaseMs, owner, now: Date.now() });
+  return store.claim({ limit, runId, leaseMs, owner, now });
 };
+const SECOND = 1_000;
 const complete = async (store: SyncStore, item: OutboxItem | undefined, crmId: string) => {
   expect(await store.completeMany([[item as OutboxItem, { crmId }]])).toEqual([]);
 };
@@ -92,8 +94,7 @@ export function describeStoreContract(name: string, openStore: OpenStore): void 
       expect((await claim(store, 10, 'r1', 50)).map((i) => i.key)).toEqual(['b']);
       const [again] = await claim(store, 1, 'r2', 60_000);
       expect(again).toMatchObject({ key: 'a', attempts: 1 });
-      await new Promise((r) => setTimeout(r, 80)); // r1's lease on b expires
-      expect((await claim(store, 10, 'r3', 60_000)).map((i) => i.key)).toEqual(['b']);
+      expect((await claim(store, 10, 'r3', 60_000, 'host:1:test', Date.now() + SECOND)).map((i) => i.key)).toEqual(['b']); // r1's lease on b expired
     });
 
     it('holds an item until what it waits for is completed', async () => {
@@ -147,8 +148,7 @@ export function describeStoreContract(name: string, openStore: OpenStore): void 
       const store = await open();
       await store.capture({ sourceId: 's', cursor: '1', records: [staged('a', 'h1'), staged('b', 'h1')], invalid: [] });
       const stale = await claim(store, 10, 'r1', 50);
-      await new Promise((r) => setTimeout(r, 80)); // r1 paused past its lease
-      const fresh = await claim(store, 10, 'r2', 60_000);
+      const fresh = await claim(store, 10, 'r2', 60_000, 'host:2:test', Date.now() + SECOND); // r1 paused past its lease
       expect(fresh.map((i) => i.key)).toEqual(['a', 'b']);
       expect(fresh[0]?.token).not.toBe(stale[0]?.token);
       const [a, b] = stale as [OutboxItem, OutboxItem];
