@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 const src = (pkg: string, file = 'index.ts') => fileURLToPath(new URL(`./packages/${pkg}/src/${file}`, import.meta.url));
 
-export const SLOW_SUITES = ['examples/test/crash.test.ts', 'examples/test/workers.test.ts'];
+export const SLOW_SUITES = ['examples/test/crash.test.ts', 'examples/test/workers.test.ts', 'examples/test/guarantees.test.ts'];
 
 // Tests run against the sources; tooling/check-packages.mjs checks the built ESM and CJS entry points.
 export default defineConfig({
@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^@mega-crm\/crm-client\/profile$/, replacement: src('crm-client', 'profile/index.ts') },
       { find: /^@mega-crm\/mega-mapper$/, replacement: src('mega-mapper') },
       { find: /^@mega-crm\/mega-mapper\/postgres$/, replacement: src('mega-mapper', 'postgres.ts') },
+      { find: /^@mega-crm\/mega-mapper\/oracle$/, replacement: src('mega-mapper', 'oracle.ts') },
       { find: /^@mega-crm\/crm-sandbox$/, replacement: src('crm-sandbox') },
       { find: /^@mega-crm\/cli$/, replacement: src('cli') },
     ],

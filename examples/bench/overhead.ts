@@ -36,12 +36,13 @@ export async function overheadSplit(megaPath: string, wsdlUrl: string): Promise<
     for (let i = 0; i < staged.length; i += 1_000)
       await store.capture({ sourceId: 'bench', cursor: String(i), records: staged.slice(i, i + 1_000), invalid: [] });
     for (;;) {
-      const claimed = await store.claim(1_000, 'bench', 60_000);
+      const claimed = await store.claim({ limit: 1_000, runId: 'bench', leaseMs: 60_000, owner: 'bench', now: Date.now() });
       if (claimed.length === 0) break;
       // Completions are written in batches of 100, as the engine's completion buffer does.
       for (let i = 0; i < claimed.length; i += 100) await store.completeMany(claimed.slice(i, i + 100).map((item) => [item, { crmId: '1' }] as const));
     }
   });
+  await store.releaseClaims('bench');
   await store.close();
 
   // Envelope building and response parsing, through the client with a transport that answers at once.

@@ -82,9 +82,9 @@ async function crashThenFinish(store: string, seed: number): Promise<{ killedMid
       // Anywhere: start-up, capture, delivery.
       await new Promise((r) => setTimeout(r, 200 + random() * 1_800));
     } else {
-      // Mid-delivery: after a random number of CRM calls of this run.
+      // Mid-delivery: after a random number of CRM calls of this run (start-up takes seconds on a loaded machine).
       const target = before + 1 + Math.floor(random() * 60);
-      const deadline = Date.now() + 5_000;
+      const deadline = Date.now() + 20_000;
       while (sandbox.state().requests < target && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 3));
     }
     child.kill('SIGKILL');

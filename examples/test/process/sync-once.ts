@@ -2,6 +2,8 @@
  * A sync process for the process-level tests: opens the store (SQLite file or PostgreSQL schema),
  * runs one sync of the demo Mega into the CRM at --wsdl, prints the summary as JSON and exits
  * 0 (completed), 3 (another process holds the run lock) or 1 (anything else).
+ * `--fault-load kill` SIGKILLs the process inside the first read of a record on demand (a held
+ * record's dependency); `--fault-load fail-once` makes that read fail once, as a dropped connection.
  */
 import { parseArgs } from 'node:util';
 import { SqliteStore, SyncEngine, type SyncStore } from '@mega-crm/core';
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     wsdl: { type: 'string' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
     lease: { type: 'string', default: '1500' },
+    'fault-load': { type: 'string' },
   },
 });
 
@@ -27,8 +30,22 @@ else store = new SqliteStore({ path: String(values.store) });
 const mega = new Database(String(values.mega), { readonly: true });
 const crm = await CrmClient.connect({ wsdlUrl: String(values.wsdl), ...DEMO_CREDENTIALS, timeoutMs: 5_000 });
 const lease = Number(values.lease);
+const source = new MegaSource({ sql: sqliteDriver(mega) });
+const fault = values['fault-load'];
+if (fault) {
+  const load = source.load.bind(source);
+  let failed = false;
+  source.load = async (entity, keys) => {
+    if (fault === 'kill') process.kill(process.pid, 'SIGKILL');
+    if (fault === 'fail-once' && !failed) {
+      failed = true;
+      throw new Error('ORA-03113: end-of-file on communication channel');
+    }
+    return load(entity, keys);
+  };
+}
 const engine = new SyncEngine({
-  source: new MegaSource({ sql: sqliteDriver(mega) }),
+  source,
   sink: crmSink(crm),
   store,
   batchSize: 50,
@@ -37,18 +54,11 @@ const engine = new SyncEngine({
   claimLeaseMs: lease,
   retry: { retries: 5, minTimeoutMs: 5, maxTimeoutMs: 50 },
 });
-let code = 0;
-try {
-  const summary = await engine.run({ trigger: 'process' });
-  console.log(JSON.stringify({ outcome: summary.outcome, totals: summary.totals, queue: summary.queue }));
-  code = summary.outcome === 'completed' ? 0 : 1;
-} catch (error) {
-  const e = error as { code?: string; message?: string };
-  console.log(JSON.stringify({ error: e.code, message: e.message?.split('\n')[0] }));
-  code = e.code === 'ALREADY_RUNNING' ? 3 : 1;
-} finally {
-  crm.close();
-  mega.close();
-  await store.close();
-}
-process.exit(code);
+// run() always resolves: a stopped run carries its typed error.
+const summary = await engine.run({ trigger: 'process' });
+if (summary.error) console.log(JSON.stringify({ error: summary.error.code, message: summary.error.summary }));
+else console.log(JSON.stringify({ outcome: summary.outcome, totals: summary.totals, queue: summary.queue, failures: summary.failures }));
+crm.close();
+mega.close();
+await store.close();
+process.exit(summary.error?.code === 'ALREADY_RUNNING' ? 3 : summary.outcome === 'completed' ? 0 : 1);

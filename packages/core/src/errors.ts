@@ -28,7 +28,12 @@ export type ErrorCode =
   | 'MALFORMED_RESPONSE'
   | 'ALREADY_RUNNING'
   | 'SOURCE_FAILED'
-  | 'STORE_FAILED';
+  | 'STORE_FAILED'
+  | 'DEPENDENCY_UNRESOLVED'
+  | 'RUN_LOCK_LOST'
+  | 'RUN_ABORTED'
+  | 'STORE_BUSY'
+  | 'DRIVER_MISSING';
 
 export interface MegaCrmErrorOptions {
   readonly code: ErrorCode;
@@ -159,6 +164,77 @@ export class AlreadyRunningError extends MegaCrmError {
       },
     });
   }
+}
+
+/** The store's run lock passed to another process (this one was paused or cut off past the lease): this run stops writing. */
+export class RunLockLostError extends MegaCrmError {
+  override readonly name: string = 'RunLockLostError';
+  constructor(details: Readonly<Record<string, unknown>> = {}) {
+    super('The run lock was lost (its lease was not renewed in time); this run stopped writing.', {
+      code: 'RUN_LOCK_LOST',
+      retryable: true,
+      stopsRun: true,
+      details,
+      fix: {
+        en: 'Nothing is lost: the process that took the lock, or the next run, delivers the rest. If it recurs, raise lockTtlMs or check what pauses the process (CPU, swap, debugger).',
+        pt: 'Nada se perdeu: o processo que assumiu a trava, ou a próxima execução, entrega o restante. Se repetir, aumente lockTtlMs ou verifique o que pausa o processo (CPU, swap, depurador).',
+      },
+    });
+  }
+}
+
+/** The host asked the run to stop (`engine.stop()` or the run's AbortSignal). */
+export class RunAbortedError extends MegaCrmError {
+  override readonly name: string = 'RunAbortedError';
+  constructor(details: Readonly<Record<string, unknown>> = {}) {
+    super('The run was stopped on request; the calls in flight finished, the rest stays queued.', {
+      code: 'RUN_ABORTED',
+      retryable: true,
+      stopsRun: true,
+      details,
+      fix: {
+        en: 'Nothing to correct: the next run delivers what is still queued.',
+        pt: 'Nada a corrigir: a próxima execução entrega o que ficou na fila.',
+      },
+    });
+  }
+}
+
+/** The store was asked to close while a run still uses it. */
+export class StoreBusyError extends MegaCrmError {
+  override readonly name: string = 'StoreBusyError';
+  constructor() {
+    super('The store cannot be closed while a sync run is using it.', {
+      code: 'STORE_BUSY',
+      fix: {
+        en: "Stop the engine first and wait for it: await engine.stop() (or the schedule handle's stop()), then close the store.",
+        pt: 'Pare o motor antes e aguarde: await engine.stop() (ou o stop() do agendamento), depois feche o store.',
+      },
+    });
+  }
+}
+
+/** An optional driver package (pg, oracledb…) is not installed. */
+export function driverMissing(pkg: string, cause: unknown): ConfigurationError {
+  return new ConfigurationError(`The optional package "${pkg}" is needed here and is not installed.`, {
+    code: 'DRIVER_MISSING',
+    cause,
+    details: { package: pkg },
+    fix: { en: `Install it in your application: npm install ${pkg}`, pt: `Instale-o na sua aplicação: npm install ${pkg}` },
+  });
+}
+
+/** The Mega database cannot be reached (a driver's connection error, e.g. Oracle NJS-503): retried by the next run. */
+export function megaUnreachable(cause: unknown): MegaCrmError {
+  return new MegaCrmError(`Cannot connect to the Mega database: ${maskPii(cause instanceof Error ? cause.message : String(cause))}`, {
+    code: 'SOURCE_FAILED',
+    retryable: true,
+    cause,
+    fix: {
+      en: 'Check the Mega database address, port, service name and credentials, and that this host can reach it.',
+      pt: 'Verifique endereço, porta, nome do serviço e credenciais do banco do Mega, e se este servidor o alcança.',
+    },
+  });
 }
 
 /** Turns anything thrown into a MegaCrmError, keeping the original as `cause`. */

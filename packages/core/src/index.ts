@@ -26,9 +26,10 @@ export {
 export type { EntityName, EntityRef, SyncRecord } from './domain/records.js';
 export { ENTITIES } from './domain/records.js';
 export { validateRecord } from './domain/validate.js';
+export type { Clock } from './engine/clock.js';
 export type { CountName, EntityCounts, RecordFailure, RunSummary } from './engine/summary.js';
 export { formatSummary } from './engine/summary.js';
-export type { RetryOptions, RunOptions, SyncEngineOptions, SyncProgress } from './engine/sync-engine.js';
+export type { HoldOptions, RetryOptions, RunOptions, SyncEngineOptions, SyncProgress } from './engine/sync-engine.js';
 export { SyncEngine } from './engine/sync-engine.js';
 export type { ErrorCode, FixText, MegaCrmErrorOptions, ValidationIssue } from './errors.js';
 export {
@@ -38,8 +39,13 @@ export {
   CrmFaultError,
   DependencyMissingError,
   DuplicateDocumentError,
+  driverMissing,
   MegaCrmError,
+  megaUnreachable,
   ProtocolError,
+  RunAbortedError,
+  RunLockLostError,
+  StoreBusyError,
   TransportError,
   ValidationError,
 } from './errors.js';
@@ -52,15 +58,18 @@ export type {
   CaptureOutcome,
   ChangeBatch,
   ChangeSource,
+  ClaimRequest,
   CrmSink,
   DeliveryReceipt,
   FailureInfo,
+  HoldSettlement,
   OutboxItem,
   ParkedFilter,
   ParkedRecord,
   QueueCounts,
   RunRecord,
   StagedRecord,
+  StrandedHold,
   SyncStore,
 } from './ports.js';
 export { pick, seededRandom } from './random.js';

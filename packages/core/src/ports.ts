@@ -47,6 +47,42 @@ export interface StagedRecord extends EntityRef {
 export interface OutboxItem extends StagedRecord {
   readonly seq: number;
   readonly attempts: number;
+  /** The claim's fencing token: the store refuses a completion, retry, hold or park that does not carry the current one. */
+  readonly token: string;
+}
+
+export interface ClaimRequest {
+  readonly limit: number;
+  /** Never hands out an item this run already claimed and put back; renewals and releases name it. */
+  readonly runId: string;
+  readonly leaseMs: number;
+  /** The claiming process (`host:pid:…`), so the claims of a dead process can be recovered at once. */
+  readonly owner: string;
+  /** Epoch milliseconds (the engine's clock). */
+  readonly now: number;
+}
+
+/** A held item whose dependency is not in the outbox: the dependency must be fetched, or the hold resolved. */
+export interface StrandedHold extends EntityRef {
+  readonly seq: number;
+  readonly waitingFor: EntityRef;
+  /** Epoch milliseconds of the first hold. */
+  readonly heldAt: number;
+  /** How many times the dependency was looked for without the hold being resolved. */
+  readonly tries: number;
+  /** Where the dependency is: delivered (the hold missed its completion), parked, or nowhere. */
+  readonly dependency: 'delivered' | 'parked' | 'absent';
+  /** The dependency's parked code, when parked. */
+  readonly dependencyCode?: ErrorCode;
+}
+
+export interface HoldSettlement {
+  /** Pending again (their dependency is delivered). */
+  readonly wake: readonly number[];
+  /** Looked for once more without success. */
+  readonly tried: readonly number[];
+  /** Parked for good with this failure (DEPENDENCY_UNRESOLVED). */
+  readonly park: ReadonlyArray<{ readonly seq: number; readonly failure: FailureInfo }>;
 }
 
 export interface FailureInfo {
@@ -62,6 +98,8 @@ export interface CaptureInput {
   readonly invalid: ReadonlyArray<EntityRef & FailureInfo>;
   /** Queue the records even when their content equals what the CRM already has (a resync). */
   readonly force?: boolean;
+  /** The run lock's holder: the store refuses the capture (RUN_LOCK_LOST) when it no longer holds the lock. */
+  readonly fence?: string;
 }
 
 export interface CaptureOutcome {
@@ -76,6 +114,8 @@ export interface ParkedRecord extends EntityRef, FailureInfo {
   /** Present when the record was refused by the CRM (it can be sent again as is); absent when Mega's data was invalid. */
   readonly payload?: unknown;
   readonly hash?: string;
+  /** The record it waited for, when parked because that one never arrived (DEPENDENCY_UNRESOLVED). */
+  readonly waitingFor?: EntityRef;
 }
 
 export interface ParkedFilter {
@@ -101,14 +141,22 @@ export interface QueueCounts {
 
 /**
  * Durable state of the sync. Contract every implementation keeps (one suite checks them all):
- * - `capture` commits the staged records and the new cursor in one transaction (nothing lost);
+ * - `capture` commits the staged records and the new cursor in one transaction (nothing lost), and
+ *   only while `fence` (when given) holds the run lock;
  * - a record whose hash equals the last delivered (or already queued) hash is reported unchanged;
  * - `claim` hands out pending items in dependency order (spouse, client, contract, occurrence), then
- *   sequence order; each to one claimer at a time, marked in flight with a lease; never an item this
- *   run already claimed and released; never an item while an earlier item of the same key is queued
- *   or in flight; an in-flight item whose lease expired (its worker died) is claimable again;
- * - `hold` parks an item until the record it waits for is completed, then it is pending again;
- * - the run lock is a lease: a run that dies leaves no lock behind once the lease expires.
+ *   sequence order; each to one claimer at a time, marked in flight with a lease and a fresh token;
+ *   never an item this run already claimed and released; never an item while an earlier item of the
+ *   same key is queued or in flight; an in-flight item whose lease expired (its worker died) is
+ *   claimable again, under a new token;
+ * - `completeMany`, `retryLater`, `hold` and `park` act only on items still claimed under the token
+ *   they carry; the others are refused (returned), so a worker fenced out cannot overwrite newer state;
+ * - `hold` keeps an item until the record it waits for is completed, then it is pending again. A held
+ *   item whose dependency is not in the outbox is listed by `strandedHolds` (the dependency is still to
+ *   fetch, or it completed while the hold was being written): the hold and that need are one durable
+ *   fact, which every run and worker resolves before it claims;
+ * - the run lock is a lease: a run that dies leaves no lock behind once the lease expires, or at once
+ *   when the caller says its holder is gone (`takeOver`).
  */
 export interface SyncStore {
   /** False when only one process may deliver (SQLite): a run then recovers every in-flight item. */
@@ -117,15 +165,26 @@ export interface SyncStore {
   capture(input: CaptureInput): Promise<CaptureOutcome>;
   /** Puts every in-flight item back to pending (single-deliverer stores, under the run lock). */
   recoverInFlight(): Promise<number>;
-  claim(limit: number, runId: string, leaseMs: number): Promise<OutboxItem[]>;
+  claim(request: ClaimRequest): Promise<OutboxItem[]>;
+  /** Extends the lease of this run's in-flight items; returns how many it still holds. */
+  renewClaims(runId: string, leaseMs: number, now: number): Promise<number>;
   /** Puts this run's in-flight items back to pending, untouched (a stopped run). */
   releaseClaims(runId: string): Promise<number>;
-  complete(item: OutboxItem, receipt: DeliveryReceipt): Promise<void>;
-  /** `complete` for many items in one transaction (the engine batches completions). */
-  completeMany(done: ReadonlyArray<readonly [OutboxItem, DeliveryReceipt]>): Promise<void>;
-  park(item: OutboxItem, failure: FailureInfo): Promise<void>;
-  release(item: OutboxItem, failure: FailureInfo): Promise<void>;
-  hold(item: OutboxItem, waitingFor: EntityRef, failure: FailureInfo): Promise<void>;
+  /** The owners (`ClaimRequest.owner`) of in-flight items, to find those of dead processes. */
+  claimOwners(): Promise<string[]>;
+  /** Puts the in-flight items of a dead owner back to pending; returns how many. */
+  releaseOwner(owner: string): Promise<number>;
+  /** Marks items delivered in one transaction; returns those refused (no longer claimed under their token). */
+  completeMany(done: ReadonlyArray<readonly [OutboxItem, DeliveryReceipt]>): Promise<OutboxItem[]>;
+  /** Parks the item for good (false: refused, no longer claimed under its token). */
+  park(item: OutboxItem, failure: FailureInfo): Promise<boolean>;
+  /** Puts the item back to pending with one more attempt, for a later run (false: refused). */
+  retryLater(item: OutboxItem, failure: FailureInfo): Promise<boolean>;
+  /** Holds the item until `waitingFor` is completed (false: refused, no longer claimed under its token). */
+  hold(item: OutboxItem, waitingFor: EntityRef, failure: FailureInfo, now: number): Promise<boolean>;
+  /** Held items whose dependency is not in the outbox (at most `limit`). */
+  strandedHolds(limit: number): Promise<StrandedHold[]>;
+  settleHolds(settlement: HoldSettlement): Promise<void>;
   /** Whether a record is waiting in the outbox (pending or in flight), held, or not there. */
   queueState(ref: EntityRef): Promise<'queued' | 'held' | 'none'>;
   integrationId(ref: EntityRef): Promise<string | undefined>;
@@ -133,10 +192,15 @@ export interface SyncStore {
   listParked(filter?: ParkedFilter): Promise<ParkedRecord[]>;
   /** Removes the matching parked records and returns them, for the engine to queue again. */
   unpark(filter?: ParkedFilter): Promise<ParkedRecord[]>;
-  acquireRunLock(owner: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Takes the run lock for `owner` (false: another holder's lease is running). `takeOver(holder)`
+   * says whether a live lease's holder is known to be gone (its process died on this host).
+   */
+  acquireRunLock(owner: string, ttlMs: number, takeOver?: (holder: string) => boolean): Promise<boolean>;
   renewRunLock(owner: string, ttlMs: number): Promise<boolean>;
   releaseRunLock(owner: string): Promise<void>;
   saveRun(run: RunRecord): Promise<void>;
   listRuns(limit: number): Promise<RunRecord[]>;
+  /** Rejects with STORE_BUSY while a run of an engine is using the store; see `SyncEngine.stop()`. */
   close(): Promise<void>;
 }

@@ -90,6 +90,8 @@ export function online(options: { readonly every: string | number } = { every: '
 
 export interface Runnable {
   run(options: { readonly trigger?: string }): Promise<RunSummary>;
+  /** Stops the run in progress, letting its calls in flight finish (SyncEngine.stop). */
+  stop?(): Promise<void>;
 }
 
 export interface ScheduleController {
@@ -99,7 +101,12 @@ export interface ScheduleController {
   readonly paused: boolean;
   /** Triggers a run now ("Executar Agora"); coalesced if one is in progress. */
   runNow(): Promise<RunSummary>;
-  /** Resolves when the signal aborts and the loop has stopped. */
+  /**
+   * Stops the schedule and the run in progress (its CRM calls in flight finish, the rest stays
+   * queued); resolves when nothing is running. Then the store and the CRM client can be closed.
+   */
+  stop(): Promise<void>;
+  /** Resolves when the loop has stopped (the signal aborted, or stop()) and the runs it started have ended. */
   readonly done: Promise<void>;
 }
 
@@ -118,14 +125,18 @@ export function runOnSchedule(
   },
 ): ScheduleController {
   const now = options.now ?? (() => new Date());
+  const stopper = new AbortController();
+  const signal = AbortSignal.any([options.signal, stopper.signal]);
   let paused = false;
+  const started = new Set<Promise<RunSummary>>();
   const trigger = (name: string) => {
     const run = engine.run({ trigger: name });
-    run.then(options.onRun, options.onError ?? (() => undefined));
+    started.add(run);
+    run.then(options.onRun, options.onError ?? (() => undefined)).finally(() => started.delete(run));
     return run;
   };
-  const done = (async () => {
-    while (!options.signal.aborted) {
+  const loop = async () => {
+    while (!signal.aborted) {
       const wait = Math.max(0, policy.next(now()).getTime() - now().getTime());
       // One abort listener per wait, removed when the timer fires: a long-lived signal must not collect them.
       await new Promise<void>((resolve) => {
@@ -134,14 +145,17 @@ export function runOnSchedule(
           resolve();
         };
         const timer = setTimeout(() => {
-          options.signal.removeEventListener('abort', onAbort);
+          signal.removeEventListener('abort', onAbort);
           resolve();
         }, wait);
-        options.signal.addEventListener('abort', onAbort, { once: true });
+        signal.addEventListener('abort', onAbort, { once: true });
       });
-      if (!options.signal.aborted && !paused) trigger(policy.name).catch(() => undefined);
+      if (!signal.aborted && !paused) trigger(policy.name).catch(() => undefined);
     }
-  })();
+  };
+  const done = loop().then(async () => {
+    while (started.size > 0) await Promise.allSettled([...started]);
+  });
   return {
     pause: () => {
       paused = true;
@@ -153,6 +167,11 @@ export function runOnSchedule(
       return paused;
     },
     runNow: () => trigger('run now'),
+    stop: async () => {
+      stopper.abort();
+      await engine.stop?.();
+      await done;
+    },
     done,
   };
 }

@@ -15,7 +15,7 @@ describe('SqliteStore', () => {
     await store.capture({ sourceId: 's', cursor: '1', records: [{ entity: 'client', key: 'a', hash: 'h', payload: {} }], invalid: [] });
     await store.close();
     const db = new Database(path);
-    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect(db.pragma('user_version', { simple: true })).toBe(6);
     const indexes = (
       db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox' AND sql IS NOT NULL ORDER BY name").all() as Array<{
         name: string;
@@ -44,6 +44,8 @@ describe('SqliteStore', () => {
     await one.releaseRunLock('one');
     expect(await two.acquireRunLock('two', 60_000)).toBe(true);
     await one.close();
+    await expect(two.close()).rejects.toMatchObject({ code: 'STORE_BUSY' }); // it holds the run lock
+    await two.releaseRunLock('two');
     await two.close();
   });
 });

@@ -3,11 +3,21 @@
  * writes): nothing lost, nothing duplicated, per-key and dependency order, holds, parking, leases.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EntityName, SyncStore } from '../src/index.js';
+import type { EntityName, OutboxItem, SyncStore } from '../src/index.js';
 
 export type OpenStore = () => Promise<SyncStore>;
 
 const staged = (key: string, hash: string, entity: EntityName = 'client') => ({ entity, key, hash, payload: { key, hash } });
+const claimRuns = new Map<SyncStore, Set<string>>();
+/** Claims at `now` (default: the wall clock; a later `now` stands for time passing, no sleeping). */
+const claim = (store: SyncStore, limit: number, runId: string, leaseMs: number, owner = 'host:1:test', now = Date.now()) => {
+  claimRuns.set(store, (claimRuns.get(store) ?? new Set()).add(runId));
+  return store.claim({ limit, runId, leaseMs, owner, now });
+};
+const SECOND = 1_000;
+const complete = async (store: SyncStore, item: OutboxItem | undefined, crmId: string) => {
+  expect(await store.completeMany([[item as OutboxItem, { crmId }]])).toEqual([]);
+};
 
 export function describeStoreContract(name: string, openStore: OpenStore): void {
   describe(`SyncStore contract: ${name}`, () => {
@@ -18,7 +28,10 @@ export function describeStoreContract(name: string, openStore: OpenStore): void 
       return store;
     };
     afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
+      for (const s of opened.splice(0)) {
+        for (const runId of claimRuns.get(s) ?? []) await s.releaseClaims(runId);
+        await s.close();
+      }
     });
 
     it('commits records and cursor together and reports unchanged hashes', async () => {
@@ -37,9 +50,9 @@ export function describeStoreContract(name: string, openStore: OpenStore): void 
       const store = await open();
       await store.capture({ sourceId: 's', cursor: '1', records: [staged('a', 'h1')], invalid: [] });
       await store.capture({ sourceId: 's', cursor: '2', records: [staged('a', 'h2')], invalid: [] });
-      const items = await store.claim(10, 'r1', 60_000);
+      const items = await claim(store, 10, 'r1', 60_000);
       expect(items.map((i) => i.hash)).toEqual(['h2']);
-      await store.complete(items[0] as never, { crmId: '9' });
+      await complete(store, items[0] as never, '9');
       const forced = await store.capture({ sourceId: 's', records: [staged('a', 'h2')], invalid: [], force: true });
       expect(forced.enqueued).toHaveLength(1);
       expect(await store.getCursor('s')).toBe('2'); // a resync moves no cursor
@@ -53,10 +66,10 @@ export function describeStoreContract(name: string, openStore: OpenStore): void 
         records: [staged('o1', 'h', 'occurrence'), staged('c1', 'h', 'contract'), staged('a', 'h'), staged('a-C', 'h', 'spouse'), staged('b', 'h')],
         invalid: [],
       });
-      const items = await store.claim(10, 'r1', 60_000);
+      const items = await claim(store, 10, 'r1', 60_000);
       expect(items.map((i) => i.key)).toEqual(['a-C', 'a', 'b', 'c1', 'o1']);
-      expect(await store.claim(10, 'r2', 60_000)).toHaveLength(0);
-      for (const item of items) await store.complete(item, { crmId: `id-${item.key}` });
+      expect(await claim(store, 10, 'r2', 60_000)).toHaveLength(0);
+      for (const item of items) await complete(store, item, `id-${item.key}`);
       expect(await store.integrationId({ entity: 'client', key: 'a' })).toBe('id-a');
       const next = await store.capture({ sourceId: 's', cursor: '2', records: [staged('a', 'h'), staged('b', 'h2')], invalid: [] });
       expect(next.unchanged.map((r) => r.key)).toEqual(['a']);
@@ -66,38 +79,43 @@ export function describeStoreContract(name: string, openStore: OpenStore): void 
     it('keeps per-key order: a newer version waits while the older one is in flight', async () => {
       const store = await open();
       await store.capture({ sourceId: 's', cursor: '1', records: [staged('a', 'h1')], invalid: [] });
-      const [first] = await store.claim(10, 'r1', 60_000);
+      const [first] = await claim(store, 10, 'r1', 60_000);
       await store.capture({ sourceId: 's', cursor: '2', records: [staged('a', 'h2')], invalid: [] });
-      expect(await store.claim(10, 'r2', 60_000)).toEqual([]);
-      await store.complete(first as never, { crmId: '1' });
-      expect((await store.claim(10, 'r2', 60_000)).map((i) => i.hash)).toEqual(['h2']);
+      expect(await claim(store, 10, 'r2', 60_000)).toEqual([]);
+      await complete(store, first as never, '1');
+      expect((await claim(store, 10, 'r2', 60_000)).map((i) => i.hash)).toEqual(['h2']);
     });
 
     it('a run never re-claims what it released; another run does; an expired lease frees an item', async () => {
       const store = await open();
       await store.capture({ sourceId: 's', cursor: '1', records: [staged('a', 'h1'), staged('b', 'h1')], invalid: [] });
-      const [a] = await store.claim(1, 'r1', 60_000);
-      await store.release(a as never, { code: 'TIMEOUT', message: 'slow' });
-      expect((await store.claim(10, 'r1', 50)).map((i) => i.key)).toEqual(['b']);
-      const [again] = await store.claim(1, 'r2', 60_000);
+      const [a] = await claim(store, 1, 'r1', 60_000);
+      expect(await store.retryLater(a as never, { code: 'TIMEOUT', message: 'slow' })).toBe(true);
+      expect((await claim(store, 10, 'r1', 50)).map((i) => i.key)).toEqual(['b']);
+      const [again] = await claim(store, 1, 'r2', 60_000);
       expect(again).toMatchObject({ key: 'a', attempts: 1 });
-      await new Promise((r) => setTimeout(r, 80)); // r1's lease on b expires
-      expect((await store.claim(10, 'r3', 60_000)).map((i) => i.key)).toEqual(['b']);
+      expect((await claim(store, 10, 'r3', 60_000, 'host:1:test', Date.now() + SECOND)).map((i) => i.key)).toEqual(['b']); // r1's lease on b expired
     });
 
     it('holds an item until what it waits for is completed', async () => {
       const store = await open();
       await store.capture({ sourceId: 's', cursor: '1', records: [staged('a', 'h')], invalid: [] });
-      const [client] = await store.claim(10, 'r1', 60_000);
-      await store.hold(client as never, { entity: 'spouse', key: 'a-C' }, { code: 'SPOUSE_WITHOUT_INTEGRATION_ID', message: 'x' });
+      const [client] = await claim(store, 10, 'r1', 60_000);
+      expect(await store.hold(client as never, { entity: 'spouse', key: 'a-C' }, { code: 'SPOUSE_WITHOUT_INTEGRATION_ID', message: 'x' }, Date.now())).toBe(
+        true,
+      );
       expect(await store.queueState({ entity: 'client', key: 'a' })).toBe('held');
       expect(await store.queueState({ entity: 'spouse', key: 'a-C' })).toBe('none');
       expect((await store.counts()).held).toBe(1);
+      expect(await store.strandedHolds(10)).toEqual([
+        expect.objectContaining({ key: 'a', waitingFor: { entity: 'spouse', key: 'a-C' }, tries: 0, dependency: 'absent' }),
+      ]);
       await store.capture({ sourceId: 's', records: [staged('a-C', 'h', 'spouse')], invalid: [], force: true });
-      const [spouse] = await store.claim(10, 'r1', 60_000);
+      expect(await store.strandedHolds(10)).toEqual([]); // the dependency is queued: nothing to fetch
+      const [spouse] = await claim(store, 10, 'r1', 60_000);
       expect(spouse?.key).toBe('a-C');
-      await store.complete(spouse as never, { crmId: '5' });
-      const [released] = await store.claim(10, 'r1', 60_000); // woken items are claimable again in the same run
+      await complete(store, spouse as never, '5');
+      const [released] = await claim(store, 10, 'r1', 60_000); // woken items are claimable again in the same run
       expect(released).toMatchObject({ key: 'a', attempts: 1 });
     });
 
@@ -109,8 +127,8 @@ export function describeStoreContract(name: string, openStore: OpenStore): void 
         records: [staged('a', 'h1'), staged('b', 'h1')],
         invalid: [{ entity: 'client', key: 'c', code: 'VALIDATION_FAILED', message: 'bad CPF' }],
       });
-      const [a, b] = await store.claim(10, 'r1', 60_000);
-      await store.park(a as never, { code: 'DUPLICATE_CPF', message: 'dup' });
+      const [a, b] = await claim(store, 10, 'r1', 60_000);
+      expect(await store.park(a as never, { code: 'DUPLICATE_CPF', message: 'dup' })).toBe(true);
       expect((await store.listParked()).map((p) => [p.key, p.code]).sort()).toEqual([
         ['a', 'DUPLICATE_CPF'],
         ['c', 'VALIDATION_FAILED'],
@@ -124,6 +142,98 @@ export function describeStoreContract(name: string, openStore: OpenStore): void 
       expect((await store.unpark({ entity: 'client', key: 'a' })).map((p) => p.key)).toEqual(['a']);
       expect(await store.listParked()).toEqual([]);
       expect(b).toBeDefined();
+    });
+
+    it("fences: an item reclaimed after its lease expired refuses the first claimer's completion, retry, hold and park", async () => {
+      const store = await open();
+      await store.capture({ sourceId: 's', cursor: '1', records: [staged('a', 'h1'), staged('b', 'h1')], invalid: [] });
+      const stale = await claim(store, 10, 'r1', 50);
+      const fresh = await claim(store, 10, 'r2', 60_000, 'host:2:test', Date.now() + SECOND); // r1 paused past its lease
+      expect(fresh.map((i) => i.key)).toEqual(['a', 'b']);
+      expect(fresh[0]?.token).not.toBe(stale[0]?.token);
+      const [a, b] = stale as [OutboxItem, OutboxItem];
+      expect(await store.completeMany([[a, { crmId: 'old' }]])).toEqual([a]);
+      expect(await store.retryLater(b, { code: 'TIMEOUT', message: 'x' })).toBe(false);
+      expect(await store.hold(b, { entity: 'spouse', key: 'b-C' }, { code: 'SPOUSE_WITHOUT_INTEGRATION_ID', message: 'x' }, Date.now())).toBe(false);
+      expect(await store.park(b, { code: 'CRM_REJECTED', message: 'x' })).toBe(false);
+      expect(await store.integrationId({ entity: 'client', key: 'a' })).toBeUndefined();
+      expect((await store.counts()).inflight).toBe(2);
+      expect(await store.renewClaims('r1', 60_000, Date.now())).toBe(0);
+      expect(await store.renewClaims('r2', 60_000, Date.now())).toBe(2);
+      await complete(store, fresh[0], 'new');
+      expect(await store.integrationId({ entity: 'client', key: 'a' })).toBe('new');
+    });
+
+    it("lists the owners of claims and puts a dead owner's claims back at once", async () => {
+      const store = await open();
+      await store.capture({ sourceId: 's', cursor: '1', records: [staged('a', 'h1'), staged('b', 'h1')], invalid: [] });
+      await claim(store, 1, 'r1', 600_000, 'host:111:x');
+      await claim(store, 1, 'r2', 600_000, 'host:222:y');
+      expect((await store.claimOwners()).sort()).toEqual(['host:111:x', 'host:222:y']);
+      expect(await store.releaseOwner('host:111:x')).toBe(1);
+      expect((await claim(store, 10, 'r3', 60_000)).map((i) => i.key)).toEqual(['a']);
+    });
+
+    it('resolves stranded holds: wakes, counts tries, parks with both keys', async () => {
+      const store = await open();
+      await store.capture({
+        sourceId: 's',
+        cursor: '1',
+        records: [staged('c1', 'h', 'contract'), staged('c2', 'h', 'contract'), staged('x', 'h')],
+        invalid: [],
+      });
+      const items = await claim(store, 10, 'r1', 60_000);
+      const byKey = new Map(items.map((i) => [i.key, i]));
+      await complete(store, byKey.get('x'), 'crm-x');
+      const failure = { code: 'DEPENDENCY_MISSING' as const, message: 'buyer missing' };
+      // c1's buyer completed before the hold was written (the race of two workers): stranded, dependency delivered.
+      expect(await store.hold(byKey.get('c1') as OutboxItem, { entity: 'client', key: 'x' }, failure, 1_000)).toBe(true);
+      expect(await store.hold(byKey.get('c2') as OutboxItem, { entity: 'client', key: 'y' }, failure, 2_000)).toBe(true);
+      const stranded = await store.strandedHolds(10);
+      expect(stranded.map((h) => [h.key, h.dependency, h.heldAt, h.tries])).toEqual([
+        ['c1', 'delivered', 1_000, 0],
+        ['c2', 'absent', 2_000, 0],
+      ]);
+      const [c1, c2] = stranded as unknown as [{ seq: number }, { seq: number }];
+      await store.settleHolds({ wake: [c1.seq], tried: [c2.seq], park: [] });
+      expect((await store.strandedHolds(10)).map((h) => [h.key, h.tries])).toEqual([['c2', 1]]);
+      expect((await claim(store, 10, 'r1', 60_000)).map((i) => i.key)).toEqual(['c1']);
+      await store.settleHolds({ wake: [], tried: [], park: [{ seq: c2.seq, failure: { code: 'DEPENDENCY_UNRESOLVED', message: 'y never arrives' } }] });
+      expect(await store.listParked()).toEqual([
+        expect.objectContaining({
+          entity: 'contract',
+          key: 'c2',
+          code: 'DEPENDENCY_UNRESOLVED',
+          waitingFor: { entity: 'client', key: 'y' },
+          payload: { key: 'c2', hash: 'h' },
+        }),
+      ]);
+      expect((await store.counts()).held).toBe(0);
+    });
+
+    it('refuses a capture fenced by a run lock its caller no longer holds', async () => {
+      const store = await open();
+      expect(await store.acquireRunLock('p1', 60_000)).toBe(true);
+      await store.capture({ sourceId: 's', cursor: '1', records: [staged('a', 'h1')], invalid: [], fence: 'p1' });
+      await store.releaseRunLock('p1');
+      expect(await store.acquireRunLock('p2', 60_000)).toBe(true);
+      await expect(store.capture({ sourceId: 's', cursor: '2', records: [staged('a', 'h0')], invalid: [], fence: 'p1' })).rejects.toMatchObject({
+        code: 'RUN_LOCK_LOST',
+      });
+      expect(await store.getCursor('s')).toBe('1');
+      await store.releaseRunLock('p2');
+    });
+
+    it('takes over a live lock only when the caller says its holder is gone', async () => {
+      const store = await open();
+      expect(await store.acquireRunLock('host:1:dead', 60_000)).toBe(true);
+      expect(await store.acquireRunLock('p2', 60_000, () => false)).toBe(false);
+      const asked: string[] = [];
+      expect(await store.acquireRunLock('p2', 60_000, (holder) => asked.push(holder) > 0)).toBe(true);
+      expect(asked).toEqual(['host:1:dead']);
+      expect(await store.renewRunLock('host:1:dead', 60_000)).toBe(false);
+      await store.releaseRunLock('p2');
+      await store.releaseRunLock('host:1:dead');
     });
 
     it('grants the run lock to one owner at a time, renews it, and frees it when the lease expires', async () => {

@@ -2,7 +2,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigurationError, CrmFaultError, DependencyMissingError, SqliteStore, SyncEngine, TransportError, ValidationError } from '../src/index.js';
+import {
+  AlreadyRunningError,
+  ConfigurationError,
+  CrmFaultError,
+  DependencyMissingError,
+  SqliteStore,
+  SyncEngine,
+  TransportError,
+  ValidationError,
+} from '../src/index.js';
 import { ListSource, RecordingSink, record } from './fakes.js';
 
 const fix = { en: 'fix', pt: 'corrija' };
@@ -85,7 +94,7 @@ describe('SyncEngine', () => {
     expect((await store.counts()).pending).toBe(20);
   });
 
-  it('folds triggers that arrive during a run into one follow-up run, or rejects them on request', async () => {
+  it('folds triggers that arrive during a run into one follow-up run, or refuses them on request (resolved, typed)', async () => {
     const { source, sink, engine } = setup();
     source.push(record('a'));
     let release: () => void = () => {};
@@ -100,7 +109,9 @@ describe('SyncEngine', () => {
     const first = engine.run({ trigger: 'first' });
     const second = engine.run({ trigger: 'second' });
     const third = engine.run({ trigger: 'third' });
-    await expect(engine.run({ ifRunning: 'reject' })).rejects.toMatchObject({ code: 'ALREADY_RUNNING' });
+    const refused = await engine.run({ ifRunning: 'reject' });
+    expect(refused).toMatchObject({ outcome: 'stopped', error: { code: 'ALREADY_RUNNING' }, stoppedBy: { code: 'ALREADY_RUNNING' } });
+    expect(refused.error).toBeInstanceOf(AlreadyRunningError);
     expect(second).toBe(third);
     release();
     expect((await first).byEntity.client.sent).toBe(1);
@@ -123,11 +134,11 @@ describe('SyncEngine', () => {
       return original(r);
     };
     const [one, two] = stores.map((st) => new SyncEngine({ source, sink: slow, store: st }));
-    const results = await Promise.allSettled([one?.run(), two?.run()]);
-    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
-    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-    expect(rejected.reason).toMatchObject({ code: 'ALREADY_RUNNING' });
-    expect((rejected.reason as Error).message).toMatch(/already in progress/);
+    const results = await Promise.all([one?.run(), two?.run()]);
+    expect(results.map((r) => r?.outcome).sort()).toEqual(['completed', 'stopped']);
+    const refused = results.find((r) => r?.outcome === 'stopped');
+    expect(refused?.error).toMatchObject({ code: 'ALREADY_RUNNING' });
+    expect(refused?.error?.message).toMatch(/already in progress/);
     for (const st of stores) await st.close();
   });
 
@@ -236,7 +247,7 @@ describe('SyncEngine', () => {
     expect(await engine.resync({ entity: 'client', keys: ['a'] })).toBe(1);
     await engine.run();
     expect(sink.delivered.map((r) => r.key)).toEqual(['a', 'a']);
-    await expect(engine.deliver()).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    expect(await engine.deliver()).toMatchObject({ outcome: 'stopped', error: { code: 'CONFIG_INVALID' } });
   });
 
   it('rejects unknown options with the allowed list', () => {

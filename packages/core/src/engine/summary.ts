@@ -1,5 +1,5 @@
-import { ENTITIES, type EntityName } from '../domain/records.js';
-import type { ErrorCode, FixText } from '../errors.js';
+import { ENTITIES, type EntityName, type EntityRef } from '../domain/records.js';
+import type { ErrorCode, FixText, MegaCrmError } from '../errors.js';
 
 export interface EntityCounts {
   /** Delivered to the CRM in this run. */
@@ -21,6 +21,8 @@ export interface RecordFailure {
   readonly key: string;
   readonly code: ErrorCode;
   readonly message: string;
+  /** The record it waited for (DEPENDENCY_UNRESOLVED). */
+  readonly waitingFor?: EntityRef;
 }
 
 export interface RunSummary {
@@ -39,7 +41,9 @@ export interface RunSummary {
   readonly skippedReasons: Readonly<Record<string, number>>;
   /** The first failures of the run (at most 100), already free of PII. */
   readonly failures: readonly RecordFailure[];
-  /** Set when a configuration error stopped the run: the cause and its fix. */
+  /** Set when the run stopped (outcome `stopped`): the typed error, with its code, cause and fix. */
+  readonly error?: MegaCrmError;
+  /** The same, as plain data for logs and the run log. */
   readonly stoppedBy?: { readonly code: ErrorCode; readonly message: string; readonly fix: FixText };
 }
 

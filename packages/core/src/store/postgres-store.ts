@@ -1,17 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import type { EntityName, EntityRef } from '../domain/records.js';
+import { ConfigurationError, driverMissing, type ErrorCode, RunLockLostError } from '../errors.js';
 import type {
   CaptureInput,
   CaptureOutcome,
+  ClaimRequest,
   DeliveryReceipt,
   FailureInfo,
+  HoldSettlement,
   OutboxItem,
   ParkedFilter,
   ParkedRecord,
   QueueCounts,
   RunRecord,
+  StrandedHold,
   SyncStore,
 } from '../ports.js';
+import { byClaimOrder, isUnchanged, RunUse, toParked } from './policy.js';
 
 const migrations = (s: string): string[] => [
   `CREATE TABLE ${s}.cursors (source TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now());
@@ -33,9 +39,11 @@ const migrations = (s: string): string[] => [
   // Dependency rank stored, so a claim walks an index instead of sorting the whole queue.
   `ALTER TABLE ${s}.outbox ADD COLUMN rank SMALLINT GENERATED ALWAYS AS (CASE entity WHEN 'spouse' THEN 0 WHEN 'client' THEN 1 WHEN 'contract' THEN 2 ELSE 3 END) STORED;
    CREATE INDEX outbox_claim_order ON ${s}.outbox (rank, seq) WHERE state IN ('pending', 'inflight');`,
+  // Fencing (a claim token per claim), the claiming process (to recover a dead one's claims at once),
+  // and the bounds of a hold (first held, tries); a record parked for a dependency names it.
+  `ALTER TABLE ${s}.outbox ADD COLUMN claim_token TEXT, ADD COLUMN claimed_by TEXT, ADD COLUMN held_at BIGINT, ADD COLUMN hold_tries INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE ${s}.parked ADD COLUMN waiting_entity TEXT, ADD COLUMN waiting_key TEXT;`,
 ];
-
-const ORDER: Record<string, number> = { spouse: 0, client: 1, contract: 2, occurrence: 3 };
 
 export interface PostgresStoreOptions {
   /** A pg Pool, or its configuration. */
@@ -64,6 +72,7 @@ export class PostgresStore implements SyncStore {
   readonly #pool: Pool;
   readonly #owned: boolean;
   readonly #s: string;
+  readonly #use = new RunUse();
 
   private constructor(pool: Pool, owned: boolean, schema: string) {
     this.#pool = pool;
@@ -74,8 +83,14 @@ export class PostgresStore implements SyncStore {
   /** Connects, creates the schema and applies pending migrations (one process at a time). */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const schema = options.schema ?? 'megacrm';
-    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new TypeError(`Invalid schema name ${JSON.stringify(schema)}: use lower-case letters, digits and _`);
-    const pg = await import('pg');
+    if (!/^[a-z_][a-z0-9_]*$/.test(schema))
+      throw new ConfigurationError(`Invalid schema name ${JSON.stringify(schema)}.`, {
+        code: 'CONFIG_INVALID',
+        fix: { en: 'Use lower-case letters, digits and _ only.', pt: 'Use apenas letras minúsculas, dígitos e _.' },
+      });
+    const pg = await import('pg').catch((error: unknown) => {
+      throw driverMissing('pg', error);
+    });
     const PoolClass = pg.default?.Pool ?? pg.Pool;
     const given = 'query' in options.pool && typeof (options.pool as Pool).query === 'function';
     const pool = given ? (options.pool as Pool) : new PoolClass(options.pool as PoolConfig);
@@ -121,6 +136,11 @@ export class PostgresStore implements SyncStore {
   async capture(input: CaptureInput): Promise<CaptureOutcome> {
     const s = this.#s;
     return this.#tx(async (c) => {
+      if (input.fence !== undefined) {
+        // FOR SHARE: the lock cannot change hands until this capture commits.
+        const { rows } = await c.query<{ owner: string }>(`SELECT owner FROM ${s}.locks WHERE name = 'run' FOR SHARE`);
+        if (rows[0]?.owner !== input.fence) throw new RunLockLostError({ owner: input.fence });
+      }
       const entities = input.records.map((r) => r.entity);
       const keys = input.records.map((r) => r.key);
       const enqueued: EntityRef[] = [];
@@ -150,8 +170,7 @@ export class PostgresStore implements SyncStore {
         for (const [id, record] of last) {
           const ref = { entity: record.entity, key: record.key };
           const q = queuedBy.get(id);
-          const known = q?.hash ?? deliveredBy.get(id);
-          if (known === record.hash && !(input.force && !q)) {
+          if (isUnchanged(record.hash, { queuedHash: q?.hash, queuedInFlight: q?.state === 'inflight', deliveredHash: deliveredBy.get(id) }, input.force)) {
             unchanged.push(ref);
             continue;
           }
@@ -199,12 +218,13 @@ export class PostgresStore implements SyncStore {
   }
 
   async recoverInFlight(): Promise<number> {
-    const result = await this.#pool.query(`UPDATE ${this.#s}.outbox SET state = 'pending', lease_until = NULL WHERE state = 'inflight'`);
+    const result = await this.#pool.query(`UPDATE ${this.#s}.outbox SET state = 'pending', lease_until = NULL, claim_token = NULL WHERE state = 'inflight'`);
     return result.rowCount ?? 0;
   }
 
-  async claim(limit: number, runId: string, leaseMs: number): Promise<OutboxItem[]> {
-    const now = Date.now();
+  async claim(request: ClaimRequest): Promise<OutboxItem[]> {
+    const { limit, runId, leaseMs, owner, now } = request;
+    const token = randomUUID();
     const { rows } = await this.#pool.query<OutboxRow>(
       `WITH candidates AS (
          SELECT o.seq FROM ${this.#s}.outbox o
@@ -213,77 +233,152 @@ export class PostgresStore implements SyncStore {
           ORDER BY o.rank, o.seq
           LIMIT $3
           FOR UPDATE SKIP LOCKED)
-       UPDATE ${this.#s}.outbox o SET state = 'inflight', run_id = $1, lease_until = $4, updated_at = now()
+       UPDATE ${this.#s}.outbox o SET state = 'inflight', run_id = $1, lease_until = $4, claim_token = $5, claimed_by = $6, updated_at = now()
          FROM candidates c WHERE o.seq = c.seq
        RETURNING o.seq, o.entity, o.key, o.hash, o.payload, o.state, o.attempts`,
-      [runId, now, limit, now + leaseMs],
+      [runId, now, limit, now + leaseMs, token, owner],
     );
+    if (rows.length > 0) this.#use.claimed(runId);
     return rows
-      .map((r) => ({ seq: Number(r.seq), entity: r.entity, key: r.key, hash: r.hash, payload: r.payload, attempts: r.attempts }))
-      .sort((a, b) => (ORDER[a.entity] ?? 9) - (ORDER[b.entity] ?? 9) || a.seq - b.seq);
+      .map((r) => ({ seq: Number(r.seq), entity: r.entity, key: r.key, hash: r.hash, payload: r.payload, attempts: r.attempts, token }))
+      .sort(byClaimOrder);
   }
 
-  async releaseClaims(runId: string): Promise<number> {
-    const result = await this.#pool.query(`UPDATE ${this.#s}.outbox SET state = 'pending', lease_until = NULL WHERE state = 'inflight' AND run_id = $1`, [
-      runId,
-    ]);
+  async renewClaims(runId: string, leaseMs: number, now: number): Promise<number> {
+    const result = await this.#pool.query(`UPDATE ${this.#s}.outbox SET lease_until = $1 WHERE state = 'inflight' AND run_id = $2`, [now + leaseMs, runId]);
     return result.rowCount ?? 0;
   }
 
-  async complete(item: OutboxItem, receipt: DeliveryReceipt): Promise<void> {
-    const s = this.#s;
-    await this.#pool.query(
-      `WITH removed AS (DELETE FROM ${s}.outbox WHERE seq = $1),
-            stored AS (INSERT INTO ${s}.delivered (entity, key, hash, crm_id) VALUES ($2, $3, $4, $5)
-                       ON CONFLICT (entity, key) DO UPDATE SET hash = excluded.hash, crm_id = excluded.crm_id, delivered_at = now()),
-            unparked AS (DELETE FROM ${s}.parked WHERE entity = $2 AND key = $3),
-            woken AS (UPDATE ${s}.outbox SET state = 'pending', run_id = NULL, waiting_entity = NULL, waiting_key = NULL, updated_at = now()
-                      WHERE state = 'held' AND waiting_entity = $2 AND waiting_key = $3)
-       SELECT 1`,
-      [item.seq, item.entity, item.key, item.hash, receipt.crmId],
+  async releaseClaims(runId: string): Promise<number> {
+    this.#use.released(runId);
+    const result = await this.#pool.query(
+      `UPDATE ${this.#s}.outbox SET state = 'pending', lease_until = NULL, claim_token = NULL WHERE state = 'inflight' AND run_id = $1`,
+      [runId],
     );
+    return result.rowCount ?? 0;
   }
 
-  async completeMany(done: ReadonlyArray<readonly [OutboxItem, DeliveryReceipt]>): Promise<void> {
-    if (done.length === 0) return;
+  async claimOwners(): Promise<string[]> {
+    const { rows } = await this.#pool.query<{ claimed_by: string }>(
+      `SELECT DISTINCT claimed_by FROM ${this.#s}.outbox WHERE state = 'inflight' AND claimed_by IS NOT NULL`,
+    );
+    return rows.map((r) => r.claimed_by);
+  }
+
+  async releaseOwner(owner: string): Promise<number> {
+    const result = await this.#pool.query(
+      `UPDATE ${this.#s}.outbox SET state = 'pending', lease_until = NULL, claim_token = NULL WHERE state = 'inflight' AND claimed_by = $1`,
+      [owner],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  async completeMany(done: ReadonlyArray<readonly [OutboxItem, DeliveryReceipt]>): Promise<OutboxItem[]> {
+    if (done.length === 0) return [];
     const s = this.#s;
     const col = <T>(f: (d: readonly [OutboxItem, DeliveryReceipt]) => T) => done.map(f);
-    await this.#pool.query(
-      `WITH t AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t(seq, entity, key, hash, crm_id)),
-            removed AS (DELETE FROM ${s}.outbox o USING t WHERE o.seq = t.seq),
-            stored AS (INSERT INTO ${s}.delivered (entity, key, hash, crm_id) SELECT DISTINCT ON (entity, key) entity, key, hash, crm_id FROM t ORDER BY entity, key, seq DESC
-                       ON CONFLICT (entity, key) DO UPDATE SET hash = excluded.hash, crm_id = excluded.crm_id, delivered_at = now()),
-            unparked AS (DELETE FROM ${s}.parked p USING t WHERE p.entity = t.entity AND p.key = t.key),
-            woken AS (UPDATE ${s}.outbox o SET state = 'pending', run_id = NULL, waiting_entity = NULL, waiting_key = NULL, updated_at = now()
-                      FROM t WHERE o.state = 'held' AND o.waiting_entity = t.entity AND o.waiting_key = t.key)
-       SELECT 1`,
-      [col(([i]) => i.seq), col(([i]) => i.entity), col(([i]) => i.key), col(([i]) => i.hash), col(([, r]) => r.crmId)],
+    const { rows } = await this.#pool.query<{ seq: string }>(
+      `WITH t AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(seq, entity, key, hash, crm_id, token)),
+              removed AS (DELETE FROM ${s}.outbox o USING t WHERE o.seq = t.seq AND o.claim_token = t.token AND o.state = 'inflight' RETURNING o.seq),
+              a AS (SELECT t.* FROM t JOIN removed r ON r.seq = t.seq),
+              stored AS (INSERT INTO ${s}.delivered (entity, key, hash, crm_id) SELECT DISTINCT ON (entity, key) entity, key, hash, crm_id FROM a ORDER BY entity, key, seq DESC
+                         ON CONFLICT (entity, key) DO UPDATE SET hash = excluded.hash, crm_id = excluded.crm_id, delivered_at = now()),
+              unparked AS (DELETE FROM ${s}.parked p USING a WHERE p.entity = a.entity AND p.key = a.key),
+              woken AS (UPDATE ${s}.outbox o SET state = 'pending', run_id = NULL, waiting_entity = NULL, waiting_key = NULL, updated_at = now()
+                        FROM a WHERE o.state = 'held' AND o.waiting_entity = a.entity AND o.waiting_key = a.key)
+         SELECT seq FROM removed`,
+      [col(([i]) => i.seq), col(([i]) => i.entity), col(([i]) => i.key), col(([i]) => i.hash), col(([, r]) => r.crmId), col(([i]) => i.token)],
     );
+    const accepted = new Set(rows.map((r) => Number(r.seq)));
+    return done.filter(([item]) => !accepted.has(item.seq)).map(([item]) => item);
   }
 
-  async park(item: OutboxItem, failure: FailureInfo): Promise<void> {
+  async park(item: OutboxItem, failure: FailureInfo): Promise<boolean> {
     const s = this.#s;
-    await this.#pool.query(
-      `WITH removed AS (DELETE FROM ${s}.outbox WHERE seq = $1)
-       INSERT INTO ${s}.parked (entity, key, code, reason, attempts, payload, hash) VALUES ($2, $3, $4, $5, $6, $7::jsonb, $8)
+    const { rows } = await this.#pool.query(
+      `WITH removed AS (DELETE FROM ${s}.outbox WHERE seq = $1 AND claim_token = $9 AND state = 'inflight' RETURNING seq)
+       INSERT INTO ${s}.parked (entity, key, code, reason, attempts, payload, hash) SELECT $2, $3, $4, $5, $6, $7::jsonb, $8 FROM removed
        ON CONFLICT (entity, key) DO UPDATE SET code = excluded.code, reason = excluded.reason, payload = excluded.payload, hash = excluded.hash,
-         attempts = ${s}.parked.attempts + excluded.attempts, last_seen = now()`,
-      [item.seq, item.entity, item.key, failure.code, failure.message, item.attempts + 1, JSON.stringify(item.payload), item.hash],
+         attempts = ${s}.parked.attempts + excluded.attempts, last_seen = now(), waiting_entity = NULL, waiting_key = NULL
+       RETURNING 1`,
+      [item.seq, item.entity, item.key, failure.code, failure.message, item.attempts + 1, JSON.stringify(item.payload), item.hash, item.token],
     );
+    return rows.length === 1;
   }
 
-  async release(item: OutboxItem, failure: FailureInfo): Promise<void> {
-    await this.#pool.query(
-      `UPDATE ${this.#s}.outbox SET state = 'pending', lease_until = NULL, attempts = attempts + 1, last_error_code = $1, last_error = $2, updated_at = now() WHERE seq = $3 AND state = 'inflight'`,
-      [failure.code, failure.message, item.seq],
+  async retryLater(item: OutboxItem, failure: FailureInfo): Promise<boolean> {
+    const result = await this.#pool.query(
+      `UPDATE ${this.#s}.outbox SET state = 'pending', lease_until = NULL, claim_token = NULL, attempts = attempts + 1, last_error_code = $1, last_error = $2, updated_at = now()
+        WHERE seq = $3 AND claim_token = $4 AND state = 'inflight'`,
+      [failure.code, failure.message, item.seq, item.token],
     );
+    return result.rowCount === 1;
   }
 
-  async hold(item: OutboxItem, waitingFor: EntityRef, failure: FailureInfo): Promise<void> {
-    await this.#pool.query(
-      `UPDATE ${this.#s}.outbox SET state = 'held', lease_until = NULL, attempts = attempts + 1, waiting_entity = $1, waiting_key = $2, last_error_code = $3, last_error = $4, updated_at = now() WHERE seq = $5`,
-      [waitingFor.entity, waitingFor.key, failure.code, failure.message, item.seq],
+  async hold(item: OutboxItem, waitingFor: EntityRef, failure: FailureInfo, now: number): Promise<boolean> {
+    const held = await this.#pool.query(
+      `UPDATE ${this.#s}.outbox SET state = 'held', lease_until = NULL, claim_token = NULL, attempts = attempts + 1, waiting_entity = $1, waiting_key = $2,
+         held_at = COALESCE(held_at, $3), last_error_code = $4, last_error = $5, updated_at = now() WHERE seq = $6 AND claim_token = $7 AND state = 'inflight'`,
+      [waitingFor.entity, waitingFor.key, now, failure.code, failure.message, item.seq, item.token],
     );
+    return held.rowCount === 1;
+  }
+
+  async strandedHolds(limit: number): Promise<StrandedHold[]> {
+    const s = this.#s;
+    const { rows } = await this.#pool.query<{
+      seq: string;
+      entity: EntityName;
+      key: string;
+      waiting_entity: EntityName;
+      waiting_key: string;
+      held_at: string | null;
+      hold_tries: number;
+      delivered: boolean;
+      parked_code: string | null;
+    }>(
+      `SELECT h.seq, h.entity, h.key, h.waiting_entity, h.waiting_key, h.held_at, h.hold_tries,
+              EXISTS (SELECT 1 FROM ${s}.delivered d WHERE d.entity = h.waiting_entity AND d.key = h.waiting_key) AS delivered,
+              (SELECT p.code FROM ${s}.parked p WHERE p.entity = h.waiting_entity AND p.key = h.waiting_key) AS parked_code
+         FROM ${s}.outbox h
+        WHERE h.state = 'held' AND NOT EXISTS (SELECT 1 FROM ${s}.outbox d WHERE d.entity = h.waiting_entity AND d.key = h.waiting_key)
+        ORDER BY h.seq LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      entity: r.entity,
+      key: r.key,
+      waitingFor: { entity: r.waiting_entity, key: r.waiting_key },
+      heldAt: Number(r.held_at ?? 0),
+      tries: r.hold_tries,
+      dependency: r.delivered ? 'delivered' : r.parked_code !== null ? 'parked' : 'absent',
+      ...(r.parked_code !== null ? { dependencyCode: r.parked_code as ErrorCode } : {}),
+    }));
+  }
+
+  async settleHolds(settlement: HoldSettlement): Promise<void> {
+    const s = this.#s;
+    await this.#tx(async (c) => {
+      if (settlement.wake.length > 0)
+        await c.query(
+          `UPDATE ${s}.outbox SET state = 'pending', run_id = NULL, waiting_entity = NULL, waiting_key = NULL, hold_tries = hold_tries + 1, updated_at = now()
+            WHERE seq = ANY($1::bigint[]) AND state = 'held'`,
+          [settlement.wake],
+        );
+      if (settlement.tried.length > 0)
+        await c.query(`UPDATE ${s}.outbox SET hold_tries = hold_tries + 1 WHERE seq = ANY($1::bigint[]) AND state = 'held'`, [settlement.tried]);
+      if (settlement.park.length > 0)
+        await c.query(
+          `WITH t AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(seq, code, reason)),
+                removed AS (DELETE FROM ${s}.outbox o USING t WHERE o.seq = t.seq AND o.state = 'held'
+                            RETURNING o.entity, o.key, t.code, t.reason, o.attempts, o.payload, o.hash, o.waiting_entity, o.waiting_key)
+           INSERT INTO ${s}.parked (entity, key, code, reason, attempts, payload, hash, waiting_entity, waiting_key) SELECT * FROM removed
+           ON CONFLICT (entity, key) DO UPDATE SET code = excluded.code, reason = excluded.reason, payload = excluded.payload, hash = excluded.hash,
+             attempts = ${s}.parked.attempts + excluded.attempts, last_seen = now(), waiting_entity = excluded.waiting_entity, waiting_key = excluded.waiting_key`,
+          [settlement.park.map((p) => p.seq), settlement.park.map((p) => p.failure.code), settlement.park.map((p) => p.failure.message)],
+        );
+    });
   }
 
   async queueState(ref: EntityRef): Promise<'queued' | 'held' | 'none'> {
@@ -316,7 +411,7 @@ export class PostgresStore implements SyncStore {
       `SELECT * FROM ${this.#s}.parked WHERE ($1::text IS NULL OR entity = $1) AND ($2::text IS NULL OR key = $2) AND ($3::text IS NULL OR code = $3) ORDER BY last_seen DESC, entity, key`,
       [filter.entity ?? null, filter.key ?? null, filter.code ?? null],
     );
-    return rows.map(toParked);
+    return rows.map(fromRow);
   }
 
   async unpark(filter: ParkedFilter = {}): Promise<ParkedRecord[]> {
@@ -324,19 +419,33 @@ export class PostgresStore implements SyncStore {
       `DELETE FROM ${this.#s}.parked WHERE ($1::text IS NULL OR entity = $1) AND ($2::text IS NULL OR key = $2) AND ($3::text IS NULL OR code = $3) RETURNING *`,
       [filter.entity ?? null, filter.key ?? null, filter.code ?? null],
     );
-    return rows.map(toParked);
+    return rows.map(fromRow);
   }
 
-  async acquireRunLock(owner: string, ttlMs: number): Promise<boolean> {
+  async acquireRunLock(owner: string, ttlMs: number, takeOver?: (holder: string) => boolean): Promise<boolean> {
     const now = Date.now();
-    const { rows } = await this.#pool.query(
-      `INSERT INTO ${this.#s}.locks (name, owner, expires_at) VALUES ('run', $1, $2)
-       ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-         WHERE ${this.#s}.locks.owner = excluded.owner OR ${this.#s}.locks.expires_at < $3
-       RETURNING owner`,
+    const { rows } = await this.#pool.query<{ owner: string; taken: boolean }>(
+      `WITH current AS (SELECT owner FROM ${this.#s}.locks WHERE name = 'run'),
+            taken AS (INSERT INTO ${this.#s}.locks (name, owner, expires_at) VALUES ('run', $1, $2)
+                      ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+                        WHERE ${this.#s}.locks.owner = excluded.owner OR ${this.#s}.locks.expires_at < $3
+                      RETURNING owner)
+       SELECT (SELECT owner FROM taken) IS NOT NULL AS taken, (SELECT owner FROM current) AS owner`,
       [owner, now + ttlMs, now],
     );
-    return rows.length === 1;
+    let taken = rows[0]?.taken === true;
+    const holder = rows[0]?.owner;
+    if (!taken && holder && takeOver?.(holder)) {
+      // Compare-and-set: only if the dead holder still has it.
+      const result = await this.#pool.query(`UPDATE ${this.#s}.locks SET owner = $1, expires_at = $2 WHERE name = 'run' AND owner = $3`, [
+        owner,
+        now + ttlMs,
+        holder,
+      ]);
+      taken = result.rowCount === 1;
+    }
+    if (taken) this.#use.locked(owner);
+    return taken;
   }
 
   async renewRunLock(owner: string, ttlMs: number): Promise<boolean> {
@@ -345,6 +454,7 @@ export class PostgresStore implements SyncStore {
   }
 
   async releaseRunLock(owner: string): Promise<void> {
+    this.#use.unlocked(owner);
     await this.#pool.query(`DELETE FROM ${this.#s}.locks WHERE name = 'run' AND owner = $1`, [owner]);
   }
 
@@ -372,20 +482,23 @@ export class PostgresStore implements SyncStore {
   }
 
   async close(): Promise<void> {
+    this.#use.assertIdle();
     if (this.#owned) await this.#pool.end();
   }
 }
 
-function toParked(r: Record<string, unknown>): ParkedRecord {
-  return {
-    entity: r.entity as EntityName,
+function fromRow(r: Record<string, unknown>): ParkedRecord {
+  return toParked({
+    entity: String(r.entity),
     key: String(r.key),
-    code: r.code as ParkedRecord['code'],
-    message: String(r.reason),
+    code: String(r.code),
+    reason: String(r.reason),
     attempts: Number(r.attempts),
     firstSeen: (r.first_seen as Date).toISOString(),
     lastSeen: (r.last_seen as Date).toISOString(),
-    ...(r.payload == null ? {} : { payload: r.payload }),
-    ...(r.hash == null ? {} : { hash: String(r.hash) }),
-  };
+    payload: r.payload,
+    hash: r.hash == null ? null : String(r.hash),
+    waitingEntity: r.waiting_entity == null ? null : String(r.waiting_entity),
+    waitingKey: r.waiting_key == null ? null : String(r.waiting_key),
+  });
 }

@@ -1,17 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { EntityName, EntityRef } from '../domain/records.js';
+import { type ErrorCode, RunLockLostError } from '../errors.js';
 import type {
   CaptureInput,
   CaptureOutcome,
+  ClaimRequest,
   DeliveryReceipt,
   FailureInfo,
+  HoldSettlement,
   OutboxItem,
   ParkedFilter,
   ParkedRecord,
   QueueCounts,
   RunRecord,
+  StrandedHold,
   SyncStore,
 } from '../ports.js';
+import { byClaimOrder, isUnchanged, RunUse, toParked } from './policy.js';
 
 /** Versioned migrations; `PRAGMA user_version` holds how many have been applied. */
 const MIGRATIONS: readonly string[] = [
@@ -102,6 +108,14 @@ const MIGRATIONS: readonly string[] = [
   // state, expired leases included (in-flight rows are at most a few claimed batches).
   `DROP INDEX outbox_by_state;
    DROP INDEX outbox_by_lease;`,
+  // Fencing (a claim token per claim), the claiming process (to recover a dead one's claims at once),
+  // and the bounds of a hold (first held, tries); a record parked for a dependency names it.
+  `ALTER TABLE outbox ADD COLUMN claim_token TEXT;
+   ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+   ALTER TABLE outbox ADD COLUMN held_at INTEGER;
+   ALTER TABLE outbox ADD COLUMN hold_tries INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE parked ADD COLUMN waiting_entity TEXT;
+   ALTER TABLE parked ADD COLUMN waiting_key TEXT;`,
 ];
 
 const RUN_LOCK = 'run';
@@ -126,6 +140,20 @@ interface ParkedRow {
   last_seen: string;
   payload: string | null;
   hash: string | null;
+  waiting_entity: string | null;
+  waiting_key: string | null;
+}
+
+interface StrandedRow {
+  seq: number;
+  entity: EntityName;
+  key: string;
+  waiting_entity: EntityName;
+  waiting_key: string;
+  held_at: number | null;
+  hold_tries: number;
+  delivered: number;
+  parked_code: string | null;
 }
 
 export interface SqliteStoreOptions {
@@ -141,6 +169,7 @@ export class SqliteStore implements SyncStore {
   readonly concurrentDelivery = false;
   readonly #db: Database.Database;
   readonly #stmt;
+  readonly #use = new RunUse();
 
   constructor(options: SqliteStoreOptions) {
     this.#db = new Database(options.path);
@@ -166,10 +195,13 @@ export class SqliteStore implements SyncStore {
       park: db.prepare(
         `INSERT INTO parked (entity, key, code, reason, attempts, first_seen, last_seen, payload, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (entity, key) DO UPDATE SET code = excluded.code, reason = excluded.reason, payload = excluded.payload, hash = excluded.hash,
-           attempts = parked.attempts + excluded.attempts, last_seen = excluded.last_seen`,
+           attempts = parked.attempts + excluded.attempts, last_seen = excluded.last_seen, waiting_entity = NULL, waiting_key = NULL`,
       ),
-      recover: db.prepare("UPDATE outbox SET state = 'pending', lease_until = NULL WHERE state = 'inflight'"),
-      releaseClaims: db.prepare("UPDATE outbox SET state = 'pending', lease_until = NULL WHERE state = 'inflight' AND run_id = ?"),
+      recover: db.prepare("UPDATE outbox SET state = 'pending', lease_until = NULL, claim_token = NULL WHERE state = 'inflight'"),
+      releaseClaims: db.prepare("UPDATE outbox SET state = 'pending', lease_until = NULL, claim_token = NULL WHERE state = 'inflight' AND run_id = ?"),
+      renewClaims: db.prepare("UPDATE outbox SET lease_until = ? WHERE state = 'inflight' AND run_id = ?"),
+      claimOwners: db.prepare<[], { claimed_by: string }>("SELECT DISTINCT claimed_by FROM outbox WHERE state = 'inflight' AND claimed_by IS NOT NULL"),
+      releaseOwner: db.prepare("UPDATE outbox SET state = 'pending', lease_until = NULL, claim_token = NULL WHERE state = 'inflight' AND claimed_by = ?"),
       // Dependency order (rank: spouse, client, contract, occurrence), then sequence.
       claimablePending: db.prepare<[string, number], OutboxRow>(
         `SELECT * FROM outbox o INDEXED BY outbox_claim_order
@@ -184,10 +216,13 @@ export class SqliteStore implements SyncStore {
       ),
       // Batches go to SQLite as one JSON array and one statement: far cheaper than a statement per row.
       markInFlight: db.prepare(
-        "UPDATE outbox SET state = 'inflight', run_id = ?, lease_until = ?, updated_at = ? WHERE seq IN (SELECT value FROM json_each(?))",
+        "UPDATE outbox SET state = 'inflight', run_id = ?, lease_until = ?, claim_token = ?, claimed_by = ?, updated_at = ? WHERE seq IN (SELECT value FROM json_each(?))",
       ),
-      remove: db.prepare('DELETE FROM outbox WHERE seq = ?'),
-      removeMany: db.prepare('DELETE FROM outbox WHERE seq IN (SELECT value FROM json_each(?))'),
+      // Fenced: only rows still claimed under the caller's token.
+      removeClaimed: db.prepare("DELETE FROM outbox WHERE seq = ? AND claim_token = ? AND state = 'inflight'"),
+      removeManyClaimed: db.prepare<[string], { seq: number }>(
+        "DELETE FROM outbox WHERE state = 'inflight' AND (seq, claim_token) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?)) RETURNING seq",
+      ),
       deliveredMany: db.prepare(
         `INSERT INTO delivered (entity, key, hash, crm_id, delivered_at)
            SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, ? FROM json_each(?) WHERE true
@@ -196,12 +231,31 @@ export class SqliteStore implements SyncStore {
       wakeWaiters: db.prepare(
         "UPDATE outbox SET state = 'pending', run_id = NULL, waiting_entity = NULL, waiting_key = NULL, updated_at = ? WHERE state = 'held' AND waiting_entity = ? AND waiting_key = ?",
       ),
-      release: db.prepare(
-        "UPDATE outbox SET state = 'pending', lease_until = NULL, attempts = attempts + 1, last_error_code = ?, last_error = ?, updated_at = ? WHERE seq = ? AND state = 'inflight'",
+      retryLater: db.prepare(
+        "UPDATE outbox SET state = 'pending', lease_until = NULL, claim_token = NULL, attempts = attempts + 1, last_error_code = ?, last_error = ?, updated_at = ? WHERE seq = ? AND claim_token = ? AND state = 'inflight'",
       ),
       hold: db.prepare(
-        "UPDATE outbox SET state = 'held', lease_until = NULL, attempts = attempts + 1, waiting_entity = ?, waiting_key = ?, last_error_code = ?, last_error = ?, updated_at = ? WHERE seq = ?",
+        "UPDATE outbox SET state = 'held', lease_until = NULL, claim_token = NULL, attempts = attempts + 1, waiting_entity = ?, waiting_key = ?, held_at = COALESCE(held_at, ?), last_error_code = ?, last_error = ?, updated_at = ? WHERE seq = ? AND claim_token = ? AND state = 'inflight'",
       ),
+      stranded: db.prepare<[number], StrandedRow>(
+        `SELECT h.seq, h.entity, h.key, h.waiting_entity, h.waiting_key, h.held_at, h.hold_tries,
+                EXISTS (SELECT 1 FROM delivered d WHERE d.entity = h.waiting_entity AND d.key = h.waiting_key) AS delivered,
+                (SELECT p.code FROM parked p WHERE p.entity = h.waiting_entity AND p.key = h.waiting_key) AS parked_code
+           FROM outbox h
+          WHERE h.state = 'held' AND NOT EXISTS (SELECT 1 FROM outbox d WHERE d.entity = h.waiting_entity AND d.key = h.waiting_key)
+          ORDER BY h.seq LIMIT ?`,
+      ),
+      wakeHeld: db.prepare(
+        "UPDATE outbox SET state = 'pending', run_id = NULL, waiting_entity = NULL, waiting_key = NULL, hold_tries = hold_tries + 1, updated_at = ? WHERE seq IN (SELECT value FROM json_each(?)) AND state = 'held'",
+      ),
+      triedHeld: db.prepare("UPDATE outbox SET hold_tries = hold_tries + 1 WHERE seq IN (SELECT value FROM json_each(?)) AND state = 'held'"),
+      parkHeld: db.prepare(
+        `INSERT INTO parked (entity, key, code, reason, attempts, first_seen, last_seen, payload, hash, waiting_entity, waiting_key)
+           SELECT entity, key, ?, ?, attempts, ?, ?, payload, hash, waiting_entity, waiting_key FROM outbox WHERE seq = ? AND state = 'held'
+         ON CONFLICT (entity, key) DO UPDATE SET code = excluded.code, reason = excluded.reason, payload = excluded.payload, hash = excluded.hash,
+           attempts = parked.attempts + excluded.attempts, last_seen = excluded.last_seen, waiting_entity = excluded.waiting_entity, waiting_key = excluded.waiting_key`,
+      ),
+      removeHeld: db.prepare("DELETE FROM outbox WHERE seq = ? AND state = 'held'"),
       queueState: db.prepare<[string, string], { state: string }>('SELECT state FROM outbox WHERE entity = ? AND key = ? ORDER BY seq DESC LIMIT 1'),
       crmId: db.prepare<[string, string], { crm_id: string }>('SELECT crm_id FROM delivered WHERE entity = ? AND key = ?'),
       counts: db.prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state'),
@@ -245,6 +299,7 @@ export class SqliteStore implements SyncStore {
     const now = new Date().toISOString();
     const s = this.#stmt;
     return this.#db.transaction((): CaptureOutcome => {
+      if (input.fence !== undefined && s.lockRow.get(RUN_LOCK)?.owner !== input.fence) throw new RunLockLostError({ owner: input.fence });
       const enqueued: EntityRef[] = [];
       const unchanged: EntityRef[] = [];
       // Most of the time nothing is parked: skip a statement per record then.
@@ -253,8 +308,12 @@ export class SqliteStore implements SyncStore {
         const ref = { entity: record.entity, key: record.key };
         if (parked) s.unparkOne.run(record.entity, record.key);
         const queued = s.queuedForKey.get(record.entity, record.key);
-        const latestKnownHash = queued?.hash ?? s.deliveredHash.get(record.entity, record.key)?.hash;
-        if (latestKnownHash === record.hash && !(input.force && !queued)) {
+        const latest = {
+          queuedHash: queued?.hash,
+          queuedInFlight: queued?.state === 'inflight',
+          deliveredHash: queued ? undefined : s.deliveredHash.get(record.entity, record.key)?.hash,
+        };
+        if (isUnchanged(record.hash, latest, input.force)) {
           unchanged.push(ref);
           continue;
         }
@@ -274,14 +333,15 @@ export class SqliteStore implements SyncStore {
     return this.#stmt.recover.run().changes;
   }
 
-  async claim(limit: number, runId: string, leaseMs: number): Promise<OutboxItem[]> {
-    const now = Date.now();
+  async claim(request: ClaimRequest): Promise<OutboxItem[]> {
+    const { limit, runId, leaseMs, owner, now } = request;
     const iso = new Date(now).toISOString();
-    return this.#db.transaction(() => {
+    const token = randomUUID();
+    const items = this.#db.transaction(() => {
       const expired = this.#stmt.claimableExpired.all(now, limit);
       const rows = expired.length < limit ? [...expired, ...this.#stmt.claimablePending.all(runId, limit - expired.length)] : expired;
-      rows.sort((a, b) => rank(a.entity) - rank(b.entity) || a.seq - b.seq);
-      if (rows.length > 0) this.#stmt.markInFlight.run(runId, now + leaseMs, iso, JSON.stringify(rows.map((row) => row.seq)));
+      rows.sort(byClaimOrder);
+      if (rows.length > 0) this.#stmt.markInFlight.run(runId, now + leaseMs, token, owner, iso, JSON.stringify(rows.map((row) => row.seq)));
       return rows.map((row) => ({
         seq: row.seq,
         entity: row.entity,
@@ -289,47 +349,91 @@ export class SqliteStore implements SyncStore {
         hash: row.hash,
         payload: JSON.parse(row.payload) as unknown,
         attempts: row.attempts,
+        token,
       }));
     })();
+    if (items.length > 0) this.#use.claimed(runId);
+    return items;
+  }
+
+  async renewClaims(runId: string, leaseMs: number, now: number): Promise<number> {
+    return this.#stmt.renewClaims.run(now + leaseMs, runId).changes;
   }
 
   async releaseClaims(runId: string): Promise<number> {
+    this.#use.released(runId);
     return this.#stmt.releaseClaims.run(runId).changes;
   }
 
-  async complete(item: OutboxItem, receipt: DeliveryReceipt): Promise<void> {
-    await this.completeMany([[item, receipt]]);
+  async claimOwners(): Promise<string[]> {
+    return this.#stmt.claimOwners.all().map((r) => r.claimed_by);
   }
 
-  async completeMany(done: ReadonlyArray<readonly [OutboxItem, DeliveryReceipt]>): Promise<void> {
+  async releaseOwner(owner: string): Promise<number> {
+    return this.#stmt.releaseOwner.run(owner).changes;
+  }
+
+  async completeMany(done: ReadonlyArray<readonly [OutboxItem, DeliveryReceipt]>): Promise<OutboxItem[]> {
+    if (done.length === 0) return [];
     const now = new Date().toISOString();
-    this.#db.transaction(() => {
-      this.#stmt.removeMany.run(JSON.stringify(done.map(([item]) => item.seq)));
-      this.#stmt.deliveredMany.run(now, JSON.stringify(done.map(([item, receipt]) => [item.entity, item.key, item.hash, receipt.crmId])));
+    return this.#db.transaction(() => {
+      const removed = new Set(this.#stmt.removeManyClaimed.all(JSON.stringify(done.map(([item]) => [item.seq, item.token]))).map((r) => r.seq));
+      const accepted = done.filter(([item]) => removed.has(item.seq));
+      if (accepted.length > 0)
+        this.#stmt.deliveredMany.run(now, JSON.stringify(accepted.map(([item, receipt]) => [item.entity, item.key, item.hash, receipt.crmId])));
       const parked = this.#stmt.anyParked.get()?.n === 1;
       const held = this.#stmt.anyHeld.get()?.n === 1;
       if (parked || held)
-        for (const [item] of done) {
+        for (const [item] of accepted) {
           if (parked) this.#stmt.unparkOne.run(item.entity, item.key);
           if (held) this.#stmt.wakeWaiters.run(now, item.entity, item.key);
         }
+      return done.filter(([item]) => !removed.has(item.seq)).map(([item]) => item);
     })();
   }
 
-  async park(item: OutboxItem, failure: FailureInfo): Promise<void> {
+  async park(item: OutboxItem, failure: FailureInfo): Promise<boolean> {
     const now = new Date().toISOString();
-    this.#db.transaction(() => {
-      this.#stmt.remove.run(item.seq);
+    return this.#db.transaction(() => {
+      if (this.#stmt.removeClaimed.run(item.seq, item.token).changes === 0) return false;
       this.#stmt.park.run(item.entity, item.key, failure.code, failure.message, item.attempts + 1, now, now, JSON.stringify(item.payload), item.hash);
+      return true;
     })();
   }
 
-  async release(item: OutboxItem, failure: FailureInfo): Promise<void> {
-    this.#stmt.release.run(failure.code, failure.message, new Date().toISOString(), item.seq);
+  async retryLater(item: OutboxItem, failure: FailureInfo): Promise<boolean> {
+    return this.#stmt.retryLater.run(failure.code, failure.message, new Date().toISOString(), item.seq, item.token).changes === 1;
   }
 
-  async hold(item: OutboxItem, waitingFor: EntityRef, failure: FailureInfo): Promise<void> {
-    this.#stmt.hold.run(waitingFor.entity, waitingFor.key, failure.code, failure.message, new Date().toISOString(), item.seq);
+  async hold(item: OutboxItem, waitingFor: EntityRef, failure: FailureInfo, now: number): Promise<boolean> {
+    const iso = new Date().toISOString();
+    return this.#stmt.hold.run(waitingFor.entity, waitingFor.key, now, failure.code, failure.message, iso, item.seq, item.token).changes === 1;
+  }
+
+  async strandedHolds(limit: number): Promise<StrandedHold[]> {
+    return this.#stmt.stranded.all(limit).map((r) => ({
+      seq: r.seq,
+      entity: r.entity,
+      key: r.key,
+      waitingFor: { entity: r.waiting_entity, key: r.waiting_key },
+      heldAt: r.held_at ?? 0,
+      tries: r.hold_tries,
+      dependency: r.delivered === 1 ? 'delivered' : r.parked_code !== null ? 'parked' : 'absent',
+      ...(r.parked_code !== null ? { dependencyCode: r.parked_code as ErrorCode } : {}),
+    }));
+  }
+
+  async settleHolds(settlement: HoldSettlement): Promise<void> {
+    const now = new Date().toISOString();
+    const s = this.#stmt;
+    this.#db.transaction(() => {
+      if (settlement.wake.length > 0) s.wakeHeld.run(now, JSON.stringify(settlement.wake));
+      if (settlement.tried.length > 0) s.triedHeld.run(JSON.stringify(settlement.tried));
+      for (const { seq, failure } of settlement.park) {
+        s.parkHeld.run(failure.code, failure.message, now, now, seq);
+        s.removeHeld.run(seq);
+      }
+    })();
   }
 
   async queueState(ref: EntityRef): Promise<'queued' | 'held' | 'none'> {
@@ -347,28 +451,30 @@ export class SqliteStore implements SyncStore {
   }
 
   async listParked(filter: ParkedFilter = {}): Promise<ParkedRecord[]> {
-    return this.#stmt.listParked.all({ entity: filter.entity ?? null, key: filter.key ?? null, code: filter.code ?? null }).map(toParked);
+    return this.#stmt.listParked.all({ entity: filter.entity ?? null, key: filter.key ?? null, code: filter.code ?? null }).map(fromRow);
   }
 
   async unpark(filter: ParkedFilter = {}): Promise<ParkedRecord[]> {
     return this.#db.transaction(() => {
       const rows = this.#stmt.listParked.all({ entity: filter.entity ?? null, key: filter.key ?? null, code: filter.code ?? null });
       for (const row of rows) this.#stmt.deleteParked.run(row.entity, row.key);
-      return rows.map(toParked);
+      return rows.map(fromRow);
     })();
   }
 
-  async acquireRunLock(owner: string, ttlMs: number): Promise<boolean> {
+  async acquireRunLock(owner: string, ttlMs: number, takeOver?: (holder: string) => boolean): Promise<boolean> {
     const now = Date.now();
     // BEGIN IMMEDIATE: two processes cannot both read "free" and both take it.
-    return this.#db
+    const taken = this.#db
       .transaction(() => {
         const row = this.#stmt.lockRow.get(RUN_LOCK);
-        if (row && row.owner !== owner && row.expires_at > now) return false;
+        if (row && row.owner !== owner && row.expires_at > now && !takeOver?.(row.owner)) return false;
         this.#stmt.lockUpsert.run(RUN_LOCK, owner, now + ttlMs);
         return true;
       })
       .immediate();
+    if (taken) this.#use.locked(owner);
+    return taken;
   }
 
   async renewRunLock(owner: string, ttlMs: number): Promise<boolean> {
@@ -376,6 +482,7 @@ export class SqliteStore implements SyncStore {
   }
 
   async releaseRunLock(owner: string): Promise<void> {
+    this.#use.unlocked(owner);
     this.#stmt.lockRelease.run(RUN_LOCK, owner);
   }
 
@@ -390,23 +497,23 @@ export class SqliteStore implements SyncStore {
   }
 
   async close(): Promise<void> {
+    this.#use.assertIdle();
     if (this.#db.open) this.#db.close();
   }
 }
 
-const RANKS: Record<string, number> = { spouse: 0, client: 1, contract: 2, occurrence: 3 };
-const rank = (entity: string): number => RANKS[entity] ?? 4;
-
-function toParked(r: ParkedRow): ParkedRecord {
-  return {
+function fromRow(r: ParkedRow): ParkedRecord {
+  return toParked({
     entity: r.entity,
     key: r.key,
-    code: r.code as ParkedRecord['code'],
-    message: r.reason,
+    code: r.code,
+    reason: r.reason,
     attempts: r.attempts,
     firstSeen: r.first_seen,
     lastSeen: r.last_seen,
-    ...(r.payload === null ? {} : { payload: JSON.parse(r.payload) as unknown }),
-    ...(r.hash === null ? {} : { hash: r.hash }),
-  };
+    payload: r.payload === null ? null : (JSON.parse(r.payload) as unknown),
+    hash: r.hash,
+    waitingEntity: r.waiting_entity,
+    waitingKey: r.waiting_key,
+  });
 }

@@ -1,3 +1,4 @@
+import { driverMissing, megaUnreachable } from '@mega-crm/core';
 import { type SqlDriver, translatePlaceholders, upperKeys } from './driver.js';
 
 /** The part of an oracledb connection (or pool connection) the driver uses. */
@@ -26,8 +27,13 @@ export async function oracleDriver(options: OracleDriverOptions): Promise<SqlDri
     if (!options.connect) throw new TypeError('oracleDriver needs `connect` or `connection`');
     // A variable specifier keeps `oracledb` (no bundled types) out of the type graph and the bundle.
     const moduleName = 'oracledb';
-    const oracledb = ((await import(moduleName)) as { default: { getConnection(c: unknown): Promise<OracleConnectionLike> } }).default;
-    connection = await oracledb.getConnection({ ...options.connect });
+    const loaded = await import(moduleName).catch((error: unknown) => {
+      throw driverMissing('oracledb', error);
+    });
+    const oracledb = (loaded as { default: { getConnection(c: unknown): Promise<OracleConnectionLike> } }).default;
+    connection = await oracledb.getConnection({ ...options.connect }).catch((error: unknown) => {
+      throw megaUnreachable(error);
+    });
     owned = true;
   }
   const conn = connection;

@@ -1,3 +1,4 @@
+import { driverMissing } from '@mega-crm/core';
 import type { Pool, PoolConfig } from 'pg';
 import { type SqlDriver, translatePlaceholders, upperKeys } from './driver.js';
 
@@ -10,7 +11,9 @@ const AS_TEXT = new Set([1082, 1114, 1184, 1700]);
  * imported). Pass your own pool, or a connection config.
  */
 export async function postgresDriver(poolOrConfig: Pool | PoolConfig): Promise<SqlDriver & { readonly pool: Pool }> {
-  const pg = await import('pg');
+  const pg = await import('pg').catch((error: unknown) => {
+    throw driverMissing('pg', error);
+  });
   const PoolClass = pg.default?.Pool ?? pg.Pool;
   const types = pg.default?.types ?? pg.types;
   const pool: Pool =
