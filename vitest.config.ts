@@ -22,6 +22,8 @@ export default defineConfig({
     include: ['packages/*/test/**/*.test.ts', 'examples/test/**/*.test.ts'],
     // Process-level suites (crash, workers) run apart, one file at a time: vitest.slow.config.ts.
     exclude: SLOW_SUITES,
+    // A PostgreSQL for the suites that need one: the configured server, else an embedded one.
+    globalSetup: ['tooling/test/pg-server.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
