@@ -4,6 +4,7 @@
 // and must declare what it uses. Plain ```ts blocks are checked both as ESM (.mts) and as CommonJS
 // (.cts), since users paste them into either; ```ts esm (top-level await) or ```ts cjs narrows that.
 // Run after `pnpm build`. Errors are reported at the README's own line numbers.
+// Also: every error code of core's ErrorCode union has a row in README.md's "Errors" table.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -72,6 +73,12 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
+const errorsTs = readFileSync(join(root, 'packages', 'core', 'src', 'errors.ts'), 'utf8');
+const codes = [...(/export type ErrorCode =([^;]*);/.exec(errorsTs)?.[1].matchAll(/'([A-Z_]+)'/g) ?? [])].map((m) => m[1]);
+if (codes.length === 0) throw new Error('no ErrorCode union found in packages/core/src/errors.ts');
+const errorSection = /^## Errors$([\s\S]*?)(?=^## )/m.exec(readFileSync(join(root, 'README.md'), 'utf8'))?.[1] ?? '';
+const undocumented = codes.filter((code) => !errorSection.includes(`\`${code}\``));
+
 const byFile = new Map(blocks.map((b) => [b.file, b]));
 const problems = output
   .split('\n')
@@ -83,11 +90,14 @@ const problems = output
     const context = block.file.endsWith('.cts') ? 'as CommonJS' : 'as ESM';
     return `${block.readme}:${block.firstLine + Number(m[2]) - 1}:${m[3]} (${context}) ${m[4]}`;
   });
+if (undocumented.length > 0)
+  problems.push(`README.md: the "Errors" table has no row for ${undocumented.join(', ')} (error codes of packages/core/src/errors.ts)`);
 if (problems.length > 0) {
   console.error(problems.join('\n'));
-  console.error(`\nREADME code does not compile as written (${problems.length} error(s))`);
+  console.error(`\nREADME check failed: ${problems.length} problem(s) above`);
   process.exit(1);
 }
 const count = new Set(blocks.map((b) => `${b.readme}:${b.firstLine}`)).size;
 const cjs = blocks.filter((b) => b.file.endsWith('.cts')).length;
+console.log(`README errors table: all ${codes.length} error codes`);
 console.log(`README code: ${count} TypeScript blocks in ${readmes.length} READMEs compile as written (${blocks.length - cjs} as ESM, ${cjs} as CommonJS)`);
