@@ -26,7 +26,8 @@ export function progressReporter(out: Pick<NodeJS.WriteStream, 'isTTY' | 'write'
     update(p: SyncProgress): void {
       if (p.phase === 'capture') read = p.processed;
       else [delivered, queued] = [p.processed, p.total ?? queued];
-      if (Date.now() - (last ??= Date.now()) >= everyMs) draw();
+      last ??= Date.now();
+      if (Date.now() - last >= everyMs) draw();
     },
     /** Ends a run's progress: a terminal line shows the final figures, and what follows starts on a fresh line. */
     end(): void {
