@@ -2,9 +2,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CapturedItem, contentHash, SqliteStore } from '@mega-crm/core';
+import type { CapturedItem } from '@mega-crm/core';
+import { contentHash } from '@mega-crm/core/internal';
+import { SqliteStore } from '@mega-crm/core/sqlite';
 import { CrmClient, type HttpClient, HttpTransport } from '@mega-crm/crm-client';
-import { MegaSource, sqliteDriver } from '@mega-crm/mega-mapper';
+import { MegaSource } from '@mega-crm/mega-mapper';
+import { sqliteDriver } from '@mega-crm/mega-mapper/sqlite';
 import Database from 'better-sqlite3';
 import { DEMO_CREDENTIALS } from '../src/wiring.js';
 

@@ -1,12 +1,14 @@
 /**
  * `pnpm demo`: builds the demo Mega database, starts the local CRM sandbox on a free port, runs one
- * sync with a progress line, prints the summary, and exits 0 when the run completed.
+ * sync with progress (one updating line on a terminal, a line every few seconds otherwise), prints the
+ * summary and the next step, and exits 0 when the run completed.
  */
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatSummary } from '@mega-crm/core';
+import { progressReporter } from './progress.js';
 import { createDemoEnvironment } from './wiring.js';
 
 const { values } = parseArgs({
@@ -22,26 +24,23 @@ if (!Number.isInteger(clients) || clients < 1) {
 }
 
 rmSync(values.dir, { recursive: true, force: true });
-let lastLine = '';
+const progress = progressReporter(process.stdout);
 console.log(`mega-crm demo: ${clients} Mega clients → local CRM sandbox (a reconstruction of WebServicesMultidados)`);
 const env = await createDemoEnvironment({
   dir: values.dir,
   clients,
-  onProgress: (p) => {
-    const line = p.phase === 'capture' ? `reading Mega: ${p.processed} records` : `sending to CRM: ${p.processed}/${p.total ?? '?'}`;
-    if (process.stdout.isTTY) process.stdout.write(`\r${line.padEnd(60)}`);
-    else if (line !== lastLine && (p.processed % 500 === 0 || p.processed === p.total)) console.log(line);
-    lastLine = line;
-  },
+  onProgress: progress.update,
 });
 try {
   console.log(`sandbox WSDL: ${env.sandbox.wsdlUrl}`);
   const first = await env.engine.run({ trigger: 'demo' });
-  if (process.stdout.isTTY) process.stdout.write('\n');
+  progress.end();
   console.log(formatSummary(first));
   const second = await env.engine.run({ trigger: 'demo (again, nothing changed)' });
+  progress.end();
   console.log(formatSummary(second));
   console.log(`CRM sandbox holds ${env.sandbox.state().clients.length} clients after ${env.sandbox.state().requests} requests.`);
+  console.log('Next: connect your own Mega and CRM as in examples/src/wiring.ts and the README\'s "Use" section (or try pnpm demo --clients 20000).');
   process.exitCode = first.outcome === 'completed' && second.outcome === 'completed' ? 0 : 1;
 } finally {
   await env.close();

@@ -4,7 +4,8 @@
  * schema) and prints what it made and how long it took.
  */
 import { parseArgs } from 'node:util';
-import { createDemoMegaDatabase, createDemoMegaPostgres, STANDARD_SCHEMAS, singleSchema } from '@mega-crm/mega-mapper';
+import { STANDARD_SCHEMAS, singleSchema } from '@mega-crm/mega-mapper';
+import { createDemoMegaDatabase, createDemoMegaPostgres } from '@mega-crm/mega-mapper/demo';
 import pg from 'pg';
 
 const { values } = parseArgs({

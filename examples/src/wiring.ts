@@ -4,10 +4,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Logger, SqliteStore, SyncEngine, type SyncEngineOptions } from '@mega-crm/core';
+import { type Logger, SyncEngine, type SyncEngineOptions } from '@mega-crm/core';
+import { SqliteStore } from '@mega-crm/core/sqlite';
 import { CrmClient, crmSink } from '@mega-crm/crm-client';
 import { CrmSandbox } from '@mega-crm/crm-sandbox';
-import { createDemoMegaDatabase, type DemoOptions, type DemoStats, MegaSource, type MegaSourceOptions, sqliteDriver } from '@mega-crm/mega-mapper';
+import { MegaSource, type MegaSourceOptions } from '@mega-crm/mega-mapper';
+import { createDemoMegaDatabase, type DemoOptions, type DemoStats } from '@mega-crm/mega-mapper/demo';
+import { sqliteDriver } from '@mega-crm/mega-mapper/sqlite';
 import Database from 'better-sqlite3';
 
 export interface DemoEnvironmentOptions {

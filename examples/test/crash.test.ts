@@ -6,10 +6,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { seededRandom } from '@mega-crm/core';
+import { seededRandom } from '@mega-crm/core/internal';
 import { PostgresStore } from '@mega-crm/core/postgres';
 import { CrmSandbox } from '@mega-crm/crm-sandbox';
-import { createDemoMegaDatabase, MegaSource, sqliteDriver } from '@mega-crm/mega-mapper';
+import { MegaSource } from '@mega-crm/mega-mapper';
+import { createDemoMegaDatabase } from '@mega-crm/mega-mapper/demo';
+import { sqliteDriver } from '@mega-crm/mega-mapper/sqlite';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_URL, pgAvailable } from '../../tooling/test/pg.js';

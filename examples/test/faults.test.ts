@@ -6,10 +6,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteStore, SyncEngine } from '@mega-crm/core';
+import { SyncEngine } from '@mega-crm/core';
+import { SqliteStore } from '@mega-crm/core/sqlite';
 import { CrmClient, crmSink } from '@mega-crm/crm-client';
 import { CrmSandbox } from '@mega-crm/crm-sandbox';
-import { createDemoMegaDatabase, MegaSource, sqliteDriver } from '@mega-crm/mega-mapper';
+import { MegaSource } from '@mega-crm/mega-mapper';
+import { createDemoMegaDatabase } from '@mega-crm/mega-mapper/demo';
+import { sqliteDriver } from '@mega-crm/mega-mapper/sqlite';
 import Database from 'better-sqlite3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CREDENTIALS } from '../src/wiring.js';

@@ -3,7 +3,8 @@
  * with FOR UPDATE SKIP LOCKED and leases), each record sent exactly once, and faster than 1 worker
  * when the CRM answers in 20 ms.
  */
-import { type Client, completeCpf, contentHash } from '@mega-crm/core';
+import type { Client } from '@mega-crm/core';
+import { completeCpf, contentHash } from '@mega-crm/core/internal';
 import { PostgresStore } from '@mega-crm/core/postgres';
 import { CrmSandbox } from '@mega-crm/crm-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

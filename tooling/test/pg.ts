@@ -1,29 +1,14 @@
 /**
- * PostgreSQL for tests: 127.0.0.1:5432, trust auth, database `test` (MEGA_CRM_PG_URL overrides).
- * Absent: CI fails loudly; elsewhere the PostgreSQL suites are skipped with a warning saying why.
+ * PostgreSQL for tests. vitest's global setup (tooling/test/pg-server.ts) has made sure one answers
+ * at MEGA_CRM_PG_URL — the configured server, or an embedded one it started — so not reaching it
+ * here is a broken test bed and fails the suite instead of skipping it.
  */
-import pg from 'pg';
+import { DEFAULT_PG_URL, probePostgres } from './pg-server.js';
 
-export const PG_URL = process.env.MEGA_CRM_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const PG_URL = process.env.MEGA_CRM_PG_URL ?? DEFAULT_PG_URL;
 
-async function probe(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+const problem = await probePostgres(PG_URL);
+if (problem) throw new Error(`PostgreSQL is not reachable at ${PG_URL} (${problem}), although the global setup (tooling/test/pg-server.ts) checked it.`);
 
-const problem = await probe();
-if (problem) {
-  const message = `PostgreSQL is required for these tests and is not reachable at ${PG_URL} (${problem}). Start it (trust auth, database "test") or set MEGA_CRM_PG_URL.`;
-  if (process.env.CI) throw new Error(message);
-  console.warn(`\n⚠ ${message} The PostgreSQL suites are SKIPPED on this machine.\n`);
-}
-
-export const pgAvailable = problem === undefined;
+/** Always true once this module has loaded; kept for the suites' `skipIf`. */
+export const pgAvailable = true;

@@ -6,10 +6,12 @@
  * record's dependency); `--fault-load fail-once` makes that read fail once, as a dropped connection.
  */
 import { parseArgs } from 'node:util';
-import { SqliteStore, SyncEngine, type SyncStore } from '@mega-crm/core';
+import { SyncEngine, type SyncStore } from '@mega-crm/core';
 import { PostgresStore } from '@mega-crm/core/postgres';
+import { SqliteStore } from '@mega-crm/core/sqlite';
 import { CrmClient, crmSink } from '@mega-crm/crm-client';
-import { MegaSource, sqliteDriver } from '@mega-crm/mega-mapper';
+import { MegaSource } from '@mega-crm/mega-mapper';
+import { sqliteDriver } from '@mega-crm/mega-mapper/sqlite';
 import Database from 'better-sqlite3';
 import { DEMO_CREDENTIALS } from '../../src/wiring.js';
 

@@ -1,6 +1,6 @@
 export type { Address, Client, ClientInput, MaritalStatus } from './domain/client.js';
 export { AddressSchema, ClientSchema, MARITAL_STATUSES } from './domain/client.js';
-export { completeCnpj, completeCpf, isValidCnpj, isValidCpf, maskDocument, onlyDigits } from './domain/documents.js';
+export { isValidCnpj, isValidCpf, maskDocument } from './domain/documents.js';
 export type {
   CloseOccurrence,
   CloseOccurrenceInput,
@@ -34,7 +34,6 @@ export { SyncEngine } from './engine/sync-engine.js';
 export type { ErrorCode, FixText, MegaCrmErrorOptions, ValidationIssue } from './errors.js';
 export {
   AlreadyRunningError,
-  asMegaCrmError,
   ConfigurationError,
   CrmFaultError,
   DependencyMissingError,
@@ -49,7 +48,6 @@ export {
   TransportError,
   ValidationError,
 } from './errors.js';
-export { contentHash, stableStringify } from './hash.js';
 export type { Logger } from './logger.js';
 export { redactingLogger, silentLogger } from './logger.js';
 export type {
@@ -72,9 +70,5 @@ export type {
   StrandedHold,
   SyncStore,
 } from './ports.js';
-export { pick, seededRandom } from './random.js';
-export { maskEmail, maskPhone, maskPii, redact } from './redact.js';
 export type { Runnable, ScheduleController, SchedulePolicy } from './schedule.js';
-export { DAILY_MINIMUM_MS, daily, online, parseInterval, runOnSchedule } from './schedule.js';
-export type { SqliteStoreOptions } from './store/sqlite-store.js';
-export { SqliteStore } from './store/sqlite-store.js';
+export { DAILY_MINIMUM_MS, daily, online, runOnSchedule } from './schedule.js';

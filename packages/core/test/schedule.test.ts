@@ -1,6 +1,8 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { daily, online, parseInterval, runOnSchedule, SqliteStore, SyncEngine } from '../src/index.js';
+import { daily, online, runOnSchedule, SyncEngine } from '../src/index.js';
+import { parseInterval } from '../src/schedule.js';
+import { SqliteStore } from '../src/sqlite.js';
 import { ListSource, RecordingSink, record } from './fakes.js';
 
 const at = (hhmm: string, day = 10) => new Date(2026, 0, day, Number(hhmm.slice(0, 2)), Number(hhmm.slice(3, 5)), 0, 0);

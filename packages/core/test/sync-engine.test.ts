@@ -2,16 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  AlreadyRunningError,
-  ConfigurationError,
-  CrmFaultError,
-  DependencyMissingError,
-  SqliteStore,
-  SyncEngine,
-  TransportError,
-  ValidationError,
-} from '../src/index.js';
+import { AlreadyRunningError, ConfigurationError, CrmFaultError, DependencyMissingError, SyncEngine, TransportError, ValidationError } from '../src/index.js';
+import { SqliteStore } from '../src/sqlite.js';
 import { ListSource, RecordingSink, record } from './fakes.js';
 
 const fix = { en: 'fix', pt: 'corrija' };

@@ -9,7 +9,8 @@ import http from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type Client, completeCpf } from '@mega-crm/core';
+import type { Client } from '@mega-crm/core';
+import { completeCpf } from '@mega-crm/core/internal';
 import * as soap from 'soap';
 import { CrmClient, type HttpClient, HttpTransport } from '../src/index.js';
 

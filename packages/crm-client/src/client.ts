@@ -6,12 +6,12 @@ import {
   type Contract,
   type IntegrationLogEntry,
   MegaCrmError,
-  maskPii,
   type Narrative,
   type Occurrence,
   type OccurrenceOrigin,
   type Spouse,
 } from '@mega-crm/core';
+import { maskPii } from '@mega-crm/core/internal';
 import { type CrmClientConfig, type ResolvedCrmClientConfig, resolveCrmClientConfig } from './config.js';
 import { type CallContext, crmMessageError, httpStatusError, malformed, operationUnsupported, transportError, wsdlUnavailable } from './errors.js';
 import { redactEnvelope } from './hooks.js';

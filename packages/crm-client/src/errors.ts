@@ -8,11 +8,11 @@ import {
   DependencyMissingError,
   DuplicateDocumentError,
   type MegaCrmError,
-  maskPii,
   ProtocolError,
   TransportError,
   ValidationError,
 } from '@mega-crm/core';
+import { maskPii } from '@mega-crm/core/internal';
 import { MESSAGE_PATTERNS } from './profile/profile.js';
 
 export interface CallContext {

@@ -1,4 +1,5 @@
-import { type MegaCrmError, maskPii } from '@mega-crm/core';
+import type { MegaCrmError } from '@mega-crm/core';
+import { maskPii } from '@mega-crm/core/internal';
 
 export interface RequestEvent {
   readonly operation: string;

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Client, completeCpf, MegaCrmError } from '@mega-crm/core';
+import { type Client, MegaCrmError } from '@mega-crm/core';
+import { completeCpf } from '@mega-crm/core/internal';
 import { CrmSandbox } from '@mega-crm/crm-sandbox';
 import pRetry from 'p-retry';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isValidCnpj, seededRandom } from '@mega-crm/core';
+import { isValidCnpj } from '@mega-crm/core';
+import { seededRandom } from '@mega-crm/core/internal';
 import { nusoapNamespace, OPERATIONS, readSoapBody, renderWsdl } from '@mega-crm/crm-client/profile';
 import { faultEnvelope, type ResultFields, resultEnvelope } from './envelope.js';
 import { type FaultPlan, planFault, type SandboxFaults } from './faults.js';

@@ -1,9 +1,7 @@
-import { completeCnpj, completeCpf, pick, seededRandom } from '@mega-crm/core';
-import Database from 'better-sqlite3';
+import { completeCnpj, completeCpf, pick, seededRandom } from '@mega-crm/core/internal';
 import type { Pool } from 'pg';
 import { feedDdl } from '../schema/feed.js';
 import { createTablesDdl, NO_SCHEMAS, type SchemaMapping, TABLES, type TableName, tableNames } from '../schema/tables.js';
-import type { Dialect } from '../sql/driver.js';
 import { CITIES, COMPANY_NAMES, COMPANY_WORDS, DISTRICTS, EMAIL_DOMAINS, FIRST_NAMES_F, FIRST_NAMES_M, STREET_TYPES, STREETS, SURNAMES } from './vocabulary.js';
 import { postgresWriter, type RowWriter, sqliteWriter } from './writer.js';
 
@@ -425,6 +423,8 @@ export async function writeDemoData(writer: RowWriter, options: DemoOptions = {}
  * load, so the first sync is a full scan.
  */
 export async function createDemoMegaDatabase(path: string, options: DemoOptions = {}): Promise<DemoStats> {
+  // Loaded here, not at the top: better-sqlite3 is an optional peer, and PostgreSQL hosts use this entry too.
+  const { default: Database } = await import('better-sqlite3');
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
@@ -457,10 +457,4 @@ export async function createDemoMegaPostgres(pool: Pool, schemas: SchemaMapping,
   for (const ddl of feedDdl('postgres', schemas)) await pool.query(ddl);
   for (const table of Object.keys(TABLES) as TableName[]) await pool.query(`ANALYZE ${names(table)}`);
   return stats;
-}
-
-/** DDL to install the feed on an existing Mega (the DBA runs it once). */
-export function feedInstallScript(dialect: Dialect, schemas: SchemaMapping): string {
-  const separator = dialect === 'oracle' ? '\n/\n' : ';\n';
-  return `${feedDdl(dialect, schemas).join(separator)}${separator}`;
 }

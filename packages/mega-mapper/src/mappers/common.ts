@@ -1,4 +1,4 @@
-import { onlyDigits } from '@mega-crm/core';
+import { onlyDigits } from '@mega-crm/core/internal';
 
 export function blankToUndefined(value: string | null | undefined): string | undefined {
   const trimmed = typeof value === 'string' ? value.trim() : undefined;

@@ -123,3 +123,9 @@ END;`,
     ),
   ];
 }
+
+/** DDL to install the feed on an existing Mega (the DBA runs it once). */
+export function feedInstallScript(dialect: Dialect, schemas: SchemaMapping): string {
+  const separator = dialect === 'oracle' ? '\n/\n' : ';\n';
+  return `${feedDdl(dialect, schemas).join(separator)}${separator}`;
+}

@@ -1,0 +1,8 @@
+/**
+ * @internal Helpers the @mega-crm packages share (`@mega-crm/core/internal`). Not part of the public
+ * API: they may change in any release.
+ */
+export { completeCnpj, completeCpf, onlyDigits } from './domain/documents.js';
+export { contentHash, stableStringify } from './hash.js';
+export { pick, seededRandom } from './random.js';
+export { maskPii } from './redact.js';
