@@ -8,9 +8,11 @@
  *   STORE_PG_URL=postgres://… or  STORE_SQLITE_PATH=mega-crm.db (default)
  *   tsx examples/hosts/from-env.ts
  */
-import { formatSummary, SqliteStore, SyncEngine, type SyncEngineOptions, type SyncStore } from '@mega-crm/core';
+import { formatSummary, SyncEngine, type SyncEngineOptions, type SyncStore } from '@mega-crm/core';
+import { SqliteStore } from '@mega-crm/core/sqlite';
 import { CrmClient, crmSink } from '@mega-crm/crm-client';
-import { MegaSource, type SchemaMapping, type SqlDriver, singleSchema, sqliteDriver } from '@mega-crm/mega-mapper';
+import { MegaSource, type SchemaMapping, type SqlDriver, singleSchema } from '@mega-crm/mega-mapper';
+import { sqliteDriver } from '@mega-crm/mega-mapper/sqlite';
 
 export interface HostEngine {
   readonly engine: SyncEngine;

@@ -4,7 +4,6 @@
  * the terminal: every failure is a MegaCrmError with its fix.
  */
 import {
-  asMegaCrmError,
   daily,
   ENTITIES,
   type EntityName,
@@ -18,6 +17,7 @@ import {
   SyncEngine,
   type SyncProgress,
 } from '@mega-crm/core';
+import { asMegaCrmError } from '@mega-crm/core/internal';
 import { crmSink } from '@mega-crm/crm-client';
 import { Command, CommanderError, Option } from 'commander';
 import { type CliConfig, loadConfig } from './config.js';

@@ -71,7 +71,7 @@ export async function writeInitFiles(options: InitOptions): Promise<string[]> {
   }
   mkdirSync(options.dir, { recursive: true });
   if (options.demo) {
-    const { createDemoMegaDatabase } = await import('@mega-crm/mega-mapper');
+    const { createDemoMegaDatabase } = await import('@mega-crm/mega-mapper/demo');
     await createDemoMegaDatabase(megaPath, { clients: options.demo.clients });
     writeFileSync(configPath, configTemplate('sqlite', { wsdlUrl: options.demo.wsdlUrl }));
     return [configPath, megaPath];

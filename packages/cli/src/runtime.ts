@@ -61,7 +61,7 @@ export async function openMega(config: CliConfig): Promise<MegaConnection> {
       const Database = await import('better-sqlite3').catch((error: unknown) => {
         throw isModuleNotFound(error) ? missingModule('better-sqlite3', 'mega.dialect') : error;
       });
-      const { sqliteDriver } = await import('@mega-crm/mega-mapper');
+      const { sqliteDriver } = await import('@mega-crm/mega-mapper/sqlite');
       const db = new Database.default(mega.path, { fileMustExist: true });
       return {
         sql: sqliteDriver(db),
@@ -101,7 +101,7 @@ export async function openStore(config: CliConfig): Promise<SyncStore> {
   const store = config.store;
   try {
     if (store.type === 'sqlite') {
-      const { SqliteStore } = await import('@mega-crm/core');
+      const { SqliteStore } = await import('@mega-crm/core/sqlite');
       return new SqliteStore({ path: store.path });
     }
     const { PostgresStore } = await import('@mega-crm/core/postgres').catch((error: unknown) => {

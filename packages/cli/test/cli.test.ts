@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SqliteStore } from '@mega-crm/core';
+import { SqliteStore } from '@mega-crm/core/sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, PASSWORD, type Setup, setup, spawnCli } from './helpers.js';
 

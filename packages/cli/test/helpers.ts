@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CrmSandbox, type CrmSandboxOptions } from '@mega-crm/crm-sandbox';
-import { createDemoMegaDatabase } from '@mega-crm/mega-mapper';
+import { createDemoMegaDatabase } from '@mega-crm/mega-mapper/demo';
 import { type CliConfig, loadConfig } from '../src/config.js';
 
 export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));

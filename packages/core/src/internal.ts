@@ -3,6 +3,8 @@
  * API: they may change in any release.
  */
 export { completeCnpj, completeCpf, onlyDigits } from './domain/documents.js';
+export { asMegaCrmError } from './errors.js';
 export { contentHash, stableStringify } from './hash.js';
 export { pick, seededRandom } from './random.js';
 export { maskPii } from './redact.js';
+export { parseInterval } from './schedule.js';

@@ -4,7 +4,8 @@
  * worker's newer one (its completion is refused), it queues Mega's latest version again.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteStore, SyncEngine, type SyncRecord } from '../src/index.js';
+import { SyncEngine, type SyncRecord } from '../src/index.js';
+import { SqliteStore } from '../src/sqlite.js';
 import { ListSource, RecordingSink, record } from './fakes.js';
 
 let store: SqliteStore;

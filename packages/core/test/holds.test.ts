@@ -4,7 +4,8 @@
  * cannot arrive parks the waiting record with both keys after a bounded number of tries or time.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { DependencyMissingError, SqliteStore, SyncEngine, type SyncRecord } from '../src/index.js';
+import { DependencyMissingError, SyncEngine, type SyncRecord } from '../src/index.js';
+import { SqliteStore } from '../src/sqlite.js';
 import { ListSource, RecordingSink, record } from './fakes.js';
 
 const fix = { en: 'fix', pt: 'corrija' };

@@ -1,7 +1,8 @@
 /** The README's "One error channel" example is this file's neighbour, verbatim, and it runs. */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigurationError, SqliteStore, SyncEngine } from '../src/index.js';
+import { ConfigurationError, SyncEngine } from '../src/index.js';
+import { SqliteStore } from '../src/sqlite.js';
 import { ListSource, RecordingSink, record } from './fakes.js';
 import { syncOnce } from './readme-error-channel.example.js';
 

@@ -4,7 +4,8 @@
  * done/stop() wait for the run in progress; closing a store a run still uses is a typed error.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { online, runOnSchedule, SqliteStore, SyncEngine, type SyncRecord } from '../src/index.js';
+import { online, runOnSchedule, SyncEngine, type SyncRecord } from '../src/index.js';
+import { SqliteStore } from '../src/sqlite.js';
 import { ListSource, RecordingSink, record } from './fakes.js';
 
 let store: SqliteStore;

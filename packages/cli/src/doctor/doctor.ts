@@ -2,7 +2,8 @@
  * `mega-crm doctor`: every incident of the integration manual ("Incidente / Causa / Solução"), checked
  * against the real setup, each answered OK / WARN / FAIL with its cause and fix in English and Portuguese.
  */
-import { daily as dailyPolicy, isValidCnpj, MegaCrmError, parseInterval, type SyncStore } from '@mega-crm/core';
+import { daily as dailyPolicy, isValidCnpj, MegaCrmError, type SyncStore } from '@mega-crm/core';
+import { parseInterval } from '@mega-crm/core/internal';
 import type { CrmClient } from '@mega-crm/crm-client';
 import { SERVICE_DEFAULTS } from '@mega-crm/crm-client';
 import { feedDdl, runDataChecks, tableNames } from '@mega-crm/mega-mapper';
