@@ -64,6 +64,7 @@ export class CrmClient {
       new HttpTransport({
         timeoutMs: config.timeoutMs,
         maxSockets: config.maxSockets,
+        maxResponseBytes: config.maxResponseBytes,
         encoding: config.encoding,
         ...(config.agent ? { agent: config.agent } : {}),
         ...(config.tls ? { tls: config.tls } : {}),

@@ -3,7 +3,7 @@ import { ConfigurationError, isValidCnpj } from '@mega-crm/core';
 import { z } from 'zod';
 import type { CrmClientHooks } from './hooks.js';
 import { SERVICE_DEFAULTS } from './profile/profile.js';
-import type { HttpClient } from './transport.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, type HttpClient } from './transport.js';
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function');
 
@@ -38,6 +38,13 @@ export const CrmClientConfigSchema = z
     portName: z.string().min(1).default(SERVICE_DEFAULTS.portName),
     /** Response charset: `auto` reads the Content-Type header, then the XML declaration. */
     encoding: z.enum(['auto', 'utf-8', 'iso-8859-1']).default('auto'),
+    /** Largest WSDL or answer read, in bytes; the read stops as soon as it is exceeded. */
+    maxResponseBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024 * 1024)
+      .default(DEFAULT_MAX_RESPONSE_BYTES),
     /** Sockets kept open to the CRM by the default keep-alive agent. */
     maxSockets: z.number().int().min(1).max(1024).default(16),
     /** Your own http(s) agent (keep-alive settings, proxy…). */

@@ -14,6 +14,7 @@ import {
   ValidationError,
 } from '@mega-crm/core';
 import { MESSAGE_PATTERNS } from './profile/profile.js';
+import { ResponseTooLargeError } from './transport.js';
 
 export interface CallContext {
   readonly operation: string;
@@ -143,6 +144,17 @@ export function crmMessageError(message: string, context: CallContext, kind: 'fa
 
 /** Socket-level failures and timeouts: retryable, original error kept as cause. */
 export function transportError(error: NodeJS.ErrnoException, context: CallContext): MegaCrmError {
+  if (error instanceof ResponseTooLargeError) {
+    return new ProtocolError(`${context.operation}: the answer from ${context.url} is larger than the ${error.limit}-byte limit; reading stopped.`, {
+      code: 'RESPONSE_TOO_LARGE',
+      cause: error,
+      details: { operation: context.operation, url: context.url, limit: error.limit },
+      fix: {
+        en: 'A CRM answer is a few KB: check that the address points at WebServicesMultidados and not at a proxy or another service; raise maxResponseBytes only if the CRM really sends that much.',
+        pt: 'Uma resposta do CRM tem poucos KB: confira se o endereço aponta para o WebServicesMultidados e não para um proxy ou outro serviço; aumente maxResponseBytes só se o CRM realmente enviar tanto.',
+      },
+    });
+  }
   if (error.code === 'ETIMEDOUT' || error.name === 'TimeoutError') {
     return new TransportError(`${context.operation} got no answer from ${context.url} within the ${context.timeoutMs} ms timeout.`, {
       code: 'TIMEOUT',
