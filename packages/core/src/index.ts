@@ -64,7 +64,7 @@ export type {
   SyncStore,
 } from './ports.js';
 export { pick, seededRandom } from './random.js';
-export { maskEmail, maskPhone, maskPii, redact } from './redact.js';
+export { maskEmail, maskPhone, maskPii, redact, registerSecret, scrubSecrets } from './redact.js';
 export type { Runnable, ScheduleController, SchedulePolicy } from './schedule.js';
 export { DAILY_MINIMUM_MS, daily, online, parseInterval, runOnSchedule } from './schedule.js';
 export type { SqliteStoreOptions } from './store/sqlite-store.js';

@@ -10,10 +10,21 @@ import {
   type Narrative,
   type Occurrence,
   type OccurrenceOrigin,
+  registerSecret,
   type Spouse,
 } from '@mega-crm/core';
 import { type CrmClientConfig, type ResolvedCrmClientConfig, resolveCrmClientConfig } from './config.js';
-import { type CallContext, crmMessageError, httpStatusError, malformed, operationUnsupported, transportError, wsdlUnavailable } from './errors.js';
+import {
+  type CallContext,
+  crmMessageError,
+  excerpt,
+  httpStatusError,
+  insecureEndpoint,
+  malformed,
+  operationUnsupported,
+  transportError,
+  wsdlUnavailable,
+} from './errors.js';
 import { redactEnvelope } from './hooks.js';
 import { clientParams, closeOccurrenceParams, contractParams, narrativeParams, occurrenceParams, spouseParams } from './profile/params.js';
 import { LABELS, OPERATIONS, type OperationKey, RESULT_FIELDS, RESULT_OK, STRUCTS } from './profile/profile.js';
@@ -30,6 +41,10 @@ export interface UpsertResult {
   readonly message: string;
 }
 
+export type PublicConfig = Omit<ResolvedCrmClientConfig, 'password' | 'basicAuth' | 'tls'> & {
+  readonly tls?: Omit<NonNullable<ResolvedCrmClientConfig['tls']>, 'key'> & { readonly key?: undefined };
+};
+
 interface CompiledCall {
   readonly name: string;
   readonly soapAction: string;
@@ -42,18 +57,27 @@ interface CompiledCall {
  * envelopes compiled per operation and a keep-alive transport, so a call costs little CPU.
  */
 export class CrmClient {
-  readonly config: Readonly<Omit<ResolvedCrmClientConfig, 'password'>>;
+  /** The resolved configuration without its secrets (password, URL credentials, TLS key). */
+  readonly config: Readonly<PublicConfig>;
   readonly #auth: readonly string[];
   readonly #http: HttpClient;
+  readonly #headers: Readonly<Record<string, string>>;
+  readonly #unregisterSecrets: Array<() => void>;
   #model!: WsdlModel;
   #calls = new Map<OperationKey, CompiledCall>();
   #endpoint = '';
 
   private constructor(config: ResolvedCrmClientConfig, http: HttpClient) {
-    const { password, ...rest } = config;
-    this.config = rest;
+    const { password, basicAuth, tls, ...rest } = config;
+    this.config = { ...rest, ...(tls ? { tls: { ...tls, key: undefined } } : {}) };
     this.#auth = [config.user, password, config.openedBy, config.openedFor, config.cnpj];
     this.#http = http;
+    const basic = basicAuth ? Buffer.from(`${basicAuth.user}:${basicAuth.password}`).toString('base64') : undefined;
+    this.#headers = basic ? { Authorization: `Basic ${basic}` } : {};
+    // Whatever echoes them (a CRM fault, a proxy page, an exception) is scrubbed from messages and logs.
+    this.#unregisterSecrets = [password, basicAuth?.password, basic, tls?.key as string | Buffer | undefined]
+      .filter((secret): secret is string | Buffer => secret !== undefined && secret.length > 0)
+      .map((secret) => registerSecret(secret));
   }
 
   /** Validates the configuration, loads and checks the WSDL, and returns a ready client. */
@@ -98,8 +122,12 @@ export class CrmClient {
       model = await readWsdlModel(text, this.config.wsdlUrl ?? 'http://localhost/wsdl', this.config);
     } catch (error) {
       const reason =
-        error instanceof WsdlMismatchError ? error.message : `not a usable WSDL (${maskPii(error instanceof Error ? error.message : String(error))})`;
+        error instanceof WsdlMismatchError ? error.message : `not a usable WSDL (${excerpt(error instanceof Error ? error.message : String(error))})`;
       throw wsdlUnavailable(wsdlLocation, reason, { cause: error });
+    }
+    const endpoint = this.config.endpoint ?? model.endpoint;
+    if (this.config.wsdlUrl?.startsWith('https:') && endpoint.startsWith('http:') && !this.config.allowInsecureEndpoint) {
+      throw insecureEndpoint(this.config.wsdlUrl, endpoint);
     }
     const calls = new Map<OperationKey, CompiledCall>();
     for (const [key, binding] of model.operations) {
@@ -107,7 +135,7 @@ export class CrmClient {
     }
     this.#model = model;
     this.#calls = calls;
-    this.#endpoint = this.config.endpoint ?? model.endpoint;
+    this.#endpoint = endpoint;
   }
 
   /** Asks the CRM whether the configured integration CNPJ is valid; rejects with CNPJ_INVALID if not. */
@@ -172,6 +200,7 @@ export class CrmClient {
 
   close(): void {
     this.#http.close?.();
+    for (const unregister of this.#unregisterSecrets.splice(0)) unregister();
   }
 
   #context(key: OperationKey): CallContext {
@@ -189,7 +218,7 @@ export class CrmClient {
     try {
       let res: HttpResponse;
       try {
-        res = await this.#http.send(this.#endpoint, envelope, { SOAPAction: `"${call.soapAction}"` });
+        res = await this.#http.send(this.#endpoint, envelope, { ...this.#headers, SOAPAction: `"${call.soapAction}"` });
       } catch (error) {
         throw transportError(error as NodeJS.ErrnoException, context);
       }
@@ -250,7 +279,7 @@ export class CrmClient {
       const url = wsdlUrl as string;
       let res: HttpResponse;
       try {
-        res = await this.#http.send(url, null);
+        res = await this.#http.send(url, null, this.#headers);
       } catch (error) {
         const e = transportError(error as NodeJS.ErrnoException, { operation: 'load WSDL', url, timeoutMs });
         throw wsdlUnavailable(url, e.summary, { cause: error });

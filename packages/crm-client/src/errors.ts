@@ -226,6 +226,21 @@ export function malformed(problem: string, context: CallContext): ProtocolError 
   });
 }
 
+/** The WSDL came over https: but names an http: endpoint: the password would go out in clear. */
+export function insecureEndpoint(wsdlUrl: string, endpoint: string): ConfigurationError {
+  return new ConfigurationError(
+    `The WSDL ${wsdlUrl} was loaded over https: but its endpoint ${endpoint} is http:; calls would send the password in clear, so they are refused.`,
+    {
+      code: 'INSECURE_ENDPOINT',
+      details: { url: wsdlUrl, endpoint },
+      fix: {
+        en: 'Ask Multidados to publish an https: soap:address, or set the endpoint option to the https: address; set allowInsecureEndpoint: true only if plain http: is really intended.',
+        pt: 'Peça à Multidados um soap:address https:, ou informe na opção endpoint o endereço https:; use allowInsecureEndpoint: true só se http: sem criptografia for realmente o desejado.',
+      },
+    },
+  );
+}
+
 /** The profile knows the operation but the loaded WSDL does not offer it. */
 export function operationUnsupported(operation: string, location: string): ConfigurationError {
   return new ConfigurationError(`The CRM's WSDL (${location}) has no operation ${operation}.`, {

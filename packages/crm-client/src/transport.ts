@@ -155,7 +155,6 @@ export class HttpTransport implements HttpClient {
           port: parsed.port || (https ? 443 : 80),
           path: `${parsed.pathname}${parsed.search}`,
           agent: https ? this.#https : this.#http,
-          ...(parsed.username ? { auth: `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}` } : {}),
         },
       };
       if (this.#targets.size < 16) this.#targets.set(url, target);

@@ -4,8 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { MegaCrmError } from '@mega-crm/core';
+import { inspect } from 'node:util';
+import { MegaCrmError, redactingLogger } from '@mega-crm/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CrmClient } from '../src/client.js';
 import { CREDENTIALS, envelopesDir, wsdlFixture } from './contract/paths.js';
@@ -179,5 +181,141 @@ describe('bounded reads', () => {
     const { error } = await failure(client.upsertClient(joao));
     expect(error).toMatchObject({ code: 'CONNECTION_RESET', retryable: true });
     await expect(client.upsertClient(joao)).resolves.toMatchObject({ message: 'CLIENTE INCLUIDO' });
+  });
+});
+
+const FAULT = (text: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>SOAP-ENV:Client</faultcode><faultstring>${text}</faultstring></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>`;
+
+/** Everything a host can see of an error: message, JSON, util.inspect (cause and stack included). */
+function allOutputOf(error: unknown): string {
+  return [String(error), JSON.stringify(error), inspect(error, { depth: 8 })].join('\n');
+}
+
+describe('no secret in any output', () => {
+  const PASSWORD = 'Tr0ub4dor&3xyz';
+
+  it('a server echoing the password gets it into no error, JSON, inspect, hook or log', async () => {
+    const base = await serve((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const senha = /<senha[^>]*>([^<]*)</.exec(body)?.[1] ?? '';
+        res.writeHead(500, { 'Content-Type': 'text/xml; charset=utf-8' });
+        res.end(FAULT(`login integra.mega/${senha} refused; raw: ${PASSWORD.replace('&', '&amp;')}`));
+      });
+    });
+    const seen: string[] = [];
+    const client = await clientTo(`${base}/x`, {
+      password: PASSWORD,
+      hooks: {
+        onRequest: (e: unknown) => seen.push(JSON.stringify(e)),
+        onResponse: (e: unknown) => seen.push(JSON.stringify(e)),
+        onError: (e: { error: unknown }) => seen.push(allOutputOf(e.error)),
+      },
+    });
+    const { error } = await failure(client.upsertClient(joao));
+    expect(error.code).toBe('CRM_FAULT');
+    const lines: unknown[] = [];
+    const log = (o: object, m?: string) => lines.push([o, m]);
+    redactingLogger({ debug: log, info: log, warn: log, error: log }).error({ err: error, details: error.details }, error.message);
+    const everything = [allOutputOf(error), ...seen, JSON.stringify(lines), inspect(client, { depth: 8 }), JSON.stringify(client.config)].join('\n');
+    expect(everything).toContain('[redacted]');
+    for (const form of [PASSWORD, 'Tr0ub4dor&amp;3xyz', 'Tr0ub4dor']) expect(everything).not.toContain(form);
+  });
+
+  it('the onRequest body shows no CPF, e-mail, phone or password', async () => {
+    const base = await serve((req, res) => {
+      req.resume();
+      req.on('end', () => res.end(OK_RESPONSE));
+    });
+    const bodies: string[] = [];
+    const client = await clientTo(`${base}/x`, { password: PASSWORD, hooks: { onRequest: (e: { body: string }) => bodies.push(e.body) } });
+    await client.upsertClient({ ...joao, phones: ['(11) 98765-4321', '11 3456 7890', '5511987654321'], emails: ['joão@exemplo.com.br'] });
+    const body = bodies.join('');
+    expect(body).toContain('IncluirAlterarCliente');
+    for (const pii of [PASSWORD, '52998224725', '98765-4321', '3456 7890', '5511987654321', 'joão@', 'joao@']) expect(body).not.toContain(pii);
+  });
+
+  it('credentials in the WSDL URL go into an Authorization header, never into config, messages or errors', async () => {
+    let authorization: string | undefined;
+    const base = await serve((req, res) => {
+      authorization = req.headers.authorization;
+      res.writeHead(404, { 'Content-Type': 'text/html' });
+      res.end(`<html>not here: ${req.url}</html>`);
+    });
+    const wsdlUrl = `${base.replace('http://', 'http://integra:S3cr3t-Url-Pass@')}/cliente/webservices/index.php?wsdl`;
+    const { error } = await failure(CrmClient.connect({ wsdlUrl, ...CREDENTIALS }));
+    expect(error.code).toBe('WSDL_UNAVAILABLE');
+    expect(authorization).toBe(`Basic ${Buffer.from('integra:S3cr3t-Url-Pass').toString('base64')}`);
+    expect(allOutputOf(error)).not.toMatch(/S3cr3t-Url-Pass|integra:/);
+    expect(allOutputOf(error)).toContain(`${base}/cliente/webservices/index.php?wsdl`);
+  });
+
+  it('a host with credentials, a path or spaces is refused without echoing it', async () => {
+    for (const host of ['integra:Pa55word@crm.example.com', 'crm.example.com/other', 'crm example.com', 'http://crm.example.com:80/../x']) {
+      const { error } = await failure(CrmClient.connect({ host, clientPath: 'cliente', ...CREDENTIALS }));
+      expect(error.code).toBe('CONFIG_INVALID');
+      expect(error.message).toMatch(/host: must be a host name/);
+      expect(allOutputOf(error)).not.toContain('Pa55word');
+    }
+  });
+
+  it('tls.key is used by the transport but kept off the public config and out of inspect', async () => {
+    const key = readFileSync(new URL('./fixtures/tls/localhost.key', import.meta.url), 'utf8');
+    const client = await clientTo('http://127.0.0.1:9/x', { tls: { key, rejectUnauthorized: true } });
+    const shown = `${JSON.stringify(client.config)}\n${inspect(client, { depth: 8 })}`;
+    const keyLine = key.split('\n')[1] as string;
+    expect(shown).not.toContain(keyLine);
+    expect(client.config.tls).toMatchObject({ rejectUnauthorized: true, key: undefined });
+  });
+});
+
+describe('WSDL loading fetches nothing by itself', () => {
+  it.each([
+    ['a wsdl:import of another server', (other: string) => `<import namespace="urn:x" location="${other}/evil.wsdl"/>`],
+    [
+      'an xsd:import with a schemaLocation',
+      (other: string) => `<types><xsd:schema><xsd:import namespace="urn:y" schemaLocation="${other}/evil.xsd"/></xsd:schema></types>`,
+    ],
+    ['an include of a local file', () => '<types><xsd:schema><xsd:include schemaLocation="/etc/passwd"/></xsd:schema></types>'],
+  ])('refuses %s without any request, quickly', async (_name, element) => {
+    let fetched = 0;
+    const other = await serve((_req, res) => {
+      fetched++;
+      res.end();
+    });
+    const wsdl = WSDL.replace(/(<definitions[^>]*>)/, `$1${element(other)}`);
+    const started = performance.now();
+    const { error } = await failure(CrmClient.connect({ wsdl, ...CREDENTIALS, timeoutMs: 2000 }));
+    expect(error.code).toBe('WSDL_UNAVAILABLE');
+    expect(error.message).toMatch(/imports are not fetched/);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(fetched).toBe(0);
+  });
+
+  it.each(['file:///etc/passwd', 'data:text/xml,<definitions/>'])('refuses %s as wsdlUrl (a file is given as wsdlFile)', async (wsdlUrl) => {
+    const { error } = await failure(CrmClient.connect({ wsdlUrl, ...CREDENTIALS }));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toMatch(/wsdlUrl: must be an http:\/\/ or https:\/\/ URL/);
+  });
+
+  it('refuses an http: endpoint named by an https: WSDL unless allowInsecureEndpoint is set', async () => {
+    const cert = readFileSync(new URL('./fixtures/tls/localhost.crt', import.meta.url));
+    const key = readFileSync(new URL('./fixtures/tls/localhost.key', import.meta.url));
+    const server = createHttpsServer({ cert, key }, (_req, res) => {
+      res.setHeader('Content-Type', 'text/xml; charset=ISO-8859-1');
+      res.end(WSDL);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+    const wsdlUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}/cliente/webservices/index.php?wsdl`;
+    const { error } = await failure(CrmClient.connect({ wsdlUrl, ...CREDENTIALS, tls: { ca: cert } }));
+    expect(error).toMatchObject({ code: 'INSECURE_ENDPOINT', stopsRun: true });
+    expect(error.message).toContain('http://crm.example.com.br/cliente/webservices/index.php');
+    const allowed = await CrmClient.connect({ wsdlUrl, ...CREDENTIALS, tls: { ca: cert }, allowInsecureEndpoint: true });
+    expect(allowed.endpoint).toBe('http://crm.example.com.br/cliente/webservices/index.php');
+    allowed.close();
   });
 });

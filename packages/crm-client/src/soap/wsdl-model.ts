@@ -1,3 +1,4 @@
+import { maskPii } from '@mega-crm/core';
 import * as soap from 'soap';
 import { AUTH_PARTS, OPERATIONS, type OperationKey } from '../profile/profile.js';
 import { wsdlTypeOf } from '../profile/wsdl.js';
@@ -30,7 +31,12 @@ interface SoapPort {
  * exist, every operation the profile knows has the parts the profile sends, in order.
  */
 export async function readWsdlModel(text: string, url: string, names: { serviceName: string; portName: string }): Promise<WsdlModel> {
-  const wsdl = new soap.WSDL(text, url, {});
+  // node-soap would fetch <import>/<include> locations by itself (any URL or local path, without the
+  // SDK's deadline, size limit or TLS options): the CRM's WSDL is one document, so imports are refused.
+  const refuseImports = (_resolved: string, _from: string, location: string): never => {
+    throw new WsdlMismatchError(`the WSDL imports "${maskPii(location.slice(0, 120))}"; imports are not fetched (give the complete WSDL as wsdl or wsdlFile)`);
+  };
+  const wsdl = new soap.WSDL(text, url, { wsdl_options: { overrideImportLocation: refuseImports } } as never);
   await new Promise<void>((resolve, reject) => wsdl.onReady((error) => (error ? reject(error) : resolve())));
   const definitions = wsdl.definitions as unknown as { services: Record<string, { ports: Record<string, SoapPort> }>; $targetNamespace?: string };
   const port = definitions.services[names.serviceName]?.ports[names.portName];
