@@ -32,6 +32,7 @@ import type { ParamValues } from './profile/types.js';
 import { compileEnvelope, type EnvelopeBuilder } from './soap/envelope.js';
 import { assertNoDtd, NotSoapError, parseSoapResponse, UnsafeXmlError } from './soap/response.js';
 import { readWsdlModel, WsdlMismatchError, type WsdlModel } from './soap/wsdl-model.js';
+import { assertWellFormed } from './soap/xml.js';
 import { type HttpClient, type HttpResponse, HttpTransport } from './transport.js';
 
 export interface UpsertResult {
@@ -228,8 +229,9 @@ export class CrmClient {
         status: res.status,
         durationMs: performance.now() - started,
         body: redactEnvelope(res.data),
+        ...(res.charsetFallback ? { charsetFallback: true } : {}),
       });
-      return this.#result(res, context);
+      return this.#result(res, res.charsetFallback ? { ...context, charsetFallback: true } : context);
     } catch (thrown) {
       const error = MegaCrmError.is(thrown) ? thrown : malformed(maskPii(String(thrown)), context);
       hooks.onError?.({ operation: call.name, url: this.#endpoint, durationMs: performance.now() - started, error });
@@ -248,7 +250,7 @@ export class CrmClient {
     } catch (error) {
       if (error instanceof UnsafeXmlError) throw malformed(error.message, context);
       if (error instanceof NotSoapError && res.status !== 200) throw httpStatusError(res.status, res.data, context);
-      throw malformed(`${(error as Error).message}; body: "${maskPii(res.data.slice(0, 200))}"`, context);
+      throw malformed(`${(error as Error).message}; body starts: "${excerpt(res.data)}"`, context);
     }
     if (parsed.kind === 'fault') throw crmMessageError(parsed.faultstring, context, 'fault', undefined, parsed.faultcode);
     const value = (parsed.value as Record<string, unknown> | undefined)?.return;
@@ -305,6 +307,11 @@ function checkWsdlText(text: string, location: string, status?: number): void {
   }
   if (!/<(\w+:)?definitions[\s>]/.test(text)) throw wsdlUnavailable(location, 'the document is not a WSDL (no <definitions> root)', extra);
   if (!/<\/(\w+:)?definitions>\s*$/.test(text)) throw wsdlUnavailable(location, 'the WSDL is truncated (no closing </definitions>)', extra);
+  try {
+    assertWellFormed(text);
+  } catch (error) {
+    throw wsdlUnavailable(location, (error as Error).message, extra);
+  }
 }
 
 function toUpsert(result: Record<string, unknown>): UpsertResult {

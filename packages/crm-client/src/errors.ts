@@ -20,13 +20,25 @@ export interface CallContext {
   readonly operation: string;
   readonly url: string;
   readonly timeoutMs: number;
+  /** The answer's bytes were not in the charset it declared (see HttpResponse.charsetFallback). */
+  readonly charsetFallback?: boolean;
 }
 
 const EXCERPT = 200;
+/** Longest CRM message kept in an error: a hostile or broken server may send megabytes. */
+const MESSAGE_CAP = 1000;
 
+/** The first bytes of a body, whitespace folded, masked. */
 export function excerpt(body: string): string {
-  const flat = body.replace(/\s+/g, ' ').trim();
+  const flat = body
+    .slice(0, EXCERPT * 4)
+    .replace(/\s+/g, ' ')
+    .trim();
   return maskPii(flat.length > EXCERPT ? `${flat.slice(0, EXCERPT)}…` : flat);
+}
+
+function capped(message: string): string {
+  return message.length > MESSAGE_CAP ? `${maskPii(message.slice(0, MESSAGE_CAP))}… (${message.length} characters)` : maskPii(message);
 }
 
 /** The WSDL could not be loaded or is not a WSDL. The manual's Mega wording is quoted for recognition. */
@@ -45,9 +57,15 @@ export function wsdlUnavailable(url: string, problem: string, extra: { status?: 
 }
 
 /** A SOAP fault (faultstring) or a rejection message (RetornoIntegracao.mensagem) into a typed error. */
-export function crmMessageError(message: string, context: CallContext, kind: 'fault' | 'rejected', code?: number, faultcode?: string): MegaCrmError {
-  const text = maskPii(message);
-  const details = { operation: context.operation, ...(code === undefined ? {} : { crmCode: code }) };
+export function crmMessageError(fullMessage: string, context: CallContext, kind: 'fault' | 'rejected', code?: number, faultcode?: string): MegaCrmError {
+  // Classified on a bounded prefix: the patterns look at the start of the CRM's message.
+  const message = fullMessage.slice(0, MESSAGE_CAP * 2);
+  const text = capped(fullMessage);
+  const details = {
+    operation: context.operation,
+    ...(code === undefined ? {} : { crmCode: code }),
+    ...(context.charsetFallback ? { charsetFallback: true } : {}),
+  };
   const ip = MESSAGE_PATTERNS.ipNotAllowed.exec(message);
   if (ip?.groups) {
     return new ConfigurationError(`The CRM refused this machine's IP ${ip.groups.ip}: "${text}"`, {
@@ -218,7 +236,7 @@ export function httpStatusError(status: number, body: string, context: CallConte
 export function malformed(problem: string, context: CallContext): ProtocolError {
   return new ProtocolError(`${context.operation}: the CRM's answer is not the expected SOAP response: ${problem}.`, {
     code: 'MALFORMED_RESPONSE',
-    details: { operation: context.operation, url: context.url },
+    details: { operation: context.operation, url: context.url, ...(context.charsetFallback ? { charsetFallback: true } : {}) },
     fix: {
       en: 'The endpoint does not behave as WebServicesMultidados: check the endpoint URL and the profile (profile.ts) against the live WSDL.',
       pt: 'O endpoint não se comporta como o WebServicesMultidados: confira a URL e o perfil (profile.ts) com a WSDL real.',

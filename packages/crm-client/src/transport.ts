@@ -179,9 +179,10 @@ export function decodeBody(raw: Buffer, contentType: string | undefined, forced:
 }
 
 /**
- * Decodes by the forced or declared charset. Text declared (or defaulted to) UTF-8 that is not valid
- * UTF-8 is read as ISO-8859-1, what NuSOAP sends when its declared and real charsets differ, and the
- * fallback is reported instead of turning every accent into U+FFFD.
+ * Decodes by the forced or declared charset, and checks it: text declared (or defaulted to) UTF-8
+ * that is not valid UTF-8 is read as ISO-8859-1 (what NuSOAP sends), and text declared ISO-8859-1
+ * that is valid multi-byte UTF-8 is read as UTF-8 (NuSOAP never converts what it is given); either
+ * fallback is reported instead of turning accents into U+FFFD or mojibake.
  */
 export function decodeResponse(
   raw: Buffer,
@@ -191,10 +192,24 @@ export function decodeResponse(
   let charset: string | undefined = forced === 'auto' ? undefined : forced;
   charset ??= /charset="?([\w-]+)/i.exec(contentType ?? '')?.[1];
   charset ??= /^<\?xml[^>]*encoding=["']([\w-]+)["']/i.exec(raw.subarray(0, 100).toString('latin1'))?.[1];
-  if (charset && /^(iso-8859-1|latin1|windows-1252|cp1252)$/i.test(charset)) return { data: LATIN1.decode(raw) };
-  try {
-    return { data: UTF8.decode(raw) };
-  } catch {
-    return { data: LATIN1.decode(raw), charsetFallback: true };
+  const declaredLatin1 = charset !== undefined && /^(iso-8859-1|latin1|windows-1252|cp1252)$/i.test(charset);
+  const utf8 = validUtf8(raw);
+  if (declaredLatin1) {
+    if (forced === 'auto' && utf8 !== undefined && hasHighBytes(raw)) return { data: utf8, charsetFallback: true };
+    return { data: LATIN1.decode(raw) };
   }
+  return utf8 === undefined ? { data: LATIN1.decode(raw), charsetFallback: true } : { data: utf8 };
+}
+
+function validUtf8(raw: Buffer): string | undefined {
+  try {
+    return UTF8.decode(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+function hasHighBytes(raw: Buffer): boolean {
+  for (const byte of raw) if (byte >= 0x80) return true;
+  return false;
 }

@@ -319,3 +319,91 @@ describe('WSDL loading fetches nothing by itself', () => {
     allowed.close();
   });
 });
+
+describe('charsets, message classification and malformed bodies', () => {
+  const IP_TEXT = 'Cliente acme Erro Número 7: Esse IP: 10.1.2.3 Não está permitido o acesso a essa função';
+
+  async function faultWith(bytes: Buffer, contentType: string): Promise<MegaCrmError> {
+    const base = await serve((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(500, { 'Content-Type': contentType });
+        res.end(bytes);
+      });
+    });
+    return (await failure((await clientTo(`${base}/x`)).upsertClient(joao))).error;
+  }
+  const faultBytes = (text: string, encoding: BufferEncoding) => Buffer.from(FAULT(text).replace('encoding="UTF-8"', ''), encoding);
+
+  it.each([
+    ['UTF-8 bytes declared ISO-8859-1 (NuSOAP never converts)', faultBytes(IP_TEXT, 'utf8'), 'text/xml; charset=ISO-8859-1'],
+    ['ISO-8859-1 bytes declared UTF-8', faultBytes(IP_TEXT, 'latin1'), 'text/xml; charset=UTF-8'],
+    ['ISO-8859-1 bytes with no charset at all', faultBytes(IP_TEXT, 'latin1'), 'text/xml'],
+    ["NuSOAP's '?' for what its charset lacks", faultBytes(IP_TEXT.replace(/[úãáç]/g, '?'), 'latin1'), 'text/xml; charset=ISO-8859-1'],
+    ['upper case without accents', faultBytes(IP_TEXT.normalize('NFD').replace(/\p{M}/gu, '').toUpperCase(), 'latin1'), 'text/xml'],
+  ])("the manual's IP message is recognised from %s: IP_NOT_ALLOWED stops the run", async (_name, bytes, contentType) => {
+    const error = await faultWith(bytes, contentType);
+    expect(error).toMatchObject({ code: 'IP_NOT_ALLOWED', stopsRun: true, details: { ip: '10.1.2.3' } });
+  });
+
+  it('reading the other charset is recorded, and accents come out right', async () => {
+    const error = await faultWith(faultBytes('CONJUGE SEM ID INTEGRAÇÃO: Conceição', 'latin1'), 'text/xml; charset=UTF-8');
+    expect(error).toMatchObject({ code: 'SPOUSE_WITHOUT_INTEGRATION_ID', details: { charsetFallback: true } });
+    expect(error.message).toContain('Conceição');
+  });
+
+  it('PHP warnings printed before the XML make MALFORMED_RESPONSE showing the first bytes (masked), not a success', async () => {
+    const warning = '<br />\n<b>Warning</b>:  Undefined variable $cpf 52998224725 in <b>/var/www/index.php</b> on line <b>12</b><br />\n';
+    const base = await serve((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'Content-Type': 'text/xml; charset=ISO-8859-1' });
+        res.end(Buffer.concat([Buffer.from(warning), OK_RESPONSE]));
+      });
+    });
+    const { error } = await failure((await clientTo(`${base}/x`)).upsertClient(joao));
+    expect(error.code).toBe('MALFORMED_RESPONSE');
+    expect(error.message).toContain('<b>Warning</b>: Undefined variable');
+    expect(error.message).not.toContain('52998224725');
+  });
+
+  it.each([
+    ['junk after the envelope', (xml: string) => `${xml}<b>Notice</b>`],
+    ['two roots', (xml: string) => `${xml}${xml.replace(/^<\?xml[^>]*>/, '')}`],
+    ['an HTML entity', (xml: string) => xml.replace('CLIENTE INCLUIDO', 'CLIENTE&nbsp;INCLUIDO')],
+    ['a bare ampersand', (xml: string) => xml.replace('CLIENTE INCLUIDO', 'CLIENTE & INCLUIDO')],
+    ['an invalid character reference', (xml: string) => xml.replace('CLIENTE INCLUIDO', 'CLIENTE&#0;INCLUIDO')],
+  ])('%s is MALFORMED_RESPONSE, never a success', async (_name, spoil) => {
+    const body = Buffer.from(spoil(OK_RESPONSE.toString('latin1')), 'latin1');
+    const base = await serve((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'Content-Type': 'text/xml; charset=ISO-8859-1' });
+        res.end(body);
+      });
+    });
+    const { error } = await failure((await clientTo(`${base}/x`)).upsertClient(joao));
+    expect(error.code).toBe('MALFORMED_RESPONSE');
+    expect(error.message).toMatch(/not one well-formed XML document/);
+  });
+
+  it('a WSDL with PHP warnings before it is refused showing its first bytes', async () => {
+    const base = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/xml; charset=ISO-8859-1' });
+      res.end(`<br />\n<b>Deprecated</b>: Methods with the same name as their class will not be constructors\n${WSDL}`);
+    });
+    const { error } = await failure(CrmClient.connect({ wsdlUrl: `${base}/cliente/webservices/index.php?wsdl`, ...CREDENTIALS }));
+    expect(error.code).toBe('WSDL_UNAVAILABLE');
+    expect(error.message).toContain('<b>Deprecated</b>: Methods with the same name');
+  });
+
+  it('a 200 KB fault text is capped in the error and classified in linear time', async () => {
+    const huge = `${'x@'.repeat(50_000)}${'a'.repeat(100_000)}`;
+    const started = performance.now();
+    const error = await faultWith(Buffer.from(FAULT(huge)), 'text/xml; charset=UTF-8');
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(error.code).toBe('CRM_FAULT');
+    expect(error.message.length).toBeLessThan(3000);
+    expect(error.message).toContain('(200000 characters)');
+  });
+});
