@@ -132,7 +132,7 @@ export class CrmClient {
     }
     const calls = new Map<OperationKey, CompiledCall>();
     for (const [key, binding] of model.operations) {
-      calls.set(key, { name: binding.name, soapAction: binding.soapAction, build: compileEnvelope(OPERATIONS[key], model.namespace, STRUCTS) });
+      calls.set(key, { name: binding.name, soapAction: binding.soapAction, build: compileEnvelope(OPERATIONS[key], binding.namespace, STRUCTS) });
     }
     this.#model = model;
     this.#calls = calls;
@@ -231,7 +231,7 @@ export class CrmClient {
         body: redactEnvelope(res.data),
         ...(res.charsetFallback ? { charsetFallback: true } : {}),
       });
-      return this.#result(res, res.charsetFallback ? { ...context, charsetFallback: true } : context);
+      return this.#result(key, res, res.charsetFallback ? { ...context, charsetFallback: true } : context);
     } catch (thrown) {
       const error = MegaCrmError.is(thrown) ? thrown : malformed(maskPii(String(thrown)), context);
       hooks.onError?.({ operation: call.name, url: this.#endpoint, durationMs: performance.now() - started, error });
@@ -239,7 +239,7 @@ export class CrmClient {
     }
   }
 
-  #result(res: HttpResponse, context: CallContext): Record<string, unknown> {
+  #result(key: OperationKey, res: HttpResponse, context: CallContext): Record<string, unknown> {
     if (res.data.trim() === '') {
       if (res.status >= 500) throw httpStatusError(res.status, '', context);
       throw malformed(`HTTP ${res.status} with an empty body`, context);
@@ -253,6 +253,8 @@ export class CrmClient {
       throw malformed(`${(error as Error).message}; body starts: "${excerpt(res.data)}"`, context);
     }
     if (parsed.kind === 'fault') throw crmMessageError(parsed.faultstring, context, 'fault', undefined, parsed.faultcode);
+    const expected = `${OPERATIONS[key].name}Response`;
+    if (parsed.element !== expected) throw malformed(`the answer is <${excerpt(parsed.element)}>, not <${expected}>`, context);
     const value = (parsed.value as Record<string, unknown> | undefined)?.return;
     if (!value || typeof value !== 'object') throw malformed('the "return" struct is missing', context);
     const result = value as Record<string, unknown>;
@@ -261,6 +263,10 @@ export class CrmClient {
     if (status !== RESULT_OK) {
       const code = Number(result[RESULT_FIELDS.code]);
       throw crmMessageError(String(result[RESULT_FIELDS.message] ?? ''), context, 'rejected', Number.isFinite(code) ? code : undefined);
+    }
+    // An accepted write names the CRM's id for the record; without it nothing proves the write happened.
+    if (OPERATIONS[key].output === 'RetornoIntegracao' && key !== 'validateCnpj' && !String(result[RESULT_FIELDS.crmId] ?? '').trim()) {
+      throw malformed(`status ${RESULT_OK} without "${RESULT_FIELDS.crmId}"`, context);
     }
     return result;
   }

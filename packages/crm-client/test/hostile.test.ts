@@ -407,3 +407,45 @@ describe('charsets, message classification and malformed bodies', () => {
     expect(error.message).toContain('(200000 characters)');
   });
 });
+
+describe('what the answer must be', () => {
+  async function answering(body: (request: string) => string) {
+    const requests: string[] = [];
+    const base = await serve((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        const request = Buffer.concat(chunks).toString('utf8');
+        requests.push(request);
+        res.writeHead(200, { 'Content-Type': 'text/xml; charset=ISO-8859-1' });
+        res.end(Buffer.from(body(request), 'latin1'));
+      });
+    });
+    return { base, requests };
+  }
+  const ok = OK_RESPONSE.toString('latin1');
+
+  it("the rpc wrapper uses the binding's soap:body namespace, not the targetNamespace", async () => {
+    const { base, requests } = await answering(() => ok);
+    const wsdl = WSDL.replaceAll(/(<soap:body [^>]*namespace=")[^"]*"/g, '$1urn:WebServicesMultidados"');
+    const client = await CrmClient.connect({ wsdl, endpoint: `${base}/x`, ...CREDENTIALS });
+    cleanup.push(() => client.close());
+    await client.upsertClient(joao);
+    expect(requests[0]).toContain('xmlns:tns="urn:WebServicesMultidados"');
+    expect(requests[0]).toContain('<tns:IncluirAlterarCliente>');
+  });
+
+  it('an answer for another operation is MALFORMED_RESPONSE', async () => {
+    const { base } = await answering(() => ok.replaceAll('IncluirAlterarClienteResponse', 'ValidarCNPJResponse'));
+    const { error } = await failure((await clientTo(`${base}/x`)).upsertClient(joao));
+    expect(error.code).toBe('MALFORMED_RESPONSE');
+    expect(error.message).toContain('not <IncluirAlterarClienteResponse>');
+  });
+
+  it('an OK without id_crm is MALFORMED_RESPONSE, not a write with an empty id', async () => {
+    const { base } = await answering(() => ok.replace(/<id_crm[^>]*>[^<]*<\/id_crm>/, '<id_crm xsi:type="xsd:string"></id_crm>'));
+    const { error } = await failure((await clientTo(`${base}/x`)).upsertClient(joao));
+    expect(error.code).toBe('MALFORMED_RESPONSE');
+    expect(error.message).toContain('without "id_crm"');
+  });
+});
