@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isValidCnpj, seededRandom } from '@mega-crm/core';
-import { nusoapNamespace, OPERATIONS, readSoapBody, renderWsdl } from '@mega-crm/crm-client/profile';
+import { nusoapNamespace, OPERATIONS, type ParamType, readSoapBody, renderWsdl, STRUCTS, type XsdScalar } from '@mega-crm/crm-client/profile';
 import { faultEnvelope, type ResultFields, resultEnvelope } from './envelope.js';
 import { type FaultPlan, parseFaults, planFault, type SandboxFaults } from './faults.js';
 import { MESSAGES, RESULT_CODES } from './messages.js';
@@ -24,6 +24,12 @@ export interface CrmSandboxOptions {
   readonly seed?: number;
   /** Clock for timestamps (tests freeze it). */
   readonly now?: () => Date;
+  /**
+   * Lose data where NuSOAP does: characters above U+00FF become `?` when answering ISO-8859-1 (its
+   * decode_utf8), and an empty xsd:decimal or xsd:int is stored as 0 (nil stays empty). CR LF arrives
+   * as LF in every mode, as in any XML parser; a CR the client means is sent as &#13;. Default off.
+   */
+  readonly nusoap?: boolean;
   /** Largest request body read, in bytes (default 10 MB); a larger one is answered 413 and its connection closed. */
   readonly maxRequestBytes?: number;
 }
@@ -41,12 +47,13 @@ const LOG_LIMIT = 100_000;
  * NuSOAP does; state and faults are reachable in code and over HTTP (`/__sandbox/state`, `/__sandbox/faults`).
  */
 export class CrmSandbox {
-  readonly #options: Required<Omit<CrmSandboxOptions, 'allowedIps' | 'integrationCnpjs' | 'faults' | 'seed' | 'maxRequestBytes'>> & {
+  readonly #options: Required<Omit<CrmSandboxOptions, 'allowedIps' | 'integrationCnpjs' | 'faults' | 'seed' | 'maxRequestBytes' | 'nusoap'>> & {
     allowedIps?: readonly string[];
     integrationCnpjs?: readonly string[];
   };
   readonly #random: () => number;
   readonly #maxRequestBytes: number;
+  readonly #nusoap: boolean;
   #faults: SandboxFaults;
   readonly #clients: Store<SandboxRecord> = new Map();
   readonly #spouses: Store<SandboxRecord> = new Map();
@@ -74,6 +81,7 @@ export class CrmSandbox {
     };
     this.#faults = parseFaults(options.faults ?? {});
     this.#maxRequestBytes = options.maxRequestBytes ?? 10 * 1024 * 1024;
+    this.#nusoap = options.nusoap ?? false;
     this.#random = seededRandom(options.seed ?? 1);
   }
 
@@ -278,7 +286,28 @@ export class CrmSandbox {
         } else params[name] = '';
       }
     }
-    return { operation, params };
+    return { operation, params: this.#nusoap ? this.#asNusoap(operation, params, xml) : params };
+  }
+
+  #asNusoap(operation: string, params: Params, xml: string): Params {
+    const nils = new Set([...xml.matchAll(/<([\w.-]+)\b[^>]*\bxsi:nil="(?:true|1)"/g)].map((m) => m[1] as string));
+    const latin1 = this.#options.encoding === 'ISO-8859-1';
+    const value = (name: string, type: ParamType | XsdScalar | undefined, raw: string): string => {
+      if (raw === '' && (type === 'decimal' || type === 'int') && !nils.has(name)) return '0';
+      return latin1 ? raw.replace(/[^\u0000-\u00FF]/gu, '?') : raw;
+    };
+    const types = new Map<string, ParamType>(OPERATION_BY_NAME.get(operation)?.input ?? []);
+    const out: Params = {};
+    for (const [name, raw] of Object.entries(params)) {
+      const type = types.get(name);
+      if (typeof raw === 'string') out[name] = value(name, type, raw);
+      else {
+        const arrayOf = type && typeof type === 'object' && 'arrayOf' in type ? type.arrayOf : undefined;
+        const fieldTypes = new Map<string, unknown>(STRUCTS.find((st) => st.name === arrayOf)?.fields ?? []);
+        out[name] = raw.map((item) => Object.fromEntries(Object.entries(item).map(([k, v]) => [k, value(k, fieldTypes.get(k) as XsdScalar | undefined, v)])));
+      }
+    }
+    return out;
   }
 
   #dispatch(operation: string, p: Params, ip: string): Answer {
