@@ -294,7 +294,7 @@ export class CrmSandbox {
     const latin1 = this.#options.encoding === 'ISO-8859-1';
     const value = (name: string, type: ParamType | XsdScalar | undefined, raw: string): string => {
       if (raw === '' && (type === 'decimal' || type === 'int') && !nils.has(name)) return '0';
-      return latin1 ? raw.replace(/[^\u0000-\u00FF]/gu, '?') : raw;
+      return latin1 ? raw.replace(/[\u0100-\u{10FFFF}]/gu, '?') : raw;
     };
     const types = new Map<string, ParamType>(OPERATION_BY_NAME.get(operation)?.input ?? []);
     const out: Params = {};

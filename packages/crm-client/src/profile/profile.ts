@@ -229,7 +229,7 @@ export const MESSAGE_PATTERNS = {
   spouseWithoutId: loose(String.raw`CÔNJUGE\s+SEM\s+ID\s+INTEGRAÇÃO`),
   duplicateDocument: loose(String.raw`(CPF|CNPJ).*(JÁ\s+CADASTRADO|DUPLICAD)`),
   authFailed: loose(String.raw`USUÁRIO\s+OU\s+SENHA\s+INVÁLID`),
-  cnpjInvalid: loose(String.raw`CNPJ.*INVÁLIDO`),
+  cnpjInvalid: loose('CNPJ.*INVÁLIDO'),
   missingField: loose(String.raw`CAMPO\s+OBRIGATÓRIO\s+NÃO\s+INFORMADO:\s*(?<field>\w+)`),
   /** A record the CRM needs first (the contract's client, the occurrence's contract) is not there yet. */
   dependencyNotFound: loose(String.raw`(CLIENTE|CONTRATO)\s+NÃO\s+ENCONTRADO:\s*(?<key>\S+)`),
