@@ -6,5 +6,5 @@ export { completeCnpj, completeCpf, onlyDigits } from './domain/documents.js';
 export { asMegaCrmError } from './errors.js';
 export { contentHash, stableStringify } from './hash.js';
 export { pick, seededRandom } from './random.js';
-export { maskPii } from './redact.js';
+export { maskEmail, maskPhone, maskPii, redact, registerSecret, scrubSecrets } from './redact.js';
 export { parseInterval } from './schedule.js';

@@ -11,9 +11,19 @@ import {
   type OccurrenceOrigin,
   type Spouse,
 } from '@mega-crm/core';
-import { maskPii } from '@mega-crm/core/internal';
+import { maskPii, registerSecret } from '@mega-crm/core/internal';
 import { type CrmClientConfig, type ResolvedCrmClientConfig, resolveCrmClientConfig } from './config.js';
-import { type CallContext, crmMessageError, httpStatusError, malformed, operationUnsupported, transportError, wsdlUnavailable } from './errors.js';
+import {
+  type CallContext,
+  crmMessageError,
+  excerpt,
+  httpStatusError,
+  insecureEndpoint,
+  malformed,
+  operationUnsupported,
+  transportError,
+  wsdlUnavailable,
+} from './errors.js';
 import { redactEnvelope } from './hooks.js';
 import { clientParams, closeOccurrenceParams, contractParams, narrativeParams, occurrenceParams, spouseParams } from './profile/params.js';
 import { LABELS, OPERATIONS, type OperationKey, RESULT_FIELDS, RESULT_OK, STRUCTS } from './profile/profile.js';
@@ -21,6 +31,7 @@ import type { ParamValues } from './profile/types.js';
 import { compileEnvelope, type EnvelopeBuilder } from './soap/envelope.js';
 import { assertNoDtd, NotSoapError, parseSoapResponse, UnsafeXmlError } from './soap/response.js';
 import { readWsdlModel, WsdlMismatchError, type WsdlModel } from './soap/wsdl-model.js';
+import { assertWellFormed } from './soap/xml.js';
 import { type HttpClient, type HttpResponse, HttpTransport } from './transport.js';
 
 export interface UpsertResult {
@@ -29,6 +40,10 @@ export interface UpsertResult {
   /** The CRM's message (e.g. "CLIENTE INCLUIDO"). */
   readonly message: string;
 }
+
+export type PublicConfig = Omit<ResolvedCrmClientConfig, 'password' | 'basicAuth' | 'tls'> & {
+  readonly tls?: Omit<NonNullable<ResolvedCrmClientConfig['tls']>, 'key'> & { readonly key?: undefined };
+};
 
 interface CompiledCall {
   readonly name: string;
@@ -42,18 +57,27 @@ interface CompiledCall {
  * envelopes compiled per operation and a keep-alive transport, so a call costs little CPU.
  */
 export class CrmClient {
-  readonly config: Readonly<Omit<ResolvedCrmClientConfig, 'password'>>;
+  /** The resolved configuration without its secrets (password, URL credentials, TLS key). */
+  readonly config: Readonly<PublicConfig>;
   readonly #auth: readonly string[];
   readonly #http: HttpClient;
+  readonly #headers: Readonly<Record<string, string>>;
+  readonly #unregisterSecrets: Array<() => void>;
   #model!: WsdlModel;
   #calls = new Map<OperationKey, CompiledCall>();
   #endpoint = '';
 
   private constructor(config: ResolvedCrmClientConfig, http: HttpClient) {
-    const { password, ...rest } = config;
-    this.config = rest;
+    const { password, basicAuth, tls, ...rest } = config;
+    this.config = { ...rest, ...(tls ? { tls: { ...tls, key: undefined } } : {}) };
     this.#auth = [config.user, password, config.openedBy, config.openedFor, config.cnpj];
     this.#http = http;
+    const basic = basicAuth ? Buffer.from(`${basicAuth.user}:${basicAuth.password}`).toString('base64') : undefined;
+    this.#headers = basic ? { Authorization: `Basic ${basic}` } : {};
+    // Whatever echoes them (a CRM fault, a proxy page, an exception) is scrubbed from messages and logs.
+    this.#unregisterSecrets = [password, basicAuth?.password, basic, tls?.key as string | Buffer | undefined]
+      .filter((secret): secret is string | Buffer => secret !== undefined && secret.length > 0)
+      .map((secret) => registerSecret(secret));
   }
 
   /** Validates the configuration, loads and checks the WSDL, and returns a ready client. */
@@ -64,6 +88,7 @@ export class CrmClient {
       new HttpTransport({
         timeoutMs: config.timeoutMs,
         maxSockets: config.maxSockets,
+        maxResponseBytes: config.maxResponseBytes,
         encoding: config.encoding,
         ...(config.agent ? { agent: config.agent } : {}),
         ...(config.tls ? { tls: config.tls } : {}),
@@ -97,16 +122,20 @@ export class CrmClient {
       model = await readWsdlModel(text, this.config.wsdlUrl ?? 'http://localhost/wsdl', this.config);
     } catch (error) {
       const reason =
-        error instanceof WsdlMismatchError ? error.message : `not a usable WSDL (${maskPii(error instanceof Error ? error.message : String(error))})`;
+        error instanceof WsdlMismatchError ? error.message : `not a usable WSDL (${excerpt(error instanceof Error ? error.message : String(error))})`;
       throw wsdlUnavailable(wsdlLocation, reason, { cause: error });
+    }
+    const endpoint = this.config.endpoint ?? model.endpoint;
+    if (this.config.wsdlUrl?.startsWith('https:') && endpoint.startsWith('http:') && !this.config.allowInsecureEndpoint) {
+      throw insecureEndpoint(this.config.wsdlUrl, endpoint);
     }
     const calls = new Map<OperationKey, CompiledCall>();
     for (const [key, binding] of model.operations) {
-      calls.set(key, { name: binding.name, soapAction: binding.soapAction, build: compileEnvelope(OPERATIONS[key], model.namespace, STRUCTS) });
+      calls.set(key, { name: binding.name, soapAction: binding.soapAction, build: compileEnvelope(OPERATIONS[key], binding.namespace, STRUCTS) });
     }
     this.#model = model;
     this.#calls = calls;
-    this.#endpoint = this.config.endpoint ?? model.endpoint;
+    this.#endpoint = endpoint;
   }
 
   /** Asks the CRM whether the configured integration CNPJ is valid; rejects with CNPJ_INVALID if not. */
@@ -171,6 +200,7 @@ export class CrmClient {
 
   close(): void {
     this.#http.close?.();
+    for (const unregister of this.#unregisterSecrets.splice(0)) unregister();
   }
 
   #context(key: OperationKey): CallContext {
@@ -188,7 +218,7 @@ export class CrmClient {
     try {
       let res: HttpResponse;
       try {
-        res = await this.#http.send(this.#endpoint, envelope, { SOAPAction: `"${call.soapAction}"` });
+        res = await this.#http.send(this.#endpoint, envelope, { ...this.#headers, SOAPAction: `"${call.soapAction}"` });
       } catch (error) {
         throw transportError(error as NodeJS.ErrnoException, context);
       }
@@ -198,8 +228,9 @@ export class CrmClient {
         status: res.status,
         durationMs: performance.now() - started,
         body: redactEnvelope(res.data),
+        ...(res.charsetFallback ? { charsetFallback: true } : {}),
       });
-      return this.#result(res, context);
+      return this.#result(key, res, res.charsetFallback ? { ...context, charsetFallback: true } : context);
     } catch (thrown) {
       const error = MegaCrmError.is(thrown) ? thrown : malformed(maskPii(String(thrown)), context);
       hooks.onError?.({ operation: call.name, url: this.#endpoint, durationMs: performance.now() - started, error });
@@ -207,7 +238,7 @@ export class CrmClient {
     }
   }
 
-  #result(res: HttpResponse, context: CallContext): Record<string, unknown> {
+  #result(key: OperationKey, res: HttpResponse, context: CallContext): Record<string, unknown> {
     if (res.data.trim() === '') {
       if (res.status >= 500) throw httpStatusError(res.status, '', context);
       throw malformed(`HTTP ${res.status} with an empty body`, context);
@@ -218,9 +249,11 @@ export class CrmClient {
     } catch (error) {
       if (error instanceof UnsafeXmlError) throw malformed(error.message, context);
       if (error instanceof NotSoapError && res.status !== 200) throw httpStatusError(res.status, res.data, context);
-      throw malformed(`${(error as Error).message}; body: "${maskPii(res.data.slice(0, 200))}"`, context);
+      throw malformed(`${(error as Error).message}; body starts: "${excerpt(res.data)}"`, context);
     }
     if (parsed.kind === 'fault') throw crmMessageError(parsed.faultstring, context, 'fault', undefined, parsed.faultcode);
+    const expected = `${OPERATIONS[key].name}Response`;
+    if (parsed.element !== expected) throw malformed(`the answer is <${excerpt(parsed.element)}>, not <${expected}>`, context);
     const value = (parsed.value as Record<string, unknown> | undefined)?.return;
     if (!value || typeof value !== 'object') throw malformed('the "return" struct is missing', context);
     const result = value as Record<string, unknown>;
@@ -229,6 +262,10 @@ export class CrmClient {
     if (status !== RESULT_OK) {
       const code = Number(result[RESULT_FIELDS.code]);
       throw crmMessageError(String(result[RESULT_FIELDS.message] ?? ''), context, 'rejected', Number.isFinite(code) ? code : undefined);
+    }
+    // An accepted write names the CRM's id for the record; without it nothing proves the write happened.
+    if (OPERATIONS[key].output === 'RetornoIntegracao' && key !== 'validateCnpj' && !String(result[RESULT_FIELDS.crmId] ?? '').trim()) {
+      throw malformed(`status ${RESULT_OK} without "${RESULT_FIELDS.crmId}"`, context);
     }
     return result;
   }
@@ -249,7 +286,7 @@ export class CrmClient {
       const url = wsdlUrl as string;
       let res: HttpResponse;
       try {
-        res = await this.#http.send(url, null);
+        res = await this.#http.send(url, null, this.#headers);
       } catch (error) {
         const e = transportError(error as NodeJS.ErrnoException, { operation: 'load WSDL', url, timeoutMs });
         throw wsdlUnavailable(url, e.summary, { cause: error });
@@ -275,6 +312,11 @@ function checkWsdlText(text: string, location: string, status?: number): void {
   }
   if (!/<(\w+:)?definitions[\s>]/.test(text)) throw wsdlUnavailable(location, 'the document is not a WSDL (no <definitions> root)', extra);
   if (!/<\/(\w+:)?definitions>\s*$/.test(text)) throw wsdlUnavailable(location, 'the WSDL is truncated (no closing </definitions>)', extra);
+  try {
+    assertWellFormed(text);
+  } catch (error) {
+    throw wsdlUnavailable(location, (error as Error).message, extra);
+  }
 }
 
 function toUpsert(result: Record<string, unknown>): UpsertResult {

@@ -14,18 +14,31 @@ import {
 } from '@mega-crm/core';
 import { maskPii } from '@mega-crm/core/internal';
 import { MESSAGE_PATTERNS } from './profile/profile.js';
+import { ResponseTooLargeError } from './transport.js';
 
 export interface CallContext {
   readonly operation: string;
   readonly url: string;
   readonly timeoutMs: number;
+  /** The answer's bytes were not in the charset it declared (see HttpResponse.charsetFallback). */
+  readonly charsetFallback?: boolean;
 }
 
 const EXCERPT = 200;
+/** Longest CRM message kept in an error: a hostile or broken server may send megabytes. */
+const MESSAGE_CAP = 1000;
 
+/** The first bytes of a body, whitespace folded, masked. */
 export function excerpt(body: string): string {
-  const flat = body.replace(/\s+/g, ' ').trim();
+  const flat = body
+    .slice(0, EXCERPT * 4)
+    .replace(/\s+/g, ' ')
+    .trim();
   return maskPii(flat.length > EXCERPT ? `${flat.slice(0, EXCERPT)}…` : flat);
+}
+
+function capped(message: string): string {
+  return message.length > MESSAGE_CAP ? `${maskPii(message.slice(0, MESSAGE_CAP))}… (${message.length} characters)` : maskPii(message);
 }
 
 /** The WSDL could not be loaded or is not a WSDL. The manual's Mega wording is quoted for recognition. */
@@ -44,9 +57,15 @@ export function wsdlUnavailable(url: string, problem: string, extra: { status?: 
 }
 
 /** A SOAP fault (faultstring) or a rejection message (RetornoIntegracao.mensagem) into a typed error. */
-export function crmMessageError(message: string, context: CallContext, kind: 'fault' | 'rejected', code?: number, faultcode?: string): MegaCrmError {
-  const text = maskPii(message);
-  const details = { operation: context.operation, ...(code === undefined ? {} : { crmCode: code }) };
+export function crmMessageError(fullMessage: string, context: CallContext, kind: 'fault' | 'rejected', code?: number, faultcode?: string): MegaCrmError {
+  // Classified on a bounded prefix: the patterns look at the start of the CRM's message.
+  const message = fullMessage.slice(0, MESSAGE_CAP * 2);
+  const text = capped(fullMessage);
+  const details = {
+    operation: context.operation,
+    ...(code === undefined ? {} : { crmCode: code }),
+    ...(context.charsetFallback ? { charsetFallback: true } : {}),
+  };
   const ip = MESSAGE_PATTERNS.ipNotAllowed.exec(message);
   if (ip?.groups) {
     return new ConfigurationError(`The CRM refused this machine's IP ${ip.groups.ip}: "${text}"`, {
@@ -143,6 +162,17 @@ export function crmMessageError(message: string, context: CallContext, kind: 'fa
 
 /** Socket-level failures and timeouts: retryable, original error kept as cause. */
 export function transportError(error: NodeJS.ErrnoException, context: CallContext): MegaCrmError {
+  if (error instanceof ResponseTooLargeError) {
+    return new ProtocolError(`${context.operation}: the answer from ${context.url} is larger than the ${error.limit}-byte limit; reading stopped.`, {
+      code: 'RESPONSE_TOO_LARGE',
+      cause: error,
+      details: { operation: context.operation, url: context.url, limit: error.limit },
+      fix: {
+        en: 'A CRM answer is a few KB: check that the address points at WebServicesMultidados and not at a proxy or another service; raise maxResponseBytes only if the CRM really sends that much.',
+        pt: 'Uma resposta do CRM tem poucos KB: confira se o endereço aponta para o WebServicesMultidados e não para um proxy ou outro serviço; aumente maxResponseBytes só se o CRM realmente enviar tanto.',
+      },
+    });
+  }
   if (error.code === 'ETIMEDOUT' || error.name === 'TimeoutError') {
     return new TransportError(`${context.operation} got no answer from ${context.url} within the ${context.timeoutMs} ms timeout.`, {
       code: 'TIMEOUT',
@@ -206,12 +236,27 @@ export function httpStatusError(status: number, body: string, context: CallConte
 export function malformed(problem: string, context: CallContext): ProtocolError {
   return new ProtocolError(`${context.operation}: the CRM's answer is not the expected SOAP response: ${problem}.`, {
     code: 'MALFORMED_RESPONSE',
-    details: { operation: context.operation, url: context.url },
+    details: { operation: context.operation, url: context.url, ...(context.charsetFallback ? { charsetFallback: true } : {}) },
     fix: {
       en: 'The endpoint does not behave as WebServicesMultidados: check the endpoint URL and the profile (profile.ts) against the live WSDL.',
       pt: 'O endpoint não se comporta como o WebServicesMultidados: confira a URL e o perfil (profile.ts) com a WSDL real.',
     },
   });
+}
+
+/** The WSDL came over https: but names an http: endpoint: the password would go out in clear. */
+export function insecureEndpoint(wsdlUrl: string, endpoint: string): ConfigurationError {
+  return new ConfigurationError(
+    `The WSDL ${wsdlUrl} was loaded over https: but its endpoint ${endpoint} is http:; calls would send the password in clear, so they are refused.`,
+    {
+      code: 'INSECURE_ENDPOINT',
+      details: { url: wsdlUrl, endpoint },
+      fix: {
+        en: 'Ask Multidados to publish an https: soap:address, or set the endpoint option to the https: address; set allowInsecureEndpoint: true only if plain http: is really intended.',
+        pt: 'Peça à Multidados um soap:address https:, ou informe na opção endpoint o endereço https:; use allowInsecureEndpoint: true só se http: sem criptografia for realmente o desejado.',
+      },
+    },
+  );
 }
 
 /** The profile knows the operation but the loaded WSDL does not offer it. */

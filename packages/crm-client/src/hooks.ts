@@ -11,6 +11,8 @@ export interface RequestEvent {
 export interface ResponseEvent extends RequestEvent {
   readonly status: number;
   readonly durationMs: number;
+  /** The body was not in the charset it declared and was read in the other one (ISO-8859-1 ↔ UTF-8). */
+  readonly charsetFallback?: boolean;
 }
 
 export interface ErrorEvent {

@@ -1,4 +1,4 @@
-export type { UpsertResult } from './client.js';
+export type { PublicConfig, UpsertResult } from './client.js';
 export { CrmClient } from './client.js';
 export type { CrmClientConfig, ResolvedCrmClientConfig } from './config.js';
 export { CrmClientConfigSchema, resolveCrmClientConfig } from './config.js';

@@ -6,14 +6,22 @@ export interface HttpResponse {
   readonly headers: http.IncomingHttpHeaders;
   /** Body decoded by its charset (forced, or declared by header, else by XML declaration). */
   readonly data: string;
+  /** Set when the body was declared (or defaulted to) UTF-8 but is not valid UTF-8, and was read as ISO-8859-1. */
+  readonly charsetFallback?: boolean;
 }
 
 /** The transport seam: tests and hosts may pass their own. */
 export interface HttpClient {
-  /** GET when `body` is null, else POST; resolves on any HTTP status, rejects on socket errors and timeouts. */
+  /**
+   * GET when `body` is null, else POST; resolves on any HTTP status. Rejects, never throws, on socket
+   * errors, on the deadline (which covers the whole read) and on an answer larger than the limit.
+   */
   send(url: string, body: string | null, headers?: Readonly<Record<string, string>>): Promise<HttpResponse>;
   close?(): void;
 }
+
+/** Default cap on one answer (WSDL or SOAP response): a CRM answer is a few KB, its WSDL about 20 KB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
 export type ResponseEncoding = 'auto' | 'utf-8' | 'iso-8859-1';
 
@@ -32,10 +40,19 @@ export interface HttpTransportOptions {
   /** Your own agent (keep-alive, proxy…); otherwise a pooled keep-alive agent is created. */
   readonly agent?: http.Agent;
   readonly tls?: TlsOptions;
+  /** Largest answer read, in bytes (default 10 MB); the read stops as soon as it is exceeded. */
+  readonly maxResponseBytes?: number;
 }
 
 export class TimeoutError extends Error {
   override readonly name = 'TimeoutError';
+}
+
+export class ResponseTooLargeError extends Error {
+  override readonly name = 'ResponseTooLargeError';
+  constructor(readonly limit: number) {
+    super(`the answer is larger than the ${limit}-byte limit`);
+  }
 }
 
 /**
@@ -58,36 +75,66 @@ export class HttpTransport implements HttpClient {
   }
 
   send(url: string, data: string | null, headers: Readonly<Record<string, string>> = {}): Promise<HttpResponse> {
-    const target = this.#target(url);
+    const limit = this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    const encoding = this.#options.encoding;
     const body = data === null ? undefined : Buffer.from(data, 'utf8');
     return new Promise<HttpResponse>((resolve, reject) => {
-      const req = (target.https ? https : http).request(
-        {
-          ...target.options,
-          method: body ? 'POST' : 'GET',
-          headers: {
-            Accept: 'text/xml, application/xml, */*',
-            ...(body ? { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': String(body.length) } : {}),
-            ...headers,
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', fail);
-          res.on('end', () => {
-            clearTimeout(timer);
-            const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, data: decodeBody(raw, res.headers['content-type'], this.#options.encoding) });
-          });
-        },
-      );
-      const timer = setTimeout(() => req.destroy(new TimeoutError(`no answer within ${this.#options.timeoutMs} ms`)), this.#options.timeoutMs);
-      function fail(error: Error): void {
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      // Everything below may fail at any moment (a socket error, the deadline, the limit): the first
+      // outcome settles the promise, the rest only tear the request down.
+      const settle = (error: Error | undefined, response?: HttpResponse): void => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
+        if (error) {
+          req.destroy();
+          reject(error);
+        } else resolve(response as HttpResponse);
+      };
+      let req: http.ClientRequest;
+      try {
+        const target = this.#target(url);
+        req = (target.https ? https : http).request(
+          {
+            ...target.options,
+            method: body ? 'POST' : 'GET',
+            headers: {
+              Accept: 'text/xml, application/xml, */*',
+              ...(body ? { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': String(body.length) } : {}),
+              ...headers,
+            },
+          },
+          (res) => {
+            if (Number(res.headers['content-length']) > limit) return settle(new ResponseTooLargeError(limit));
+            const chunks: Buffer[] = [];
+            let size = 0;
+            res.on('data', (chunk: Buffer) => {
+              size += chunk.length;
+              if (size > limit) return settle(new ResponseTooLargeError(limit));
+              chunks.push(chunk);
+            });
+            res.on('error', (error) => settle(error));
+            res.on('close', () => {
+              if (!res.complete) settle(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+            });
+            res.on('end', () => {
+              try {
+                const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+                const decoded = decodeResponse(raw, res.headers['content-type'], encoding);
+                settle(undefined, { status: res.statusCode ?? 0, headers: res.headers, ...decoded });
+              } catch (error) {
+                settle(error as Error);
+              }
+            });
+          },
+        );
+      } catch (error) {
         reject(error);
+        return;
       }
-      req.on('error', fail);
+      timer = setTimeout(() => settle(new TimeoutError(`no complete answer within ${this.#options.timeoutMs} ms`)), this.#options.timeoutMs);
+      req.on('error', (error) => settle(error));
       req.end(body);
     });
   }
@@ -108,7 +155,6 @@ export class HttpTransport implements HttpClient {
           port: parsed.port || (https ? 443 : 80),
           path: `${parsed.pathname}${parsed.search}`,
           agent: https ? this.#https : this.#http,
-          ...(parsed.username ? { auth: `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}` } : {}),
         },
       };
       if (this.#targets.size < 16) this.#targets.set(url, target);
@@ -125,11 +171,45 @@ export class HttpTransport implements HttpClient {
 
 // TextDecoder's 'latin1' is windows-1252, a superset matching what PHP emits as ISO-8859-1.
 const LATIN1 = new TextDecoder('latin1');
-const UTF8 = new TextDecoder('utf-8');
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The body decoded by its charset (forced, else declared by header, else by XML declaration). */
 export function decodeBody(raw: Buffer, contentType: string | undefined, forced: ResponseEncoding = 'auto'): string {
+  return decodeResponse(raw, contentType, forced).data;
+}
+
+/**
+ * Decodes by the forced or declared charset, and checks it: text declared (or defaulted to) UTF-8
+ * that is not valid UTF-8 is read as ISO-8859-1 (what NuSOAP sends), and text declared ISO-8859-1
+ * that is valid multi-byte UTF-8 is read as UTF-8 (NuSOAP never converts what it is given); either
+ * fallback is reported instead of turning accents into U+FFFD or mojibake.
+ */
+export function decodeResponse(
+  raw: Buffer,
+  contentType: string | undefined,
+  forced: ResponseEncoding = 'auto',
+): Pick<HttpResponse, 'data' | 'charsetFallback'> {
   let charset: string | undefined = forced === 'auto' ? undefined : forced;
   charset ??= /charset="?([\w-]+)/i.exec(contentType ?? '')?.[1];
   charset ??= /^<\?xml[^>]*encoding=["']([\w-]+)["']/i.exec(raw.subarray(0, 100).toString('latin1'))?.[1];
-  return (charset && /^(iso-8859-1|latin1|windows-1252|cp1252)$/i.test(charset) ? LATIN1 : UTF8).decode(raw);
+  const declaredLatin1 = charset !== undefined && /^(iso-8859-1|latin1|windows-1252|cp1252)$/i.test(charset);
+  const utf8 = validUtf8(raw);
+  if (declaredLatin1) {
+    if (forced === 'auto' && utf8 !== undefined && hasHighBytes(raw)) return { data: utf8, charsetFallback: true };
+    return { data: LATIN1.decode(raw) };
+  }
+  return utf8 === undefined ? { data: LATIN1.decode(raw), charsetFallback: true } : { data: utf8 };
+}
+
+function validUtf8(raw: Buffer): string | undefined {
+  try {
+    return UTF8.decode(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+function hasHighBytes(raw: Buffer): boolean {
+  for (const byte of raw) if (byte >= 0x80) return true;
+  return false;
 }

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { readSimpleXml, SOAP_XML_PARSER_OPTIONS } from '../src/profile/xml.js';
 import { parseSoapResponse } from '../src/soap/response.js';
+import { readSimpleXml, SOAP_XML_PARSER_OPTIONS } from '../src/soap/xml.js';
 import { decodeBody } from '../src/transport.js';
 import { envelopesDir } from './contract/paths.js';
 

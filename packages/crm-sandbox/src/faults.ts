@@ -18,6 +18,29 @@ export interface SandboxFaults {
   readonly wsdl?: 'ok' | 'empty' | 'html' | 'http500' | 'truncated';
 }
 
+const RATES = ['errorRate', 'resetRate', 'http500Rate', 'serverFaultRate', 'slowRate'] as const;
+const WSDL_MODES = ['ok', 'empty', 'html', 'http500', 'truncated'];
+
+/** Checks faults given over HTTP or in code; throws a TypeError naming the bad field. */
+export function parseFaults(value: unknown): SandboxFaults {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new TypeError('faults must be a JSON object');
+  const faults = value as Record<string, unknown>;
+  const allowed = [...RATES, 'latencyMs', 'slowMs', 'wsdl'];
+  const unknown = Object.keys(faults).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0) throw new TypeError(`unknown field(s) ${unknown.join(', ')}; allowed: ${allowed.join(', ')}`);
+  const ms = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 600_000;
+  for (const rate of RATES) {
+    const v = faults[rate];
+    if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 1)) throw new TypeError(`${rate} must be a number from 0 to 1`);
+  }
+  const latency = faults.latencyMs;
+  if (latency !== undefined && !ms(latency) && !(Array.isArray(latency) && latency.length === 2 && latency.every(ms) && latency[0] <= latency[1]))
+    throw new TypeError('latencyMs must be a number of ms or [min, max]');
+  if (faults.slowMs !== undefined && !ms(faults.slowMs)) throw new TypeError('slowMs must be a number of ms');
+  if (faults.wsdl !== undefined && !WSDL_MODES.includes(faults.wsdl as string)) throw new TypeError(`wsdl must be one of ${WSDL_MODES.join(', ')}`);
+  return faults as SandboxFaults;
+}
+
 export type FaultKind = 'reset' | 'http500' | 'serverFault' | undefined;
 
 export interface FaultPlan {

@@ -2,9 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { isValidCnpj } from '@mega-crm/core';
 import { seededRandom } from '@mega-crm/core/internal';
-import { nusoapNamespace, OPERATIONS, readSoapBody, renderWsdl } from '@mega-crm/crm-client/profile';
+import { nusoapNamespace, OPERATIONS, type ParamType, readSoapBody, renderWsdl, STRUCTS, type XsdScalar } from '@mega-crm/crm-client/profile';
 import { faultEnvelope, type ResultFields, resultEnvelope } from './envelope.js';
-import { type FaultPlan, planFault, type SandboxFaults } from './faults.js';
+import { type FaultPlan, parseFaults, planFault, type SandboxFaults } from './faults.js';
 import { MESSAGES, RESULT_CODES } from './messages.js';
 import type { SandboxContract, SandboxLogEntry, SandboxNarrative, SandboxOccurrence, SandboxRecord, SandboxState } from './state.js';
 
@@ -25,6 +25,14 @@ export interface CrmSandboxOptions {
   readonly seed?: number;
   /** Clock for timestamps (tests freeze it). */
   readonly now?: () => Date;
+  /**
+   * Lose data where NuSOAP does: characters above U+00FF become `?` when answering ISO-8859-1 (its
+   * decode_utf8), and an empty xsd:decimal or xsd:int is stored as 0 (nil stays empty). CR LF arrives
+   * as LF in every mode, as in any XML parser; a CR the client means is sent as &#13;. Default off.
+   */
+  readonly nusoap?: boolean;
+  /** Largest request body read, in bytes (default 10 MB); a larger one is answered 413 and its connection closed. */
+  readonly maxRequestBytes?: number;
 }
 
 type Params = Record<string, string | Array<Record<string, string>>>;
@@ -40,11 +48,13 @@ const LOG_LIMIT = 100_000;
  * NuSOAP does; state and faults are reachable in code and over HTTP (`/__sandbox/state`, `/__sandbox/faults`).
  */
 export class CrmSandbox {
-  readonly #options: Required<Omit<CrmSandboxOptions, 'allowedIps' | 'integrationCnpjs' | 'faults' | 'seed'>> & {
+  readonly #options: Required<Omit<CrmSandboxOptions, 'allowedIps' | 'integrationCnpjs' | 'faults' | 'seed' | 'maxRequestBytes' | 'nusoap'>> & {
     allowedIps?: readonly string[];
     integrationCnpjs?: readonly string[];
   };
   readonly #random: () => number;
+  readonly #maxRequestBytes: number;
+  readonly #nusoap: boolean;
   #faults: SandboxFaults;
   readonly #clients: Store<SandboxRecord> = new Map();
   readonly #spouses: Store<SandboxRecord> = new Map();
@@ -70,7 +80,9 @@ export class CrmSandbox {
       ...(options.allowedIps ? { allowedIps: options.allowedIps } : {}),
       ...(options.integrationCnpjs ? { integrationCnpjs: options.integrationCnpjs.map((c) => c.replace(/\D+/g, '')) } : {}),
     };
-    this.#faults = options.faults ?? {};
+    this.#faults = parseFaults(options.faults ?? {});
+    this.#maxRequestBytes = options.maxRequestBytes ?? 10 * 1024 * 1024;
+    this.#nusoap = options.nusoap ?? false;
     this.#random = seededRandom(options.seed ?? 1);
   }
 
@@ -100,6 +112,9 @@ export class CrmSandbox {
       });
     });
     server.keepAliveTimeout = 30_000;
+    // A client that trickles its request is cut off rather than holding a socket for ever.
+    server.requestTimeout = 60_000;
+    server.headersTimeout = 20_000;
     server.on('connection', () => {
       this.#connections++;
     });
@@ -122,7 +137,7 @@ export class CrmSandbox {
 
   /** Replaces the injected faults (an empty object turns them off). */
   setFaults(faults: SandboxFaults): void {
-    this.#faults = faults;
+    this.#faults = parseFaults(faults);
   }
 
   state(): SandboxState {
@@ -192,18 +207,28 @@ export class CrmSandbox {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     if (url.pathname === '/__sandbox/state' && req.method === 'GET') return this.#send(res, 200, 'application/json', JSON.stringify(this.state()), 'UTF-8');
     if (url.pathname === '/__sandbox/faults' && req.method === 'POST') {
-      this.setFaults(JSON.parse((await readBody(req)).toString('utf8')) as SandboxFaults);
+      const body = await this.#readBody(req, res);
+      if (!body) return;
+      let faults: SandboxFaults;
+      try {
+        faults = parseFaults(JSON.parse(body.toString('utf8')));
+      } catch (error) {
+        return this.#send(res, 400, 'text/plain', `Invalid faults: ${(error as Error).message}`, 'UTF-8');
+      }
+      this.#faults = faults;
       return this.#send(res, 204, 'text/plain', '', 'UTF-8');
     }
     if (url.pathname !== this.path) return this.#send(res, 404, 'text/html', '<html><body><h1>Not Found</h1></body></html>', 'UTF-8');
+    // The Host header goes into the WSDL and the namespace: anything but a host name (and port) is refused, as web servers do.
     const host = req.headers.host ?? '127.0.0.1';
+    if (!HOST_HEADER.test(host)) return this.#send(res, 400, 'text/html', '<html><body>Bad Request</body></html>', 'UTF-8');
     const serverName = host.replace(/:\d+$/, '');
     if (req.method === 'GET' && url.searchParams.has('wsdl')) return this.#serveWsdl(res, serverName, `http://${host}${this.path}`);
     if (req.method !== 'POST') return this.#send(res, 405, 'text/html', '<html><body>Method Not Allowed</body></html>', 'UTF-8');
 
-    const body = await readBody(req);
-    const charset = /charset="?([\w-]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase() ?? 'utf-8';
-    const xml = new TextDecoder(charset === 'iso-8859-1' ? 'latin1' : 'utf-8').decode(body);
+    const body = await this.#readBody(req, res);
+    if (!body) return;
+    const xml = decodeRequest(body, req.headers['content-type']);
     const out = this.#options.encoding;
     const call = this.#parseCall(xml);
     if (!call) return this.#send(res, 500, 'text/xml', faultEnvelope('SOAP-ENV:Client', 'Operation not found in request', out), out);
@@ -262,7 +287,28 @@ export class CrmSandbox {
         } else params[name] = '';
       }
     }
-    return { operation, params };
+    return { operation, params: this.#nusoap ? this.#asNusoap(operation, params, xml) : params };
+  }
+
+  #asNusoap(operation: string, params: Params, xml: string): Params {
+    const nils = new Set([...xml.matchAll(/<([\w.-]+)\b[^>]*\bxsi:nil="(?:true|1)"/g)].map((m) => m[1] as string));
+    const latin1 = this.#options.encoding === 'ISO-8859-1';
+    const value = (name: string, type: ParamType | XsdScalar | undefined, raw: string): string => {
+      if (raw === '' && (type === 'decimal' || type === 'int') && !nils.has(name)) return '0';
+      return latin1 ? raw.replace(/[\u0100-\u{10FFFF}]/gu, '?') : raw;
+    };
+    const types = new Map<string, ParamType>(OPERATION_BY_NAME.get(operation)?.input ?? []);
+    const out: Params = {};
+    for (const [name, raw] of Object.entries(params)) {
+      const type = types.get(name);
+      if (typeof raw === 'string') out[name] = value(name, type, raw);
+      else {
+        const arrayOf = type && typeof type === 'object' && 'arrayOf' in type ? type.arrayOf : undefined;
+        const fieldTypes = new Map<string, unknown>(STRUCTS.find((st) => st.name === arrayOf)?.fields ?? []);
+        out[name] = raw.map((item) => Object.fromEntries(Object.entries(item).map(([k, v]) => [k, value(k, fieldTypes.get(k) as XsdScalar | undefined, v)])));
+      }
+    }
+    return out;
   }
 
   #dispatch(operation: string, p: Params, ip: string): Answer {
@@ -437,6 +483,28 @@ export class CrmSandbox {
     if (this.#log.length > LOG_LIMIT) this.#log = this.#log.slice(-LOG_LIMIT / 2);
   }
 
+  /** The request body, or undefined after answering 413 when it exceeds maxRequestBytes (the read stops there). */
+  async #readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
+    const limit = this.#maxRequestBytes;
+    const tooLarge = (): undefined => {
+      res.setHeader('Connection', 'close');
+      this.#send(res, 413, 'text/plain', `Request body larger than ${limit} bytes`, 'UTF-8');
+      req.pause();
+      const socket = req.socket;
+      res.once('finish', () => socket?.destroy());
+      return undefined;
+    };
+    if (Number(req.headers['content-length']) > limit) return tooLarge();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) return tooLarge();
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
+  }
+
   #send(res: ServerResponse, status: number, type: string, text: string, charset: 'ISO-8859-1' | 'UTF-8'): void {
     const buffer = Buffer.from(text, charset === 'ISO-8859-1' ? 'latin1' : 'utf8');
     res.writeHead(status, { 'Content-Type': `${type}; charset=${charset}`, 'Content-Length': buffer.length });
@@ -460,8 +528,11 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+const HOST_HEADER = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/** The request text by its declared charset: Content-Type first, else the XML declaration (as PHP's SOAP server reads it). */
+function decodeRequest(body: Buffer, contentType: string | undefined): string {
+  const charset =
+    /charset="?([\w-]+)/i.exec(contentType ?? '')?.[1] ?? /^<\?xml[^>]*encoding=["']([\w-]+)["']/i.exec(body.subarray(0, 100).toString('latin1'))?.[1];
+  return new TextDecoder(charset && /^(iso-8859-1|latin1)$/i.test(charset) ? 'latin1' : 'utf-8').decode(body);
 }

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { connect } from 'node:net';
 import { renderWsdl } from '@mega-crm/crm-client/profile';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CrmSandbox } from '../src/sandbox.js';
@@ -92,5 +94,74 @@ describe('CrmSandbox', () => {
     const state = (await (await fetch(`${sandbox.url}/__sandbox/state`)).json()) as { clients: { fields: { nome: string } }[]; requests: number };
     expect(state.requests).toBe(1);
     expect(state.clients[0]?.fields.nome).toBe('Luíza');
+  });
+});
+
+/** A raw HTTP/1.1 exchange over a socket, for requests fetch() will not send (bad Host, lying lengths). */
+function rawRequest(sandbox: CrmSandbox, head: string, body: Buffer | string = ''): Promise<string> {
+  const { port } = new URL(sandbox.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => {
+      socket.write(head);
+      socket.write(body);
+    });
+    const chunks: Buffer[] = [];
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('error', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    socket.setTimeout(5000, () => reject(new Error('no answer')));
+  });
+}
+
+describe('CrmSandbox under hostile requests', () => {
+  it('answers 413 to an oversized body (announced or streamed) without buffering it, and keeps serving', async () => {
+    const sandbox = await start({ maxRequestBytes: 64 * 1024 });
+    const announced = await rawRequest(sandbox, `POST ${sandbox.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${600 * 1024 * 1024}\r\n\r\n`, '<');
+    expect(announced).toMatch(/^HTTP\/1.1 413/);
+    const streamed = await new Promise<number>((resolve, reject) => {
+      const req = request(`${sandbox.url}${sandbox.path}`, { method: 'POST', headers: { 'Content-Type': 'text/xml' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      const chunk = Buffer.alloc(16 * 1024, 'a');
+      const pump = () => {
+        while (!req.destroyed && req.write(chunk)) {}
+        if (!req.destroyed) req.once('drain', pump);
+      };
+      pump();
+    });
+    expect(streamed).toBe(413);
+    expect((await call(sandbox, 'ValidarCNPJ', AUTH)).status).toBe(200);
+  });
+
+  it('refuses malformed requests, a bad Host header and bad faults, and keeps serving', async () => {
+    const sandbox = await start();
+    for (const body of ['\u0000\u00ff garbage', '<a><b></a>', '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>', '']) {
+      const res = await fetch(`${sandbox.url}${sandbox.path}`, { method: 'POST', headers: { 'Content-Type': 'text/xml' }, body });
+      expect(res.status).toBe(500);
+      expect(await res.text()).toContain('SOAP-ENV:Client');
+    }
+    const badHost = await rawRequest(sandbox, `GET ${sandbox.path}?wsdl HTTP/1.1\r\nHost: x"/><evil a="\r\nConnection: close\r\n\r\n`);
+    expect(badHost).toMatch(/^HTTP\/1.1 400/);
+    expect(badHost).not.toContain('<evil');
+    for (const faults of ['null', '[]', '{"errorRate": 2}', '{"wsdl": "gone"}', '{"typo": 1}', '{not json']) {
+      const res = await fetch(`${sandbox.url}/__sandbox/faults`, { method: 'POST', body: faults });
+      expect(res.status, faults).toBe(400);
+    }
+    expect((await fetch(`${sandbox.url}/__sandbox/faults`, { method: 'POST', body: '{"latencyMs": [0, 1]}' })).status).toBe(204);
+    expect((await call(sandbox, 'ValidarCNPJ', AUTH)).status).toBe(200);
+    expect((await fetch(sandbox.wsdlUrl)).status).toBe(200);
+  });
+
+  it('reads the request by its XML declaration when Content-Type has no charset, as PHP does', async () => {
+    const sandbox = await start();
+    const xml = envelope('IncluirAlterarCliente', { ...AUTH, id_integracao: 'x', nome: 'Conceição', cpf_cnpj: '52998224725' }).replace(
+      'encoding="utf-8"',
+      'encoding="ISO-8859-1"',
+    );
+    const res = await fetch(`${sandbox.url}${sandbox.path}`, { method: 'POST', headers: { 'Content-Type': 'text/xml' }, body: Buffer.from(xml, 'latin1') });
+    expect(res.status).toBe(200);
+    expect(sandbox.client('x')?.fields.nome).toBe('Conceição');
   });
 });

@@ -211,16 +211,26 @@ export const LABELS = {
   origin: { crm: 'CRM', integration: 'INTEGRACAO' },
 } as const;
 
+/**
+ * A pattern that survives wrong accents and case: each accented letter also matches its bare letter,
+ * `?` (NuSOAP's stand-in for what its charset lacks), U+FFFD, and the two-character mojibake of UTF-8
+ * read as ISO-8859-1 ("NÃ£o"), so a message sent in one charset and declared in another is still recognised.
+ */
+function loose(source: string): RegExp {
+  const letter = (ch: string) => `(?:${ch}|${ch.normalize('NFD').replace(/\p{M}/gu, '')}|[ÃÂ].|\\?|\uFFFD)`;
+  return new RegExp(source.replace(/[À-ÿ]/g, letter), 'iu');
+}
+
 /** How the CRM's texts are recognised. MANUAL = quoted in the source manual; others are sandbox conventions. */
 export const MESSAGE_PATTERNS = {
   /** MANUAL: "Cliente XX Erro Número X: Esse IP: XX Não está permitido o acesso a essa função". */
-  ipNotAllowed: /Cliente\s+(?<client>.*?)\s+Erro\s+N[úu]mero\s+(?<number>\S+?):\s*Esse\s+IP:\s*(?<ip>\S+)\s+N[ãa]o\s+est[áa]\s+permitido/i,
+  ipNotAllowed: loose(String.raw`Cliente\s+(?<client>.*?)\s+Erro\s+Número\s+(?<number>\S+?):\s*Esse\s+IP:\s*(?<ip>\S+)\s+Não\s+está\s+permitido`),
   /** MANUAL: "CONJUGE SEM ID INTEGRACAO:: ACAO:: Verificar com o Mega::". */
-  spouseWithoutId: /C[ÔO]NJUGE\s+SEM\s+ID\s+INTEGRA[ÇC][ÃA]O/i,
-  duplicateDocument: /(CPF|CNPJ).*(J[ÁA]\s+CADASTRADO|DUPLICAD)/i,
-  authFailed: /USU[ÁA]RIO\s+OU\s+SENHA\s+INV[ÁA]LID/i,
-  cnpjInvalid: /CNPJ.*INV[ÁA]LIDO/i,
-  missingField: /CAMPO\s+OBRIGAT[ÓO]RIO\s+N[ÃA]O\s+INFORMADO:\s*(?<field>\w+)/i,
+  spouseWithoutId: loose(String.raw`CÔNJUGE\s+SEM\s+ID\s+INTEGRAÇÃO`),
+  duplicateDocument: loose(String.raw`(CPF|CNPJ).*(JÁ\s+CADASTRADO|DUPLICAD)`),
+  authFailed: loose(String.raw`USUÁRIO\s+OU\s+SENHA\s+INVÁLID`),
+  cnpjInvalid: loose('CNPJ.*INVÁLIDO'),
+  missingField: loose(String.raw`CAMPO\s+OBRIGATÓRIO\s+NÃO\s+INFORMADO:\s*(?<field>\w+)`),
   /** A record the CRM needs first (the contract's client, the occurrence's contract) is not there yet. */
-  dependencyNotFound: /(CLIENTE|CONTRATO)\s+N[ÃA]O\s+ENCONTRADO:\s*(?<key>\S+)/i,
+  dependencyNotFound: loose(String.raw`(CLIENTE|CONTRATO)\s+NÃO\s+ENCONTRADO:\s*(?<key>\S+)`),
 } as const;

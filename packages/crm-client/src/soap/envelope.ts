@@ -14,8 +14,10 @@ export function escapeXml(value: string): string {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
 const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
+// A raw CR would reach the CRM as LF (XML parsers normalise line ends, NuSOAP's included): sent as &#13;.
 function text(value: string): string {
-  return escapeXml(value.replace(XML_INVALID, ''));
+  const escaped = escapeXml(value.replace(XML_INVALID, ''));
+  return escaped.includes('\r') ? escaped.replaceAll('\r', '&#13;') : escaped;
 }
 
 export type EnvelopeBuilder = (auth: readonly string[], values: ParamValues) => string;
@@ -51,7 +53,12 @@ function compilePart(name: string, type: ParamType, structs: readonly StructDef[
   if (typeof type === 'string') {
     const open = `<${name} xsi:type="${xsdTypeOf(type)}">`;
     const close = `</${name}>`;
-    writer = (value) => `${open}${text(typeof value === 'string' ? value : '')}${close}`;
+    // An empty xsd:decimal/int/date/boolean is read by NuSOAP as 0 (or today, or false): sent as nil.
+    const nil = type === 'string' ? undefined : `<${name} xsi:type="${xsdTypeOf(type)}" xsi:nil="true"/>`;
+    writer = (value) => {
+      const scalar = typeof value === 'string' ? value : '';
+      return nil && scalar === '' ? nil : `${open}${text(scalar)}${close}`;
+    };
   } else if ('arrayOf' in type) {
     const item = structWriter('item', type.arrayOf, structs);
     writer = (value) => {
@@ -70,11 +77,15 @@ function structWriter(element: string, structName: string, structs: readonly Str
   if (!def) throw new TypeError(`Profile error: struct ${structName} is not defined`);
   const fields = def.fields.map(([field, type]) => {
     if (typeof type !== 'string') throw new TypeError(`Profile error: nested arrays in request structs are not supported (${structName}.${field})`);
-    return [field, `<${field} xsi:type="${xsdTypeOf(type)}">`, `</${field}>`] as const;
+    return [field, `<${field} xsi:type="${xsdTypeOf(type)}">`, `</${field}>`, type !== 'string'] as const;
   });
+  // Struct fields are an xsd:all (any order, each optional): an empty typed field is left out.
   return (value) => {
     let xml = `<${element} xsi:type="tns:${structName}">`;
-    for (const [field, open, close] of fields) xml += `${open}${text(value[field] ?? '')}${close}`;
+    for (const [field, open, close, typed] of fields) {
+      const scalar = value[field] ?? '';
+      if (!(typed && scalar === '')) xml += `${open}${text(scalar)}${close}`;
+    }
     return `${xml}</${element}>`;
   };
 }

@@ -1,6 +1,6 @@
-import { NotSoapError, readSoapBody } from '../profile/xml.js';
+import { NotSoapError, readSoapBody } from './xml.js';
 
-export { assertNoDtd, NotSoapError, UnsafeXmlError } from '../profile/xml.js';
+export { assertNoDtd, NotSoapError, UnsafeXmlError } from './xml.js';
 
 export type ParsedResponse =
   | { readonly kind: 'fault'; readonly faultcode: string; readonly faultstring: string }
