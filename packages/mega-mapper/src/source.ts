@@ -1,10 +1,10 @@
-import { type CapturedItem, type ChangeBatch, type ChangeSource, ENTITIES, type EntityName } from '@mega-crm/core';
+import { type CapturedItem, type ChangeBatch, type ChangeSource, ConfigurationError, ENTITIES, type EntityName } from '@mega-crm/core';
 import { type FeedEntry, type FeedPosition, FeedReader, type FeedReaderOptions } from './feed-reader.js';
 import { clientLoader, spouseLoader } from './loaders/agents.js';
 import { type EntityLoader, type LoaderContext, loaderContext } from './loaders/context.js';
 import { contractLoader } from './loaders/contracts.js';
 import { occurrenceLoader } from './loaders/occurrences.js';
-import { type PollPositions, PollReader } from './poll-reader.js';
+import { type PollOptions, type PollPositions, PollReader } from './poll-reader.js';
 import { NO_SCHEMAS, type SchemaMapping, STANDARD_SCHEMAS } from './schema/tables.js';
 import { resolveScope, type ScopeConfig } from './scope.js';
 import { keysIn, type SqlDriver } from './sql/driver.js';
@@ -20,9 +20,11 @@ export interface MegaSourceOptions {
   /**
    * How changes are found after the first full scan: `'outbox'` (default), the MEGACRM_FEED table the
    * triggers fill; or `'timestamps'`, polling the change-time columns, for installs without triggers
-   * (deletes are then not seen: schedule a full scan now and then).
+   * (deletes are then not seen: reconcile with `scopeKeys()`).
    */
   readonly changes?: 'outbox' | 'timestamps';
+  /** Timestamp polling: the lag window re-read each run so late commits are not lost (`lagSeconds`, default 60). */
+  readonly poll?: PollOptions;
   /** Name of this source's cursor in the store. Default `mega`. */
   readonly id?: string;
 }
@@ -58,7 +60,7 @@ export class MegaSource implements ChangeSource {
     this.#loaders = ENTITIES.filter((e) => wanted.has(e)).map((e) => all[e]);
     this.#byEntity = new Map(this.#loaders.map((l) => [l.entity, l]));
     this.#feed = new FeedReader(ctx, options.feed);
-    this.#poll = options.changes === 'timestamps' ? new PollReader(ctx, new Set(this.#loaders.map((l) => l.entity))) : undefined;
+    this.#poll = options.changes === 'timestamps' ? new PollReader(ctx, new Set(this.#loaders.map((l) => l.entity)), checkedPoll(options.poll)) : undefined;
   }
 
   async #head(): Promise<Position> {
@@ -186,4 +188,22 @@ export class MegaSource implements ChangeSource {
     }
     return items;
   }
+}
+
+function checkedPoll(poll: PollOptions | undefined): PollOptions {
+  const lag = poll?.lagSeconds;
+  const unknown = Object.keys(poll ?? {}).filter((k) => k !== 'lagSeconds');
+  if (unknown.length > 0 || (lag !== undefined && !(Number.isFinite(lag) && lag >= 0))) {
+    throw new ConfigurationError(
+      `Invalid poll options: ${unknown.length ? `unknown ${unknown.join(', ')} (allowed: lagSeconds)` : 'lagSeconds must be a number ≥ 0'}.`,
+      {
+        code: 'CONFIG_INVALID',
+        fix: {
+          en: 'Give poll as { lagSeconds: 60 }, above your longest Mega transaction.',
+          pt: 'Informe poll como { lagSeconds: 60 }, acima da transação mais longa do Mega.',
+        },
+      },
+    );
+  }
+  return poll ?? {};
 }

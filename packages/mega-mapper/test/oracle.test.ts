@@ -21,6 +21,20 @@ function recordingConnection() {
   return { calls, connection };
 }
 
+/** The SELECTs sent, each checked for the dialect: `:n` binds in order, one bind each, no LIMIT, no row values. */
+function oracleSelects(calls: ReturnType<typeof recordingConnection>['calls']) {
+  const queries = calls.filter((c) => /^\s*SELECT/i.test(c.sql));
+  for (const { sql: text, binds } of queries) {
+    expect(text).not.toContain('?');
+    expect(text).not.toMatch(/\bLIMIT\b/);
+    expect(text).not.toMatch(/\)\s*>\s*\(/); // no (a, b) > (?, ?)
+    const placeholders = [...text.matchAll(/:(\d+)/g)].map((m) => Number(m[1]));
+    expect(placeholders).toEqual(placeholders.map((_, i) => i + 1));
+    expect(binds).toHaveLength(placeholders.length);
+  }
+  return queries;
+}
+
 describe('Oracle dialect', () => {
   it('sends :n binds, FETCH FIRST, schema-qualified names and no row-value comparisons', async () => {
     const { calls, connection } = recordingConnection();
@@ -30,16 +44,8 @@ describe('Oracle dialect', () => {
     for (let i = 0; i < 6; i++) cursor = (await source.read(cursor, { limit: 250 })).cursor; // every entity's scan, then the feed
     await source.load('contract', ['1-1-1-O-7']);
     await source.load('client', ['1-1-1000']);
-    const queries = calls.filter((c) => /^\s*SELECT/i.test(c.sql));
+    const queries = oracleSelects(calls);
     expect(queries.length).toBeGreaterThanOrEqual(6);
-    for (const { sql: text, binds } of queries) {
-      expect(text).not.toContain('?');
-      expect(text).not.toMatch(/\bLIMIT\b/);
-      expect(text).not.toMatch(/\)\s*>\s*\(/); // no (a, b) > (?, ?)
-      const placeholders = [...text.matchAll(/:(\d+)/g)].map((m) => Number(m[1]));
-      expect(placeholders).toEqual(placeholders.map((_, i) => i + 1));
-      expect(binds).toHaveLength(placeholders.length);
-    }
     const all = queries.map((q) => q.sql).join('\n');
     expect(all).toContain('FETCH FIRST :');
     expect(all).toMatch(/FROM MGGLO\.GLO_AGENTES a/);
@@ -49,6 +55,28 @@ describe('Oracle dialect', () => {
     expect(all).toContain("NUMTODSINTERVAL(:2, 'SECOND')");
     expect(all).toContain('e.EST_ST_CODIGO IN (:1, :2)');
     expect(calls[0]?.sql).toMatch(/ALTER SESSION SET NLS_DATE_FORMAT/);
+  });
+
+  it('timestamp polling: the lag window is computed with the database clock, binds in order, keyset without row values', async () => {
+    const { calls, connection } = recordingConnection();
+    const sql = await oracleDriver({ connection });
+    const source = new MegaSource({ sql, schemas: STANDARD_SCHEMAS, changes: 'timestamps', poll: { lagSeconds: 90 } });
+    const at = { ts: '2026-01-01 08:00:00.000', key: [1, 1, 1000] };
+    const cursor = JSON.stringify({
+      v: 2,
+      mode: 'feed',
+      poll: { GLO_AGENTES: { ...at, tail: { ts: '2026-01-01 08:00:05.000', key: [1, 1, 1001] } }, CAR_CONTRATO: { ts: null, key: null } },
+    });
+    await source.read(cursor, { limit: 100 });
+    await source.read(null, { limit: 100 }); // the head of every polled table
+    const queries = oracleSelects(calls);
+    const agents = queries.find((q) => q.sql.includes('FROM MGGLO.GLO_AGENTES WHERE'));
+    expect(agents?.sql).toContain("CASE WHEN AGN_DT_ALTERACAO < LOCALTIMESTAMP - NUMTODSINTERVAL(:1, 'SECOND') THEN 1 ELSE 0 END AS SETTLED");
+    expect(agents?.sql).toMatch(/AGN_DT_ALTERACAO > :2 OR \(AGN_DT_ALTERACAO = :3 AND/);
+    expect(agents?.binds).toEqual([90, '2026-01-01 08:00:05.000', '2026-01-01 08:00:05.000', 1, 1, 1, 1, 1001, 100]); // read on from the tail
+    const head = queries.find((q) => q.sql.includes('DESC') && q.sql.includes('MGCAR.CAR_CONTRATO'));
+    expect(head?.sql).toContain("WHERE CTO_DT_ALTERACAO < LOCALTIMESTAMP - NUMTODSINTERVAL(:1, 'SECOND')");
+    expect(head?.sql).toContain('FETCH FIRST :2 ROWS ONLY');
   });
 
   it('renders the feed triggers and tables in Oracle syntax, for standard or single-tenant schemas', () => {
