@@ -3,6 +3,7 @@
  * Mega: the engine syncs into a fresh CRM sandbox and the test checks the CRM's final state and the
  * run summary's counts and keys.
  */
+import { completeCpf } from '@mega-crm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, MEGAS, type MegaDb, syncEnv } from './mega-env.js';
 
@@ -42,6 +43,46 @@ for (const kind of MEGAS) {
         expect(env.sandbox.client(fast)?.fields.nome).toBe('Rápida Depois');
         expect(env.sandbox.client(slow)?.writes).toBe(2);
         expect(env.sandbox.client(fast)?.writes).toBe(2);
+      } finally {
+        await env.close();
+      }
+    });
+
+    it('dirty contact data: the client still goes with its valid values; each dropped value is a warning naming the field', async () => {
+      const env = await syncEnv(mega);
+      try {
+        await env.engine.run({ trigger: 'first' });
+        const people = deliveredClients(env.sandbox).filter((k) => env.sandbox.client(k)?.fields.tipo_pessoa === 'F');
+        const [dirty, zeroCpf] = people.slice(10, 12) as [string, string];
+        const agents = mega.t('GLO_AGENTES');
+        await mega.exec(`UPDATE ${agents} SET AGN_ST_EMAIL = 'sem-arroba.exemplo.com', AGN_ST_OUTROSEMAILS = 'valido@exemplo.com.br' WHERE AGN_IN_CODIGO = ?`, [
+          codeOf(dirty),
+        ]);
+        await mega.exec(`DELETE FROM ${mega.t('GLO_AGENTES_TELEFONE')} WHERE AGN_IN_CODIGO = ?`, [codeOf(dirty)]);
+        const phone = `INSERT INTO ${mega.t('GLO_AGENTES_TELEFONE')} (AGN_TAB_IN_CODIGO, AGN_PAD_IN_CODIGO, AGN_IN_CODIGO, TEA_IN_SEQUENCIA, TEA_ST_DDD, TEA_ST_TELEFONE) VALUES (1, 1, ?, ?, ?, ?)`;
+        await mega.exec(phone, [codeOf(dirty), 1, '11', '11987654321']); // DDD glued and in its column
+        await mega.exec(phone, [codeOf(dirty), 2, null, '5511987654321']); // the same phone with the country code
+        await mega.exec(phone, [codeOf(dirty), 3, null, '98765432']); // no DDD anywhere: left out
+        // A CPF starting with 0, as a NUMBER column gives it: without its leading zero.
+        const cpf = completeCpf('012345670');
+        await mega.exec(`UPDATE ${mega.t('GLO_PESSOA_FISICA')} SET AGN_ST_CPF = ? WHERE AGN_IN_CODIGO = ? AND AGN_CH_TIPO = 'P'`, [
+          cpf.slice(1),
+          codeOf(zeroCpf),
+        ]);
+        const summary = await env.engine.run({ trigger: 'dirty' });
+        expect(summary.byEntity.client).toMatchObject({ sent: 2, failed: 0 });
+        expect(summary.failures).toEqual([]);
+        const crm = env.sandbox.client(dirty)?.fields;
+        expect(crm?.email).toBe('valido@exemplo.com.br');
+        expect(crm?.telefones).toBe('11987654321');
+        expect(env.sandbox.client(zeroCpf)?.fields.cpf_cnpj?.replace(/\D/g, '')).toBe(cpf);
+        // What was left out, by field and code, never the value (the engine counts these per key in the summary).
+        const [item] = await env.source.load('client', [dirty]);
+        expect(item?.kind === 'record' && item.warnings?.map((w) => [w.field, w.code])).toEqual([
+          ['emails (AGN_ST_EMAIL)', 'EMAIL_INVALID'],
+          ['phones.2', 'PHONE_NO_AREA_CODE'],
+        ]);
+        expect((await env.engine.run({ trigger: 'again' })).totals.sent).toBe(0);
       } finally {
         await env.close();
       }

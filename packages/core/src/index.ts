@@ -1,5 +1,7 @@
 export type { Address, Client, ClientInput, MaritalStatus } from './domain/client.js';
 export { AddressSchema, ClientSchema, MARITAL_STATUSES } from './domain/client.js';
+export type { Normalized } from './domain/contact.js';
+export { normalizeEmails, normalizePhone, normalizePhones, PHONE_FORMAT, PHONE_PATTERN, padDocument } from './domain/contact.js';
 export { completeCnpj, completeCpf, isValidCnpj, isValidCpf, maskDocument, onlyDigits } from './domain/documents.js';
 export type {
   CloseOccurrence,
@@ -23,9 +25,9 @@ export {
   OccurrenceSchema,
   SpouseSchema,
 } from './domain/post-sales.js';
-export type { EntityName, EntityRef, SyncRecord } from './domain/records.js';
+export type { EntityName, EntityRef, RecordWarning, SyncRecord } from './domain/records.js';
 export { ENTITIES } from './domain/records.js';
-export { validateRecord } from './domain/validate.js';
+export { validateDroppingFields, validateRecord } from './domain/validate.js';
 export type { CountName, EntityCounts, RecordFailure, RunSummary } from './engine/summary.js';
 export { formatSummary } from './engine/summary.js';
 export type { RetryOptions, RunOptions, SyncEngineOptions, SyncProgress } from './engine/sync-engine.js';

@@ -2,11 +2,16 @@
  * The engine's seams (DESIGN.md §2): it sees Mega only as a ChangeSource, the CRM only as a CrmSink,
  * and keeps its state in a SyncStore. Tests and hosts swap any of them.
  */
-import type { EntityName, EntityRef, SyncRecord } from './domain/records.js';
+import type { EntityName, EntityRef, RecordWarning, SyncRecord } from './domain/records.js';
 import type { ErrorCode, MegaCrmError } from './errors.js';
 
 export type CapturedItem =
-  | { readonly kind: 'record'; readonly record: SyncRecord }
+  | {
+      readonly kind: 'record';
+      readonly record: SyncRecord;
+      /** Values left out or changed while the record still goes (counted, with the key, in the run summary). */
+      readonly warnings?: readonly RecordWarning[];
+    }
   | { readonly kind: 'invalid'; readonly entity: EntityName; readonly key: string; readonly error: MegaCrmError }
   | { readonly kind: 'skipped'; readonly entity: EntityName; readonly key: string; readonly reason: string };
 

@@ -1,4 +1,4 @@
-import type { CapturedItem, EntityName, ValidationError } from '@mega-crm/core';
+import type { CapturedItem, EntityName, MegaCrmError, RecordWarning } from '@mega-crm/core';
 import type { SchemaMapping, TableName } from '../schema/tables.js';
 import { tableNames } from '../schema/tables.js';
 import type { ScopeConfig } from '../scope.js';
@@ -63,6 +63,12 @@ export function contractInScopeExists(ctx: LoaderContext, alias: string, flag: {
 }
 
 /** A mapper's outcome as the source hands it on: the record, or the row's key with its validation error. */
-export function mappedItem(entity: EntityName, key: string, mapped: { ok: true; value: unknown } | { ok: false; error: ValidationError }): CapturedItem {
-  return mapped.ok ? { kind: 'record', record: { entity, key, payload: mapped.value } } : { kind: 'invalid', entity, key, error: mapped.error };
+export function mappedItem(
+  entity: EntityName,
+  key: string,
+  mapped: { ok: true; value: unknown; warnings?: readonly RecordWarning[] } | { ok: false; error: MegaCrmError },
+): CapturedItem {
+  if (!mapped.ok) return { kind: 'invalid', entity, key, error: mapped.error };
+  const record = { entity, key, payload: mapped.value };
+  return mapped.warnings?.length ? { kind: 'record', record, warnings: mapped.warnings } : { kind: 'record', record };
 }
