@@ -4,6 +4,7 @@
  * run summary's counts and keys.
  */
 import { completeCpf } from '@mega-crm/core';
+import { SKIP_REASONS } from '@mega-crm/mega-mapper';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, MEGAS, type MegaDb, syncEnv } from './mega-env.js';
 
@@ -82,6 +83,49 @@ for (const kind of MEGAS) {
           ['emails (AGN_ST_EMAIL)', 'EMAIL_INVALID'],
           ['phones.2', 'PHONE_NO_AREA_CODE'],
         ]);
+        expect((await env.engine.run({ trigger: 'again' })).totals.sent).toBe(0);
+      } finally {
+        await env.close();
+      }
+    });
+
+    it('spouses: a company never sends one, a spouse with the client’s CPF is a typed error naming both, married → single unlinks', async () => {
+      const env = await syncEnv(mega);
+      try {
+        await env.engine.run({ trigger: 'first' });
+        const fields = (k: string) => env.sandbox.client(k)?.fields ?? {};
+        const clients = deliveredClients(env.sandbox);
+        const company = clients.find((k) => fields(k).tipo_pessoa === 'J') as string;
+        const married = clients.filter((k) => fields(k).id_integracao_conjuge && env.sandbox.spouse(`${k}-C`)).slice(-2);
+        const [sameCpf, divorced] = married as [string, string];
+        const person = mega.t('GLO_PESSOA_FISICA');
+        await mega.exec(`INSERT INTO ${person} (AGN_TAB_IN_CODIGO, AGN_PAD_IN_CODIGO, AGN_IN_CODIGO, AGN_CH_TIPO, AGN_ST_CPF) VALUES (1, 1, ?, 'C', ?)`, [
+          codeOf(company),
+          '11144477735',
+        ]);
+        await mega.exec(
+          `UPDATE ${person} SET AGN_ST_CPF = (SELECT p.AGN_ST_CPF FROM ${person} p WHERE p.AGN_IN_CODIGO = ? AND p.AGN_CH_TIPO = 'P') WHERE AGN_IN_CODIGO = ? AND AGN_CH_TIPO = 'C'`,
+          [codeOf(sameCpf), codeOf(sameCpf)],
+        );
+        await mega.exec(`DELETE FROM ${person} WHERE AGN_IN_CODIGO = ? AND AGN_CH_TIPO = 'C'`, [codeOf(divorced)]);
+        await mega.exec(`UPDATE ${person} SET AGN_CH_ESTCIVIL = 'S', AGN_ST_CONJUGE = NULL WHERE AGN_IN_CODIGO = ? AND AGN_CH_TIPO = 'P'`, [codeOf(divorced)]);
+        const summary = await env.engine.run({ trigger: 'spouses' });
+        expect(summary.outcome).toBe('completed');
+        // The company: no spouse in the CRM, counted with its reason.
+        expect(env.sandbox.spouse(`${company}-C`)).toBeUndefined();
+        expect(summary.skippedReasons[SKIP_REASONS.companySpouse]).toBe(1);
+        // The spouse with the client's own CPF: refused with a code naming both; the client goes unlinked.
+        expect(summary.failures).toEqual([expect.objectContaining({ entity: 'spouse', key: `${sameCpf}-C`, code: 'SPOUSE_SAME_CPF' })]);
+        expect(summary.failures[0]?.message).toContain(sameCpf);
+        expect(fields(sameCpf).id_integracao_conjuge ?? '').toBe('');
+        // Married → single: the client is unlinked; the former spouse is a removal with its key.
+        expect(fields(divorced)).toMatchObject({ estado_civil: 'SOLTEIRO' });
+        expect(fields(divorced).id_integracao_conjuge ?? '').toBe('');
+        expect(summary.skippedReasons[SKIP_REASONS.noSpouse]).toBe(1);
+        expect(await env.source.load('spouse', [`${divorced}-C`])).toEqual([
+          { kind: 'skipped', entity: 'spouse', key: `${divorced}-C`, reason: SKIP_REASONS.noSpouse, removal: 'deleted' },
+        ]);
+        expect(summary.byEntity.client).toMatchObject({ sent: 2, failed: 0, held: 0 });
         expect((await env.engine.run({ trigger: 'again' })).totals.sent).toBe(0);
       } finally {
         await env.close();

@@ -25,7 +25,7 @@ export {
   OccurrenceSchema,
   SpouseSchema,
 } from './domain/post-sales.js';
-export type { EntityName, EntityRef, RecordWarning, SyncRecord } from './domain/records.js';
+export type { EntityName, EntityRef, RecordWarning, RemovalCause, SyncRecord } from './domain/records.js';
 export { ENTITIES } from './domain/records.js';
 export { validateDroppingFields, validateRecord } from './domain/validate.js';
 export type { CountName, EntityCounts, RecordFailure, RunSummary } from './engine/summary.js';
@@ -61,6 +61,7 @@ export type {
   ParkedFilter,
   ParkedRecord,
   QueueCounts,
+  RemovalReceipt,
   RunRecord,
   StagedRecord,
   SyncStore,

@@ -2,7 +2,7 @@
  * The engine's seams (DESIGN.md §2): it sees Mega only as a ChangeSource, the CRM only as a CrmSink,
  * and keeps its state in a SyncStore. Tests and hosts swap any of them.
  */
-import type { EntityName, EntityRef, RecordWarning, SyncRecord } from './domain/records.js';
+import type { EntityName, EntityRef, RecordWarning, RemovalCause, SyncRecord } from './domain/records.js';
 import type { ErrorCode, MegaCrmError } from './errors.js';
 
 export type CapturedItem =
@@ -13,7 +13,19 @@ export type CapturedItem =
       readonly warnings?: readonly RecordWarning[];
     }
   | { readonly kind: 'invalid'; readonly entity: EntityName; readonly key: string; readonly error: MegaCrmError }
-  | { readonly kind: 'skipped'; readonly entity: EntityName; readonly key: string; readonly reason: string };
+  | {
+      readonly kind: 'skipped';
+      readonly entity: EntityName;
+      readonly key: string;
+      readonly reason: string;
+      /**
+       * Set when the record may be in the CRM from an earlier run and no longer belongs there: deleted in
+       * Mega, or out of scope now (enterprise unflagged, occurrence type no longer integrated, agent no
+       * longer a client, a company's spouse). Where the store delivered the key, the engine acts on it:
+       * `CrmSink.remove` when the sink has it (deactivate / close), else a reported outcome with the key.
+       */
+      readonly removal?: RemovalCause;
+    };
 
 export interface ChangeBatch {
   readonly items: readonly CapturedItem[];
@@ -42,7 +54,15 @@ export interface DeliveryReceipt {
 /** Writes one record into the CRM (an upsert keyed by the record's integration key). */
 export interface CrmSink {
   deliver(record: SyncRecord): Promise<DeliveryReceipt>;
+  /**
+   * Takes a record that left Mega (or the scope) out of the CRM's active records, where the CRM's
+   * profile has such an operation (an occurrence: `EncerrarOcorrencia`). Answers `'unsupported'` for
+   * entities it cannot act on: the engine then reports the key instead.
+   */
+  remove?(ref: EntityRef, cause: RemovalCause): Promise<RemovalReceipt>;
 }
+
+export type RemovalReceipt = { readonly action: 'closed' | 'deactivated' } | { readonly action: 'unsupported' };
 
 export interface StagedRecord extends EntityRef {
   readonly hash: string;

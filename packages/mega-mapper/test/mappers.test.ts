@@ -1,4 +1,4 @@
-import { completeCnpj } from '@mega-crm/core';
+import { completeCnpj, ValidationError } from '@mega-crm/core';
 import { describe, expect, it } from 'vitest';
 import { type MegaClientRow, mapClient } from '../src/mappers/client.js';
 import { type ContractParts, type MegaStructureRow, mapContract } from '../src/mappers/contract.js';
@@ -163,11 +163,21 @@ describe('mapSpouse', () => {
     expect(noCpf.ok && noCpf.value.document).toBeUndefined();
     const bad = mapSpouse({ ...row, AGN_ST_CPF: '111.444.777-36', SPOUSE_NAME: ' ' });
     expect(bad.ok).toBe(false);
-    if (!bad.ok)
-      expect(bad.error.issues.map((i) => [i.path, i.code]).sort()).toEqual([
-        ['document', 'CPF_INVALID'],
-        ['name', 'too_small'],
-      ]);
+    expect(!bad.ok && bad.error instanceof ValidationError && bad.error.issues.map((i) => [i.path, i.code]).sort()).toEqual([
+      ['document', 'CPF_INVALID'],
+      ['name', 'SPOUSE_NAME_MISSING'],
+    ]);
+    expect(!bad.ok && bad.error.message).toContain('AGN_ST_CONJUGE');
+  });
+
+  it("a spouse with the client's own CPF is a typed data error naming both keys", () => {
+    const same = mapSpouse({ ...row, CLIENT_CPF: '11144477735' });
+    expect(same.ok).toBe(false);
+    if (same.ok) return;
+    expect(same.error.code).toBe('SPOUSE_SAME_CPF');
+    expect(same.error.details).toMatchObject({ key: '1-1-1000-C', clientKey: '1-1-1000' });
+    expect(same.error.message).toContain('1-1-1000-C');
+    expect(same.error.message).not.toContain('11144477735');
   });
 });
 

@@ -23,3 +23,6 @@ export interface RecordWarning {
   readonly code: string;
   readonly message: string;
 }
+
+/** Why a record left the integration: deleted in Mega, or no longer in scope (see `CapturedItem`). */
+export type RemovalCause = 'deleted' | 'out-of-scope';

@@ -1,6 +1,7 @@
 import type { CapturedItem } from '@mega-crm/core';
 import { type AgentKey, agentKey, agentOf, spouseKeyOf } from '../keys.js';
 import { keyOfAgentRow, type MegaClientRow, type MegaPhoneRow, mapClient } from '../mappers/client.js';
+import { code } from '../mappers/common.js';
 import { type MegaSpouseRow, mapSpouse } from '../mappers/spouse.js';
 import { enterpriseFlagPredicate, SKIP_REASONS } from '../scope.js';
 import { AGENT_COLUMNS, cols, type EntityLoader, inChunks, type LoaderContext, limited, mappedItem, on, pageFilter } from './context.js';
@@ -57,7 +58,7 @@ export function clientLoader(ctx: LoaderContext): EntityLoader {
     const phones = await loadPhones(ctx, rows.map(keyOfAgentRow));
     return rows.map((row): CapturedItem => {
       const k = agentKey(keyOfAgentRow(row));
-      if (Number(row.IN_SCOPE) !== 1) return { kind: 'skipped', entity: 'client', key: k, reason: SKIP_REASONS.clientOutOfScope };
+      if (Number(row.IN_SCOPE) !== 1) return { kind: 'skipped', entity: 'client', key: k, reason: SKIP_REASONS.clientOutOfScope, removal: 'out-of-scope' };
       return mappedItem('client', k, mapClient(row, phones.get(k)));
     });
   };
@@ -73,7 +74,7 @@ export function clientLoader(ctx: LoaderContext): EntityLoader {
       const rows = await inChunks(agents, (chunk) => query(null, [...chunk], 0));
       const items = await map(rows);
       const found = new Set(rows.map((r) => agentKey(keyOfAgentRow(r))));
-      for (const k of keys) if (!found.has(k)) items.push({ kind: 'skipped', entity: 'client', key: k, reason: SKIP_REASONS.notClient });
+      for (const k of keys) if (!found.has(k)) items.push({ kind: 'skipped', entity: 'client', key: k, reason: SKIP_REASONS.notClient, removal: 'deleted' });
       return items;
     },
   };
@@ -106,9 +107,10 @@ export function spouseLoader(ctx: LoaderContext): EntityLoader {
     const scope = agentScope(ctx, 's');
     const filter = pageFilter(key, after, keys?.map(tuple), ctx.sql.dialect);
     const text = `SELECT ${key.join(', ')}, s.AGN_ST_CPF, s.AGN_ST_RG, s.AGN_ST_CARGOPROFISS, s.AGN_ST_NACIONALIDADE, s.AGN_DT_NASCIMENTO,
-        p.AGN_ST_CONJUGE AS SPOUSE_NAME, ${scope.sql}
+        p.AGN_ST_CONJUGE AS SPOUSE_NAME, p.AGN_ST_CPF AS CLIENT_CPF, a.AGN_CH_TIPOPESSOAFJ AS CLIENT_TYPE, ${scope.sql}
       FROM ${t('GLO_PESSOA_FISICA')} s
       LEFT JOIN ${t('GLO_PESSOA_FISICA')} p ON ${on('p', 's', AGENT_COLUMNS)} AND p.AGN_CH_TIPO = 'P'
+      LEFT JOIN ${t('GLO_AGENTES')} a ON ${on('a', 's', AGENT_COLUMNS)}
       WHERE s.AGN_CH_TIPO = 'C' AND ${filter.sql} AND ${clientRole('s')}
       ORDER BY ${key.join(', ')}`;
     return keys
@@ -118,7 +120,8 @@ export function spouseLoader(ctx: LoaderContext): EntityLoader {
   const map = (rows: ReadonlyArray<MegaSpouseRow & Scoped>): CapturedItem[] =>
     rows.map((row): CapturedItem => {
       const k = spouseKeyOf(agentKey(keyOfAgentRow(row)));
-      if (Number(row.IN_SCOPE) !== 1) return { kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.clientOutOfScope };
+      if (Number(row.IN_SCOPE) !== 1) return { kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.clientOutOfScope, removal: 'out-of-scope' };
+      if (code(row.CLIENT_TYPE) === 'J') return { kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.companySpouse, removal: 'out-of-scope' };
       return mappedItem('spouse', k, mapSpouse(row));
     });
   return {
@@ -135,7 +138,7 @@ export function spouseLoader(ctx: LoaderContext): EntityLoader {
       );
       const items = map(rows);
       const found = new Set(items.map((i) => (i.kind === 'record' ? i.record.key : i.key)));
-      for (const k of keys) if (!found.has(k)) items.push({ kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.noSpouse });
+      for (const k of keys) if (!found.has(k)) items.push({ kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.noSpouse, removal: 'deleted' });
       return items;
     },
   };
