@@ -131,5 +131,57 @@ for (const kind of MEGAS) {
         await env.close();
       }
     });
+
+    for (const changes of ['outbox', 'timestamps'] as const) {
+      it(`flags set after the first sync (${changes}): an enterprise flagged, an occurrence type integrated later, flow on the next run`, async () => {
+        const env = await syncEnv(mega, { changes, poll: { lagSeconds: 0 } });
+        const structures = mega.t('DBM_ESTRUTURA');
+        const types = mega.t('DBM_TIPOOCORRENCIA');
+        const [enterprise] = await mega.sql.all<{ EST_IN_CODIGO: number; EST_ST_CODIGO: string }>(
+          `SELECT EST_IN_CODIGO, EST_ST_CODIGO FROM ${structures} WHERE EST_CH_TIPOESTRUTURA = 'E' AND EST_BO_INTEGRACRM = 'N' ORDER BY EST_IN_CODIGO`,
+        );
+        if (!enterprise) throw new Error('the demo Mega has no unflagged enterprise');
+        const stamp = changes === 'timestamps' ? `, EST_DT_ALTERACAO = ${mega.now(-1)}` : '';
+        try {
+          await env.engine.run({ trigger: 'first' });
+          const contractsOf = () => env.sandbox.state().contracts.filter((c) => c.fields.codigo_empreendimento === enterprise.EST_ST_CODIGO);
+          expect(contractsOf()).toHaveLength(0);
+          const [{ N: expected } = { N: 0 }] = await mega.sql.all<{ N: number }>(
+            `SELECT COUNT(*) AS N FROM ${mega.t('CAR_CONTRATO_ENVOLVIDO')} ce JOIN ${mega.t('DBM_UNIDADE')} u ON u.EST_IN_CODIGO = ce.EST_IN_CODIGO AND u.ORG_IN_CODIGO = ce.ORG_IN_CODIGO
+              WHERE ce.CTOENV_CH_ORIGEM = 'U' AND u.EMP_EST_IN_CODIGO = ?`,
+            [enterprise.EST_IN_CODIGO],
+          );
+          expect(Number(expected)).toBeGreaterThan(0);
+          await mega.exec(`UPDATE ${structures} SET EST_BO_INTEGRACRM = 'S'${stamp} WHERE EST_IN_CODIGO = ?`, [enterprise.EST_IN_CODIGO]);
+          const flagged = await env.engine.run({ trigger: 'enterprise flagged' });
+          expect(flagged.byEntity.contract).toMatchObject({ sent: Number(expected), failed: 0 });
+          expect(contractsOf()).toHaveLength(Number(expected));
+          for (const contract of contractsOf())
+            for (const buyer of contract.buyers) expect(env.sandbox.client(buyer.id_integracao_cliente ?? '')).toBeDefined();
+          // An occurrence type integrated later: its occurrences in flagged enterprises arrive, closed as the type says.
+          const typeStamp = changes === 'timestamps' ? `, OCS_DT_ALTERACAO = ${mega.now(-1)}` : '';
+          await mega.exec(`UPDATE ${types} SET OCS_BO_INTEGRACRM = 'S', OCS_CH_SITUACAOCRM = 'F'${typeStamp} WHERE OCS_IN_CODIGO = 90`);
+          const integrated = await env.engine.run({ trigger: 'occurrence type integrated' });
+          const notes = env.sandbox.state().occurrences.filter((o) => o.fields.codigo_tipo === '90');
+          expect(notes.length).toBeGreaterThan(0);
+          expect(integrated.byEntity.occurrence).toMatchObject({ sent: notes.length, failed: 0 });
+          expect(new Set(notes.map((o) => o.status))).toEqual(new Set(['FECHADA']));
+          expect((await env.engine.run({ trigger: 'again' })).totals.sent).toBe(0);
+          // Leaving the scope again: the enterprise's contracts come back as removals, with their keys.
+          await mega.exec(`UPDATE ${structures} SET EST_BO_INTEGRACRM = 'N'${stamp} WHERE EST_IN_CODIGO = ?`, [enterprise.EST_IN_CODIGO]);
+          const unflagged = await env.engine.run({ trigger: 'enterprise unflagged' });
+          expect(unflagged.byEntity.contract.skipped).toBe(Number(expected));
+          expect(unflagged.skippedReasons[SKIP_REASONS.enterpriseNotFlagged]).toBeGreaterThanOrEqual(Number(expected));
+          const [first] = contractsOf();
+          expect(await env.source.load('contract', [first?.integrationId ?? ''])).toEqual([
+            expect.objectContaining({ kind: 'skipped', reason: SKIP_REASONS.enterpriseNotFlagged, removal: 'out-of-scope' }),
+          ]);
+        } finally {
+          await mega.exec(`UPDATE ${structures} SET EST_BO_INTEGRACRM = 'N' WHERE EST_IN_CODIGO = ?`, [enterprise.EST_IN_CODIGO]);
+          await mega.exec(`UPDATE ${types} SET OCS_BO_INTEGRACRM = 'N', OCS_CH_SITUACAOCRM = NULL WHERE OCS_IN_CODIGO = 90`);
+          await env.close();
+        }
+      });
+    }
   });
 }

@@ -1,6 +1,6 @@
-import type { EntityName } from '@mega-crm/core';
 import type { FeedEntry } from './feed-reader.js';
 import type { LoaderContext } from './loaders/context.js';
+import type { FeedEntity } from './schema/feed.js';
 import type { TableName } from './schema/tables.js';
 import { keysetAfter, limitClause } from './sql/driver.js';
 
@@ -37,7 +37,9 @@ interface PolledTable {
   /** GUESS columns: see schema/tables.ts. */
   readonly tsColumn: string;
   readonly keyColumns: readonly string[];
-  readonly entities: ReadonlyArray<readonly [EntityName, (key: readonly unknown[]) => string]>;
+  /** Only these rows (structures: enterprises). */
+  readonly where?: string;
+  readonly entities: ReadonlyArray<readonly [FeedEntity, (key: readonly unknown[]) => string]>;
 }
 
 const agent = (k: readonly unknown[]) => `${k[0]}-${k[1]}-${k[2]}`;
@@ -58,16 +60,30 @@ export const POLLED_TABLES: readonly PolledTable[] = [
   },
   { table: 'CAR_CONTRATO', tsColumn: 'CTO_DT_ALTERACAO', keyColumns: [...ORG, 'CTO_IN_CODIGO'], entities: [['contract', org]] },
   { table: 'DBM_GERAOCORRENCIA', tsColumn: 'OCO_DT_ALTERACAO', keyColumns: [...ORG, 'OCO_IN_CODIGO'], entities: [['occurrence', org]] },
+  // Scope changes (a flag set later): the source expands them into the records they bring in.
+  {
+    table: 'DBM_ESTRUTURA',
+    tsColumn: 'EST_DT_ALTERACAO',
+    keyColumns: [...ORG, 'EST_IN_CODIGO'],
+    entities: [['enterprise', org]],
+    where: "EST_CH_TIPOESTRUTURA = 'E'",
+  },
+  {
+    table: 'DBM_TIPOOCORRENCIA',
+    tsColumn: 'OCS_DT_ALTERACAO',
+    keyColumns: ['OCS_IN_MODULO', 'OCS_IN_CODIGO'],
+    entities: [['occurrence-type', (k) => `${k[0]}-${k[1]}`]],
+  },
 ];
 
 export type PollPositions = Readonly<Record<string, PollPosition>>;
 
 export class PollReader {
   readonly #ctx: LoaderContext;
-  readonly #entities: ReadonlySet<EntityName>;
+  readonly #entities: ReadonlySet<FeedEntity>;
   readonly #lag: number;
 
-  constructor(ctx: LoaderContext, entities: ReadonlySet<EntityName>, options: PollOptions = {}) {
+  constructor(ctx: LoaderContext, entities: ReadonlySet<FeedEntity>, options: PollOptions = {}) {
     this.#ctx = ctx;
     this.#entities = entities;
     this.#lag = options.lagSeconds ?? DEFAULT_POLL_LAG_SECONDS;
@@ -97,7 +113,7 @@ export class PollReader {
       type Row = Record<string, unknown> & { TS: string };
       const settled = this.#settled(p.tsColumn);
       const [row] = await sql.all<Row>(
-        `SELECT ${p.tsColumn} AS TS, ${p.keyColumns.join(', ')} FROM ${t(p.table)} WHERE ${settled.sql}
+        `SELECT ${p.tsColumn} AS TS, ${p.keyColumns.join(', ')} FROM ${t(p.table)} WHERE ${settled.sql}${p.where ? ` AND ${p.where}` : ''}
           ORDER BY ${[p.tsColumn, ...p.keyColumns].map((c) => `${c} DESC`).join(', ')} ${limitClause(sql.dialect)}`,
         [...settled.params, 1],
       );
@@ -123,7 +139,7 @@ export class PollReader {
       type Row = Record<string, unknown> & { TS: string; SETTLED: number | string };
       const rows = await this.#ctx.sql.all<Row>(
         `SELECT ${p.tsColumn} AS TS, ${p.keyColumns.join(', ')}, CASE WHEN ${settled.sql} THEN 1 ELSE 0 END AS SETTLED
-          FROM ${this.#ctx.t(p.table)} WHERE ${filter.sql}
+          FROM ${this.#ctx.t(p.table)} WHERE ${filter.sql}${p.where ? ` AND ${p.where}` : ''}
           ORDER BY ${p.tsColumn}, ${p.keyColumns.join(', ')} ${limitClause(this.#ctx.sql.dialect)}`,
         [...settled.params, ...filter.params, limit],
       );

@@ -86,6 +86,11 @@ describe('Oracle dialect', () => {
     expect(trigger).toMatch(/^CREATE OR REPLACE TRIGGER MGCUSTOM\.MEGACRM_GLO_PESSOA_FISICA/);
     expect(trigger).toContain(":OLD.AGN_TAB_IN_CODIGO || '-' || :OLD.AGN_PAD_IN_CODIGO || '-' || :OLD.AGN_IN_CODIGO || '-C'");
     expect(trigger).toContain('WHEN INSERTING THEN');
+    // Scope changes: an enterprise's flag (enterprise rows only) and an occurrence type's flags reach the feed.
+    const structures = ddl.find((d) => d.includes('ON MGDBM.DBM_ESTRUTURA')) ?? '';
+    expect(structures).toContain("IF :NEW.EST_CH_TIPOESTRUTURA = 'E' THEN");
+    expect(structures).toContain("VALUES ('DBM_ESTRUTURA', 'enterprise', :NEW.ORG_TAB_IN_CODIGO || '-' || :NEW.ORG_PAD_IN_CODIGO");
+    expect(ddl.find((d) => d.includes('ON MGDBM.DBM_TIPOOCORRENCIA'))).toContain("'occurrence-type', :NEW.OCS_IN_MODULO || '-' || :NEW.OCS_IN_CODIGO");
     const tenant = createTablesDdl('oracle', singleSchema('BILD'));
     expect(tenant.find((d) => d.startsWith('CREATE TABLE BILD.CAR_CONTRATO ('))).toContain('CTO_RE_VALORCONTRATO NUMBER(18,2)');
     expect(tenant.join('\n')).not.toMatch(/MGGLO|MGCAR|MGDBM/);

@@ -97,7 +97,8 @@ export function contractLoader(ctx: LoaderContext): EntityLoader {
       const block = unitRow?.BLO_EST_IN_CODIGO != null ? structures.get(estKey(unitRow, Number(unitRow.BLO_EST_IN_CODIGO))) : undefined;
       const parent = block?.PAI_EST_IN_CODIGO != null ? structures.get(estKey(block, Number(block.PAI_EST_IN_CODIGO))) : undefined;
       const stage = parent?.EST_CH_TIPOESTRUTURA?.trim() === 'T' ? parent : undefined;
-      if (enterprise && !isFlagged(ctx, enterprise)) return { kind: 'skipped', entity: 'contract', key: k, reason: SKIP_REASONS.enterpriseNotFlagged };
+      if (enterprise && !isFlagged(ctx, enterprise))
+        return { kind: 'skipped', entity: 'contract', key: k, reason: SKIP_REASONS.enterpriseNotFlagged, removal: 'out-of-scope' };
       const garages = inv
         .filter((i) => i.CTOENV_CH_ORIGEM?.trim() === 'G')
         .map((g) => structures.get(estKey(g, Number(g.EST_IN_CODIGO))))
@@ -125,7 +126,8 @@ export function contractLoader(ctx: LoaderContext): EntityLoader {
       const rows = await inChunks(tuples, (chunk) => query(null, [...chunk], 0));
       const items = await map(rows);
       const found = new Set(rows.map((r) => contractKey(orgOf(r), Number(r.CTO_IN_CODIGO))));
-      for (const k of keys) if (!found.has(k)) items.push({ kind: 'skipped', entity: 'contract', key: k, reason: SKIP_REASONS.contractGone });
+      for (const k of keys)
+        if (!found.has(k)) items.push({ kind: 'skipped', entity: 'contract', key: k, reason: SKIP_REASONS.contractGone, removal: 'deleted' });
       return items;
     },
   };

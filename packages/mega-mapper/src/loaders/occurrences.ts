@@ -35,8 +35,10 @@ export function occurrenceLoader(ctx: LoaderContext): EntityLoader {
         integrate: row.OCS_BO_INTEGRACRM,
         status: row.OCS_CH_SITUACAOCRM,
       });
-      if (!rule?.integrate) items.push({ kind: 'skipped', entity: 'occurrence', key: k, reason: SKIP_REASONS.occurrenceTypeNotIntegrated });
-      else if (Number(row.IN_SCOPE) !== 1) items.push({ kind: 'skipped', entity: 'occurrence', key: k, reason: SKIP_REASONS.enterpriseNotFlagged });
+      if (!rule?.integrate)
+        items.push({ kind: 'skipped', entity: 'occurrence', key: k, reason: SKIP_REASONS.occurrenceTypeNotIntegrated, removal: 'out-of-scope' });
+      else if (Number(row.IN_SCOPE) !== 1)
+        items.push({ kind: 'skipped', entity: 'occurrence', key: k, reason: SKIP_REASONS.enterpriseNotFlagged, removal: 'out-of-scope' });
       else items.push(mappedItem('occurrence', k, mapOccurrence(row, rule)));
     }
     return items;
@@ -55,7 +57,8 @@ export function occurrenceLoader(ctx: LoaderContext): EntityLoader {
       });
       const items = map(await inChunks(tuples, (chunk) => query(null, [...chunk], 0)));
       const found = new Set(items.map((i) => (i.kind === 'record' ? i.record.key : i.key)));
-      for (const k of keys) if (!found.has(k)) items.push({ kind: 'skipped', entity: 'occurrence', key: k, reason: SKIP_REASONS.occurrenceGone });
+      for (const k of keys)
+        if (!found.has(k)) items.push({ kind: 'skipped', entity: 'occurrence', key: k, reason: SKIP_REASONS.occurrenceGone, removal: 'deleted' });
       return items;
     },
   };
