@@ -44,6 +44,11 @@ export interface ChangeSource {
   load?(entity: EntityName, keys: readonly string[]): Promise<CapturedItem[]>;
   /** Everything one enterprise sends, read now (targeted resync). */
   loadEnterprise?(code: string): Promise<CapturedItem[]>;
+  /**
+   * Keys-only reconciliation (polling cannot see deletes): given keys the store delivered, returns the
+   * ones deleted in Mega or out of scope now, as `skipped` items with their `removal` cause.
+   */
+  reconcile?(entity: EntityName, keys: readonly string[]): Promise<CapturedItem[]>;
 }
 
 export interface DeliveryReceipt {

@@ -81,6 +81,16 @@ export class MegaSource implements ChangeSource {
   }
 
   /**
+   * Keys-only reconciliation, for polling (which cannot see deletes): of the given keys — what the
+   * store delivered — those deleted in Mega or out of scope now, as skips with their removal cause.
+   * One light query per 500 keys; nothing is mapped. Keys still in scope are not returned.
+   */
+  async reconcile(entity: EntityName, keys: readonly string[]): Promise<CapturedItem[]> {
+    const loader = this.#byEntity.get(entity);
+    return loader ? loader.check(keys) : [];
+  }
+
+  /**
    * Everything one enterprise (EST_ST_CODIGO of its 'E' structure) sends, read now, in dependency
    * order: its buyers' spouses and the buyers, its contracts, their occurrences. For a resync after
    * the enterprise was flagged for the CRM, say.

@@ -7,6 +7,7 @@ import { enterpriseFlagPredicate, SKIP_REASONS } from '../scope.js';
 import { AGENT_COLUMNS, cols, type EntityLoader, inChunks, type LoaderContext, limited, mappedItem, on, pageFilter } from './context.js';
 
 type Scoped = { readonly IN_SCOPE: number | string };
+type AgentRow = { readonly AGN_TAB_IN_CODIGO: number; readonly AGN_PAD_IN_CODIGO: number; readonly AGN_IN_CODIGO: number };
 
 /** `1 AS IN_SCOPE` when the agent (alias) buys a contract in a flagged enterprise, else 0. */
 function agentScope(ctx: LoaderContext, alias: string): { sql: string; params: unknown[] } {
@@ -77,6 +78,25 @@ export function clientLoader(ctx: LoaderContext): EntityLoader {
       for (const k of keys) if (!found.has(k)) items.push({ kind: 'skipped', entity: 'client', key: k, reason: SKIP_REASONS.notClient, removal: 'deleted' });
       return items;
     },
+    async check(keys) {
+      const rows = await inChunks(
+        keys.map((k) => agentOf('client', k)),
+        (chunk) => {
+          const scope = agentScope(ctx, 'a');
+          const f = pageFilter(key, null, chunk.map(tuple));
+          return sql.all<AgentRow & Scoped>(`SELECT ${key.join(', ')}, ${scope.sql} FROM ${t('GLO_AGENTES')} a WHERE ${f.sql} AND ${clientRole('a')}`, [
+            ...scope.params,
+            ...f.params,
+          ]);
+        },
+      );
+      const inScope = new Map(rows.map((r) => [agentKey(keyOfAgentRow(r)), Number(r.IN_SCOPE) === 1]));
+      return keys.flatMap((k): CapturedItem[] => {
+        const state = inScope.get(k);
+        if (state === undefined) return [{ kind: 'skipped', entity: 'client', key: k, reason: SKIP_REASONS.notClient, removal: 'deleted' }];
+        return state ? [] : [{ kind: 'skipped', entity: 'client', key: k, reason: SKIP_REASONS.clientOutOfScope, removal: 'out-of-scope' }];
+      });
+    },
   };
 }
 
@@ -140,6 +160,30 @@ export function spouseLoader(ctx: LoaderContext): EntityLoader {
       const found = new Set(items.map((i) => (i.kind === 'record' ? i.record.key : i.key)));
       for (const k of keys) if (!found.has(k)) items.push({ kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.noSpouse, removal: 'deleted' });
       return items;
+    },
+    async check(keys) {
+      const rows = await inChunks(
+        keys.map((k) => agentOf('spouse', k)),
+        (chunk) => {
+          const scope = agentScope(ctx, 's');
+          const f = pageFilter(key, null, chunk.map(tuple));
+          return sql.all<AgentRow & Scoped & { CLIENT_TYPE: string | null }>(
+            `SELECT ${key.join(', ')}, a.AGN_CH_TIPOPESSOAFJ AS CLIENT_TYPE, ${scope.sql} FROM ${t('GLO_PESSOA_FISICA')} s
+              LEFT JOIN ${t('GLO_AGENTES')} a ON ${on('a', 's', AGENT_COLUMNS)}
+              WHERE s.AGN_CH_TIPO = 'C' AND ${f.sql} AND ${clientRole('s')}`,
+            [...scope.params, ...f.params],
+          );
+        },
+      );
+      const byKey = new Map(rows.map((r) => [spouseKeyOf(agentKey(keyOfAgentRow(r))), r]));
+      return keys.flatMap((k): CapturedItem[] => {
+        const row = byKey.get(k);
+        if (!row) return [{ kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.noSpouse, removal: 'deleted' }];
+        if (Number(row.IN_SCOPE) !== 1) return [{ kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.clientOutOfScope, removal: 'out-of-scope' }];
+        return code(row.CLIENT_TYPE) === 'J'
+          ? [{ kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.companySpouse, removal: 'out-of-scope' }]
+          : [];
+      });
     },
   };
 }

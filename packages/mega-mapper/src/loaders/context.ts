@@ -19,7 +19,12 @@ export interface EntityLoader {
   readonly entity: EntityName;
   scan(after: readonly unknown[] | null, limit: number): Promise<{ items: CapturedItem[]; last: unknown[] | null; count: number }>;
   load(keys: readonly string[]): Promise<CapturedItem[]>;
+  /** Keys-only reconciliation: of these keys, the ones deleted or out of scope now, as skips with their removal cause. */
+  check(keys: readonly string[]): Promise<CapturedItem[]>;
 }
+
+/** The removals among loaded items (for loaders whose load is already one light query). */
+export const removalsOf = (items: readonly CapturedItem[]): CapturedItem[] => items.filter((i) => i.kind === 'skipped' && i.removal !== undefined);
 
 export const AGENT_COLUMNS = ['AGN_TAB_IN_CODIGO', 'AGN_PAD_IN_CODIGO', 'AGN_IN_CODIGO'] as const;
 export const ORG_COLUMNS = ['ORG_TAB_IN_CODIGO', 'ORG_PAD_IN_CODIGO', 'ORG_IN_CODIGO', 'ORG_TAU_ST_CODIGO'] as const;

@@ -1,8 +1,8 @@
 import type { CapturedItem } from '@mega-crm/core';
 import { contractKey, type OrgKey, parseOrgKey } from '../keys.js';
 import { type MegaBuyerRow, type MegaContractRow, type MegaOrgRow, type MegaStructureRow, mapContract, orgOf } from '../mappers/contract.js';
-import { SKIP_REASONS } from '../scope.js';
-import { cols, type EntityLoader, inChunks, type LoaderContext, limited, mappedItem, ORG_COLUMNS, pageFilter } from './context.js';
+import { enterpriseFlagPredicate, SKIP_REASONS } from '../scope.js';
+import { cols, contractInScopeExists, type EntityLoader, inChunks, type LoaderContext, limited, mappedItem, ORG_COLUMNS, pageFilter } from './context.js';
 
 const CONTRACT_COLUMNS = [...ORG_COLUMNS, 'CTO_IN_CODIGO'] as const;
 const orgTuple = (o: OrgKey) => [o.tab, o.pad, o.org, o.tau];
@@ -129,6 +129,26 @@ export function contractLoader(ctx: LoaderContext): EntityLoader {
       for (const k of keys)
         if (!found.has(k)) items.push({ kind: 'skipped', entity: 'contract', key: k, reason: SKIP_REASONS.contractGone, removal: 'deleted' });
       return items;
+    },
+    async check(keys) {
+      const tuples = keys.map((k) => {
+        const { org, id } = parseOrgKey(k);
+        return [...orgTuple(org), id];
+      });
+      const rows = await inChunks(tuples, (chunk) => {
+        const inScope = contractInScopeExists(ctx, 'c', enterpriseFlagPredicate(ctx.scope, 'e'));
+        const f = pageFilter(key, null, [...chunk]);
+        return sql.all<MegaOrgRow & { CTO_IN_CODIGO: number; IN_SCOPE: number | string }>(
+          `SELECT ${key.join(', ')}, CASE WHEN ${inScope.sql} THEN 1 ELSE 0 END AS IN_SCOPE FROM ${t('CAR_CONTRATO')} c WHERE ${f.sql}`,
+          [...inScope.params, ...f.params],
+        );
+      });
+      const inScope = new Map(rows.map((r) => [contractKey(orgOf(r), Number(r.CTO_IN_CODIGO)), Number(r.IN_SCOPE) === 1]));
+      return keys.flatMap((k): CapturedItem[] => {
+        const state = inScope.get(k);
+        if (state === undefined) return [{ kind: 'skipped', entity: 'contract', key: k, reason: SKIP_REASONS.contractGone, removal: 'deleted' }];
+        return state ? [] : [{ kind: 'skipped', entity: 'contract', key: k, reason: SKIP_REASONS.enterpriseNotFlagged, removal: 'out-of-scope' }];
+      });
     },
   };
 }
