@@ -238,5 +238,35 @@ for (const kind of MEGAS) {
         await polling.close();
       }
     });
+
+    it('text outside the CRM’s ISO-8859-1: transliterated with a warning per field by default, a typed error when configured', async () => {
+      const env = await syncEnv(mega);
+      const strict = await syncEnv(mega, { crmCharset: { onUnrepresentable: 'error' } });
+      try {
+        await env.engine.run({ trigger: 'first' });
+        await strict.engine.run({ trigger: 'first' });
+        const target = deliveredClients(env.sandbox).at(-5) as string;
+        await mega.exec(`UPDATE ${mega.t('GLO_AGENTES')} SET AGN_ST_NOME = ?, AGN_ST_BAIRRO = ? WHERE AGN_IN_CODIGO = ?`, [
+          'Łukasz “Zé” Nowak',
+          'Vila São José – Sul',
+          codeOf(target),
+        ]);
+        const summary = await env.engine.run({ trigger: 'text' });
+        expect(summary.byEntity.client).toMatchObject({ sent: 1, failed: 0 });
+        expect(env.sandbox.client(target)?.fields).toMatchObject({ nome: 'Lukasz "Zé" Nowak', bairro: 'Vila São José - Sul' });
+        const [item] = await env.source.load('client', [target]);
+        expect(item?.kind === 'record' && item.warnings?.map((w) => [w.field, w.code])).toEqual([
+          ['name', 'TEXT_TRANSLITERATED'],
+          ['address.district', 'TEXT_TRANSLITERATED'],
+        ]);
+        const refused = await strict.engine.run({ trigger: 'text, strict' });
+        expect(refused.failures).toEqual([expect.objectContaining({ entity: 'client', key: target, code: 'TEXT_NOT_IN_CHARSET' })]);
+        expect(refused.failures[0]?.message).toContain('name, address.district');
+        expect(strict.sandbox.client(target)?.fields.nome).not.toContain('Nowak');
+      } finally {
+        await env.close();
+        await strict.close();
+      }
+    });
   });
 }

@@ -1,3 +1,5 @@
+export type { CharsetPolicy, CrmCharset } from './domain/charset.js';
+export { CRM_CHARSETS, DEFAULT_CHARSET_POLICY, fitRecordText, fitText } from './domain/charset.js';
 export type { Address, Client, ClientInput, MaritalStatus } from './domain/client.js';
 export { AddressSchema, ClientSchema, MARITAL_STATUSES } from './domain/client.js';
 export type { Normalized } from './domain/contact.js';

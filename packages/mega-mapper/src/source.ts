@@ -1,4 +1,14 @@
-import { type CapturedItem, type ChangeBatch, type ChangeSource, ConfigurationError, ENTITIES, type EntityName } from '@mega-crm/core';
+import {
+  type CapturedItem,
+  type ChangeBatch,
+  type ChangeSource,
+  type CharsetPolicy,
+  ConfigurationError,
+  CRM_CHARSETS,
+  DEFAULT_CHARSET_POLICY,
+  ENTITIES,
+  type EntityName,
+} from '@mega-crm/core';
 import { type FeedEntry, type FeedPosition, FeedReader, type FeedReaderOptions } from './feed-reader.js';
 import { clientLoader, spouseLoader } from './loaders/agents.js';
 import { type EntityLoader, inChunks, type LoaderContext, loaderContext, ORG_COLUMNS } from './loaders/context.js';
@@ -27,6 +37,12 @@ export interface MegaSourceOptions {
   readonly changes?: 'outbox' | 'timestamps';
   /** Timestamp polling: the lag window re-read each run so late commits are not lost (`lagSeconds`, default 60). */
   readonly poll?: PollOptions;
+  /**
+   * Text the CRM's charset cannot hold: default `{ charset: 'ISO-8859-1', onUnrepresentable: 'transliterate' }`
+   * (NuSOAP's charset; closest Latin-1 text, a counted warning per field); `'error'` refuses the record
+   * with TEXT_NOT_IN_CHARSET; `charset: 'UTF-8'` for a CRM that holds any text.
+   */
+  readonly crmCharset?: Partial<CharsetPolicy>;
   /** Name of this source's cursor in the store. Default `mega`. */
   readonly id?: string;
 }
@@ -50,7 +66,7 @@ export class MegaSource implements ChangeSource {
   constructor(options: MegaSourceOptions) {
     this.id = options.id ?? 'mega';
     const schemas = options.schemas ?? (options.sql.dialect === 'sqlite' ? NO_SCHEMAS : STANDARD_SCHEMAS);
-    const ctx = loaderContext(options.sql, schemas, resolveScope(options.scope));
+    const ctx = loaderContext(options.sql, schemas, resolveScope(options.scope), checkedCharset(options.crmCharset));
     this.#ctx = ctx;
     const all: Record<EntityName, EntityLoader> = {
       spouse: spouseLoader(ctx),
@@ -172,4 +188,22 @@ function polledEntities(loaders: readonly EntityLoader[]): Set<FeedEntity> {
   if (out.size > 0) out.add('enterprise');
   if (out.has('occurrence')) out.add('occurrence-type');
   return out;
+}
+
+function checkedCharset(input: Partial<CharsetPolicy> | undefined): CharsetPolicy {
+  const policy = { ...DEFAULT_CHARSET_POLICY, ...input };
+  const unknown = Object.keys(input ?? {}).filter((k) => k !== 'charset' && k !== 'onUnrepresentable');
+  if (unknown.length > 0 || !CRM_CHARSETS.includes(policy.charset) || !['transliterate', 'error'].includes(policy.onUnrepresentable)) {
+    throw new ConfigurationError(
+      `Invalid crmCharset: ${unknown.length ? `unknown ${unknown.join(', ')} (allowed: charset, onUnrepresentable)` : `charset must be ${CRM_CHARSETS.join(' or ')}, onUnrepresentable 'transliterate' or 'error'`}.`,
+      {
+        code: 'CONFIG_INVALID',
+        fix: {
+          en: "Give crmCharset as { charset: 'ISO-8859-1' | 'UTF-8', onUnrepresentable: 'transliterate' | 'error' }.",
+          pt: "Informe crmCharset como { charset: 'ISO-8859-1' | 'UTF-8', onUnrepresentable: 'transliterate' | 'error' }.",
+        },
+      },
+    );
+  }
+  return policy;
 }

@@ -60,7 +60,7 @@ export function clientLoader(ctx: LoaderContext): EntityLoader {
     return rows.map((row): CapturedItem => {
       const k = agentKey(keyOfAgentRow(row));
       if (Number(row.IN_SCOPE) !== 1) return { kind: 'skipped', entity: 'client', key: k, reason: SKIP_REASONS.clientOutOfScope, removal: 'out-of-scope' };
-      return mappedItem('client', k, mapClient(row, phones.get(k)));
+      return mappedItem(ctx, 'client', k, mapClient(row, phones.get(k)));
     });
   };
   return {
@@ -142,7 +142,7 @@ export function spouseLoader(ctx: LoaderContext): EntityLoader {
       const k = spouseKeyOf(agentKey(keyOfAgentRow(row)));
       if (Number(row.IN_SCOPE) !== 1) return { kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.clientOutOfScope, removal: 'out-of-scope' };
       if (code(row.CLIENT_TYPE) === 'J') return { kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.companySpouse, removal: 'out-of-scope' };
-      return mappedItem('spouse', k, mapSpouse(row));
+      return mappedItem(ctx, 'spouse', k, mapSpouse(row));
     });
   return {
     entity: 'spouse',

@@ -1,4 +1,12 @@
-import type { CapturedItem, EntityName, MegaCrmError, RecordWarning } from '@mega-crm/core';
+import {
+  type CapturedItem,
+  type CharsetPolicy,
+  DEFAULT_CHARSET_POLICY,
+  type EntityName,
+  fitRecordText,
+  type MegaCrmError,
+  type RecordWarning,
+} from '@mega-crm/core';
 import type { SchemaMapping, TableName } from '../schema/tables.js';
 import { tableNames } from '../schema/tables.js';
 import type { ScopeConfig } from '../scope.js';
@@ -8,10 +16,12 @@ export interface LoaderContext {
   readonly sql: SqlDriver;
   readonly t: (name: TableName | 'MEGACRM_FEED') => string;
   readonly scope: ScopeConfig;
+  /** What to do with text the CRM's charset cannot hold. */
+  readonly charset: CharsetPolicy;
 }
 
-export function loaderContext(sql: SqlDriver, schemas: SchemaMapping, scope: ScopeConfig): LoaderContext {
-  return { sql, t: tableNames(schemas), scope };
+export function loaderContext(sql: SqlDriver, schemas: SchemaMapping, scope: ScopeConfig, charset: CharsetPolicy = DEFAULT_CHARSET_POLICY): LoaderContext {
+  return { sql, t: tableNames(schemas), scope, charset };
 }
 
 /** One entity's reads: a keyset-paged full scan, and a load of given keys (the feed's). */
@@ -69,11 +79,15 @@ export function contractInScopeExists(ctx: LoaderContext, alias: string, flag: {
 
 /** A mapper's outcome as the source hands it on: the record, or the row's key with its validation error. */
 export function mappedItem(
+  ctx: LoaderContext,
   entity: EntityName,
   key: string,
   mapped: { ok: true; value: unknown; warnings?: readonly RecordWarning[] } | { ok: false; error: MegaCrmError },
 ): CapturedItem {
   if (!mapped.ok) return { kind: 'invalid', entity, key, error: mapped.error };
-  const record = { entity, key, payload: mapped.value };
-  return mapped.warnings?.length ? { kind: 'record', record, warnings: mapped.warnings } : { kind: 'record', record };
+  const fitted = fitRecordText(mapped.value, ctx.charset, { entity, key });
+  if (!fitted.ok) return { kind: 'invalid', entity, key, error: fitted.error };
+  const warnings = [...(mapped.warnings ?? []), ...fitted.warnings];
+  const record = { entity, key, payload: fitted.value };
+  return warnings.length > 0 ? { kind: 'record', record, warnings } : { kind: 'record', record };
 }

@@ -104,6 +104,7 @@ export function contractLoader(ctx: LoaderContext): EntityLoader {
         .map((g) => structures.get(estKey(g, Number(g.EST_IN_CODIGO))))
         .filter((g): g is Structure => g !== undefined);
       return mappedItem(
+        ctx,
         'contract',
         k,
         mapContract({ contract, buyers: buyersBy.get(contractTuple(contract).join('|')) ?? [], enterprise, stage, block, unit, garages }),

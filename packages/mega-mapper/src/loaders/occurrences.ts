@@ -51,7 +51,7 @@ export function occurrenceLoader(ctx: LoaderContext): EntityLoader {
         items.push({ kind: 'skipped', entity: 'occurrence', key: k, reason: SKIP_REASONS.occurrenceTypeNotIntegrated, removal: 'out-of-scope' });
       else if (Number(row.IN_SCOPE) !== 1)
         items.push({ kind: 'skipped', entity: 'occurrence', key: k, reason: SKIP_REASONS.enterpriseNotFlagged, removal: 'out-of-scope' });
-      else items.push(mappedItem('occurrence', k, mapOccurrence(row, rule)));
+      else items.push(mappedItem(ctx, 'occurrence', k, mapOccurrence(row, rule)));
     }
     return items;
   };
