@@ -1,5 +1,7 @@
 export type { DataCheckResult } from './checks.js';
 export { runDataChecks } from './checks.js';
+export type { DirtyKind, DirtyStats } from './demo/dirty.js';
+export { DIRTY_KINDS } from './demo/dirty.js';
 export type { DemoOptions, DemoStats } from './demo/generate.js';
 export {
   createDemoMegaDatabase,
