@@ -16,7 +16,7 @@ const SAMPLE = 3;
 function add(map: Map<string, { count: number; keys: string[] }>, name: string, key: string): void {
   const entry = map.get(name) ?? { count: 0, keys: [] };
   entry.count++;
-  if (entry.keys.length < SAMPLE) entry.keys.push(key);
+  if (entry.keys.length < SAMPLE && !entry.keys.includes(key)) entry.keys.push(key);
   map.set(name, entry);
 }
 

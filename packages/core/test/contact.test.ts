@@ -47,7 +47,9 @@ describe('e-mails and documents', () => {
       ['AGN_ST_OUTROSEMAILS', 'ana@exemplo.com.br, outra@exemplo.com.br'],
     ]);
     expect(result.value).toEqual(['ana@exemplo.com.br', 'outra@exemplo.com.br']);
-    expect(result.warnings).toEqual([{ field: 'emails (AGN_ST_EMAIL)', code: 'EMAIL_INVALID', message: 'not a valid e-mail address: left out' }]);
+    expect(result.warnings).toEqual([
+      { field: 'emails (AGN_ST_EMAIL)', code: 'EMAIL_INVALID', message: '1 text(s) that are not a valid e-mail address: left out' },
+    ]);
   });
 
   it('left-pads CPF (11) and CNPJ (14) lost leading zeros, from numbers and from text', () => {

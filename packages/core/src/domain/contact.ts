@@ -34,15 +34,19 @@ export function normalizeEmails(sources: ReadonlyArray<readonly [field: string, 
   const out: string[] = [];
   const warnings: RecordWarning[] = [];
   for (const [field, value] of sources) {
+    let invalid = 0;
+    let over = 0;
     for (const raw of (value ?? '').split(/[;,\s]+/)) {
       const email = raw.trim().toLowerCase();
       if (!email || out.includes(email)) continue;
-      if (!emailSchema.safeParse(email).success) {
-        warnings.push({ field: `emails (${field})`, code: 'EMAIL_INVALID', message: 'not a valid e-mail address: left out' });
-      } else if (out.length >= max) {
-        warnings.push({ field: `emails (${field})`, code: 'EMAIL_OVER_LIMIT', message: `more than ${max} e-mails: left out` });
-      } else out.push(email);
+      if (!emailSchema.safeParse(email).success) invalid++;
+      else if (out.length >= max) over++;
+      else out.push(email);
     }
+    // One warning per field, however many pieces of it were unusable.
+    if (invalid > 0)
+      warnings.push({ field: `emails (${field})`, code: 'EMAIL_INVALID', message: `${invalid} text(s) that are not a valid e-mail address: left out` });
+    if (over > 0) warnings.push({ field: `emails (${field})`, code: 'EMAIL_OVER_LIMIT', message: `${over} e-mail(s) over the limit of ${max}: left out` });
   }
   return { value: out, warnings };
 }

@@ -51,7 +51,7 @@ export function dirtyWriter(writer: RowWriter, share: number): { writer: RowWrit
       let out: Record<string, unknown> = { ...row };
       const extra: Array<readonly [TableName, Row]> = [];
       if (hit('invalidEmail', code))
-        out = { ...out, AGN_ST_EMAIL: String(row.AGN_ST_EMAIL).replace('@', ' at '), AGN_ST_OUTROSEMAILS: `valido${code}@exemplo.com.br` };
+        out = { ...out, AGN_ST_EMAIL: String(row.AGN_ST_EMAIL).replace('@', '@@'), AGN_ST_OUTROSEMAILS: `valido${code}@exemplo.com.br` };
       if (hit('textOutsideLatin1', code)) out = { ...out, AGN_ST_NOME: `${String(row.AGN_ST_NOME).replace(' ', ' “')}” Łucja` };
       if (row.AGN_CH_TIPOPESSOAFJ === 'J' && hit('companySpouse', code)) {
         const spouse = {
