@@ -184,27 +184,37 @@ for (const kind of MEGAS) {
       });
     }
 
-    it('deletes: a client, contract and occurrence deleted in Mega come back with their keys as removals (feed), and polling finds them by a keys-only reconciliation', async () => {
+    it('deletes and scope exits: a client, contract and occurrence deleted in Mega, an agent no longer a client, come back with their keys as removals (feed), and polling finds them by a keys-only reconciliation', async () => {
       const feed = await syncEnv(mega);
       const polling = await syncEnv(mega, { changes: 'timestamps', poll: { lagSeconds: 0 } });
       try {
         await feed.engine.run({ trigger: 'first' });
         await polling.engine.run({ trigger: 'first' });
         const state = feed.sandbox.state();
-        const client = deliveredClients(feed.sandbox).at(-3) as string;
+        const [client, gone] = deliveredClients(feed.sandbox).slice(-4, -2) as [string, string];
         const contract = state.contracts.at(-1)?.integrationId as string;
         const occurrence = state.occurrences.at(-1)?.integrationId as string;
         const [, , , , contractId] = contract.split('-');
         const [, , , , occurrenceId] = occurrence.split('-');
+        // One agent loses the client role (a scope exit), another is deleted with everything it had.
         await mega.exec(`DELETE FROM ${mega.t('GLO_AGENTES_ID')} WHERE AGN_IN_CODIGO = ? AND AGN_TAU_ST_CODIGO = 'C'`, [codeOf(client)]);
+        for (const table of ['GLO_AGENTES_TELEFONE', 'GLO_PESSOA_FISICA', 'GLO_AGENTES_ID', 'GLO_AGENTES'] as const) {
+          await mega.exec(`DELETE FROM ${mega.t(table)} WHERE AGN_IN_CODIGO = ?`, [codeOf(gone)]);
+        }
         await mega.exec(`DELETE FROM ${mega.t('CAR_CONTRATO')} WHERE CTO_IN_CODIGO = ?`, [Number(contractId)]);
         await mega.exec(`DELETE FROM ${mega.t('DBM_OCORRENCIACONTRATO')} WHERE OCO_IN_CODIGO = ?`, [Number(occurrenceId)]);
         await mega.exec(`DELETE FROM ${mega.t('DBM_GERAOCORRENCIA')} WHERE OCO_IN_CODIGO = ?`, [Number(occurrenceId)]);
         const summary = await feed.engine.run({ trigger: 'deletes' });
-        expect(summary.skippedReasons).toMatchObject({ [SKIP_REASONS.notClient]: 1, [SKIP_REASONS.contractGone]: 1, [SKIP_REASONS.occurrenceGone]: 1 });
+        expect(summary.skippedReasons).toMatchObject({
+          [SKIP_REASONS.notClient]: 1,
+          [SKIP_REASONS.agentDeleted]: 1,
+          [SKIP_REASONS.contractGone]: 1,
+          [SKIP_REASONS.occurrenceGone]: 1,
+        });
         expect(summary.totals).toMatchObject({ sent: 0, failed: 0 });
-        const removal = (entity: string, key: string, reason: string) => ({ kind: 'skipped', entity, key, reason, removal: 'deleted' });
-        expect(await feed.source.load('client', [client])).toEqual([removal('client', client, SKIP_REASONS.notClient)]);
+        const removal = (entity: string, key: string, reason: string, cause = 'deleted') => ({ kind: 'skipped', entity, key, reason, removal: cause });
+        const exit = removal('client', client, SKIP_REASONS.notClient, 'out-of-scope');
+        expect(await feed.source.load('client', [client, gone])).toEqual([exit, removal('client', gone, SKIP_REASONS.agentDeleted)]);
         expect(await feed.source.load('contract', [contract])).toEqual([removal('contract', contract, SKIP_REASONS.contractGone)]);
         expect(await feed.source.load('occurrence', [occurrence])).toEqual([removal('occurrence', occurrence, SKIP_REASONS.occurrenceGone)]);
         // Polling does not see deletes; reconciling what the CRM holds (keys only) finds exactly these.
@@ -215,7 +225,7 @@ for (const kind of MEGAS) {
             'client',
             held.clients.map((c) => c.integrationId),
           ),
-        ).toEqual([removal('client', client, SKIP_REASONS.notClient)]);
+        ).toEqual([exit, removal('client', gone, SKIP_REASONS.agentDeleted)]);
         expect(
           await polling.source.reconcile(
             'contract',
@@ -229,9 +239,9 @@ for (const kind of MEGAS) {
           ),
         ).toEqual([removal('occurrence', occurrence, SKIP_REASONS.occurrenceGone)]);
         const spouses = held.spouses.map((s) => s.integrationId);
-        // The deleted client's spouse (if it had one) goes with it; every other spouse is still in scope.
+        // The two clients' spouses (where they had one) go with them; every other spouse is still in scope.
         expect((await polling.source.reconcile('spouse', spouses)).map((i) => (i.kind === 'skipped' ? i.key : ''))).toEqual(
-          spouses.filter((k) => k === `${client}-C`),
+          spouses.filter((k) => k === `${client}-C` || k === `${gone}-C`),
         );
       } finally {
         await feed.close();

@@ -79,6 +79,44 @@ describe('Oracle dialect', () => {
     expect(head?.sql).toContain('FETCH FIRST :2 ROWS ONLY');
   });
 
+  it('scope changes and keys-only reconciliation: the same dialect checks on every statement', async () => {
+    const calls: Array<{ sql: string; binds: unknown[]; options: Record<string, unknown> }> = [];
+    const connection: OracleConnectionLike = {
+      async execute(text, binds, options) {
+        calls.push({ sql: text, binds, options });
+        if (/FROM MGCUSTOM\.MEGACRM_FEED/.test(text) && !/MAX\(/.test(text)) {
+          return {
+            rows: [
+              { FEED_IN_SEQ: 42, FEED_ST_ENTIDADE: 'enterprise', FEED_ST_CHAVE: '1-1-1-O-7' },
+              { FEED_IN_SEQ: 43, FEED_ST_ENTIDADE: 'occurrence-type', FEED_ST_CHAVE: '1-90' },
+              { FEED_IN_SEQ: 44, FEED_ST_ENTIDADE: 'spouse', FEED_ST_CHAVE: '1-1-1000-C' },
+            ],
+          };
+        }
+        if (/FROM MGCAR\.CAR_CONTRATO_ENVOLVIDO ce/.test(text))
+          return { rows: [{ ORG_TAB_IN_CODIGO: 1, ORG_PAD_IN_CODIGO: 1, ORG_IN_CODIGO: 1, ORG_TAU_ST_CODIGO: 'O', CTO_IN_CODIGO: 5 }] };
+        return { rows: [] };
+      },
+    };
+    const sql = await oracleDriver({ connection });
+    const source = new MegaSource({ sql, schemas: STANDARD_SCHEMAS });
+    await source.read(JSON.stringify({ v: 2, mode: 'feed', feed: { seq: 41 } }), { limit: 100 });
+    for (const entity of ['spouse', 'client', 'contract', 'occurrence'] as const)
+      await source.reconcile(
+        entity,
+        ['1-1-1000', '1-1-1001'].map((k) => (entity === 'spouse' ? `${k}-C` : entity === 'client' ? k : `1-1-1-O-${k.split('-')[2]}`)),
+      );
+    const queries = oracleSelects(calls);
+    const all = queries.map((q) => q.sql).join('\n');
+    expect(all).toMatch(
+      /e\.EST_CH_TIPOESTRUTURA = 'E' AND \(e\.ORG_TAB_IN_CODIGO, e\.ORG_PAD_IN_CODIGO, e\.ORG_IN_CODIGO, e\.ORG_TAU_ST_CODIGO, e\.EST_IN_CODIGO\) IN \(\(:1, :2, :3, :4, :5\)\)/,
+    );
+    expect(all).toContain('FROM MGDBM.DBM_GERAOCORRENCIA WHERE (OCS_IN_MODULO, OCS_IN_CODIGO) IN ((:1, :2))');
+    expect(all).toContain('LEFT JOIN MGGLO.GLO_AGENTES a ON a.AGN_TAB_IN_CODIGO = s.AGN_TAB_IN_CODIGO');
+    expect(all).toMatch(/SELECT c\.ORG_TAB_IN_CODIGO, [^;]*? AS IN_SCOPE FROM MGCAR\.CAR_CONTRATO c WHERE/);
+    expect(queries.length).toBeGreaterThanOrEqual(10);
+  });
+
   it('renders the feed triggers and tables in Oracle syntax, for standard or single-tenant schemas', () => {
     const ddl = feedDdl('oracle', STANDARD_SCHEMAS);
     expect(ddl[0]).toMatch(/CREATE TABLE MGCUSTOM\.MEGACRM_FEED \(\n {2}FEED_IN_SEQ NUMBER\(19\) GENERATED ALWAYS AS IDENTITY/);

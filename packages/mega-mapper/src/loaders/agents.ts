@@ -75,7 +75,13 @@ export function clientLoader(ctx: LoaderContext): EntityLoader {
       const rows = await inChunks(agents, (chunk) => query(null, [...chunk], 0));
       const items = await map(rows);
       const found = new Set(rows.map((r) => agentKey(keyOfAgentRow(r))));
-      for (const k of keys) if (!found.has(k)) items.push({ kind: 'skipped', entity: 'client', key: k, reason: SKIP_REASONS.notClient, removal: 'deleted' });
+      items.push(
+        ...(await absent(
+          ctx,
+          'client',
+          keys.filter((k) => !found.has(k)),
+        )),
+      );
       return items;
     },
     async check(keys) {
@@ -91,11 +97,17 @@ export function clientLoader(ctx: LoaderContext): EntityLoader {
         },
       );
       const inScope = new Map(rows.map((r) => [agentKey(keyOfAgentRow(r)), Number(r.IN_SCOPE) === 1]));
-      return keys.flatMap((k): CapturedItem[] => {
-        const state = inScope.get(k);
-        if (state === undefined) return [{ kind: 'skipped', entity: 'client', key: k, reason: SKIP_REASONS.notClient, removal: 'deleted' }];
-        return state ? [] : [{ kind: 'skipped', entity: 'client', key: k, reason: SKIP_REASONS.clientOutOfScope, removal: 'out-of-scope' }];
-      });
+      const outOfScope = keys.flatMap((k): CapturedItem[] =>
+        inScope.get(k) === false ? [{ kind: 'skipped', entity: 'client', key: k, reason: SKIP_REASONS.clientOutOfScope, removal: 'out-of-scope' }] : [],
+      );
+      return [
+        ...outOfScope,
+        ...(await absent(
+          ctx,
+          'client',
+          keys.filter((k) => !inScope.has(k)),
+        )),
+      ];
     },
   };
 }
@@ -158,7 +170,13 @@ export function spouseLoader(ctx: LoaderContext): EntityLoader {
       );
       const items = map(rows);
       const found = new Set(items.map((i) => (i.kind === 'record' ? i.record.key : i.key)));
-      for (const k of keys) if (!found.has(k)) items.push({ kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.noSpouse, removal: 'deleted' });
+      items.push(
+        ...(await absent(
+          ctx,
+          'spouse',
+          keys.filter((k) => !found.has(k)),
+        )),
+      );
       return items;
     },
     async check(keys) {
@@ -176,9 +194,14 @@ export function spouseLoader(ctx: LoaderContext): EntityLoader {
         },
       );
       const byKey = new Map(rows.map((r) => [spouseKeyOf(agentKey(keyOfAgentRow(r))), r]));
+      const missing = await absent(
+        ctx,
+        'spouse',
+        keys.filter((k) => !byKey.has(k)),
+      );
       return keys.flatMap((k): CapturedItem[] => {
         const row = byKey.get(k);
-        if (!row) return [{ kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.noSpouse, removal: 'deleted' }];
+        if (!row) return missing.filter((i) => i.kind === 'skipped' && i.key === k);
         if (Number(row.IN_SCOPE) !== 1) return [{ kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.clientOutOfScope, removal: 'out-of-scope' }];
         return code(row.CLIENT_TYPE) === 'J'
           ? [{ kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.companySpouse, removal: 'out-of-scope' }]
@@ -186,4 +209,29 @@ export function spouseLoader(ctx: LoaderContext): EntityLoader {
       });
     },
   };
+}
+
+/**
+ * Why client or spouse keys were not found among client agents: the agent (or spouse row) is gone
+ * ('deleted'), or it is still there without the client role ('out-of-scope'). One keys-only query.
+ */
+async function absent(ctx: LoaderContext, entity: 'client' | 'spouse', keys: readonly string[]): Promise<CapturedItem[]> {
+  if (keys.length === 0) return [];
+  const table = entity === 'client' ? ctx.t('GLO_AGENTES') : ctx.t('GLO_PESSOA_FISICA');
+  const rows = await inChunks(
+    keys.map((k) => agentOf(entity, k)),
+    (chunk) => {
+      const f = pageFilter(AGENT_COLUMNS, null, chunk.map(tuple));
+      return ctx.sql.all<AgentRow>(
+        `SELECT ${AGENT_COLUMNS.join(', ')} FROM ${table} WHERE ${f.sql}${entity === 'spouse' ? " AND AGN_CH_TIPO = 'C'" : ''}`,
+        f.params,
+      );
+    },
+  );
+  const still = new Set(rows.map((r) => agentKey(keyOfAgentRow(r))));
+  return keys.map((k): CapturedItem => {
+    const agent = agentKey(agentOf(entity, k));
+    if (still.has(agent)) return { kind: 'skipped', entity, key: k, reason: SKIP_REASONS.notClient, removal: 'out-of-scope' };
+    return { kind: 'skipped', entity, key: k, reason: entity === 'client' ? SKIP_REASONS.agentDeleted : SKIP_REASONS.noSpouse, removal: 'deleted' };
+  });
 }
