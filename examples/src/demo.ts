@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatSummary } from '@mega-crm/core';
+import { MegaSource } from '@mega-crm/mega-mapper';
+import { sqliteDriver } from '@mega-crm/mega-mapper/sqlite';
+import { dataReport, formatDataReport } from './demo-report.js';
 import { progressReporter } from './progress.js';
 import { createDemoEnvironment } from './wiring.js';
 
@@ -15,6 +18,8 @@ const { values } = parseArgs({
   options: {
     clients: { type: 'string', default: '2000' },
     dir: { type: 'string', default: join(tmpdir(), 'mega-crm-demo') },
+    // Adds ≥ 5 % dirty rows of each kind (invalid e-mails, glued DDDs, CPFs without their leading zero…).
+    dirty: { type: 'boolean', default: false },
   },
 });
 const clients = Number(values.clients);
@@ -25,10 +30,13 @@ if (!Number.isInteger(clients) || clients < 1) {
 
 rmSync(values.dir, { recursive: true, force: true });
 const progress = progressReporter(process.stdout);
-console.log(`mega-crm demo: ${clients} Mega clients → local CRM sandbox (a reconstruction of WebServicesMultidados)`);
+console.log(
+  `mega-crm demo: ${clients} Mega clients${values.dirty ? ' (≥ 5 % dirty rows of each kind)' : ''} → local CRM sandbox (a reconstruction of WebServicesMultidados)`,
+);
 const env = await createDemoEnvironment({
   dir: values.dir,
   clients,
+  ...(values.dirty ? { demo: { dirtyShare: 0.05 } } : {}),
   onProgress: progress.update,
 });
 try {
@@ -36,6 +44,7 @@ try {
   const first = await env.engine.run({ trigger: 'demo' });
   progress.end();
   console.log(formatSummary(first));
+  if (values.dirty) console.log(formatDataReport(await dataReport(new MegaSource({ sql: sqliteDriver(env.mega) }))));
   const second = await env.engine.run({ trigger: 'demo (again, nothing changed)' });
   progress.end();
   console.log(formatSummary(second));

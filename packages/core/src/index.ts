@@ -1,5 +1,9 @@
+export type { CharsetPolicy, CrmCharset } from './domain/charset.js';
+export { CRM_CHARSETS, DEFAULT_CHARSET_POLICY } from './domain/charset.js';
 export type { Address, Client, ClientInput, MaritalStatus } from './domain/client.js';
 export { AddressSchema, ClientSchema, MARITAL_STATUSES } from './domain/client.js';
+export type { Normalized } from './domain/contact.js';
+export { PHONE_FORMAT } from './domain/contact.js';
 export { isValidCnpj, isValidCpf, maskDocument } from './domain/documents.js';
 export type {
   CloseOccurrence,
@@ -23,7 +27,7 @@ export {
   OccurrenceSchema,
   SpouseSchema,
 } from './domain/post-sales.js';
-export type { EntityName, EntityRef, SyncRecord } from './domain/records.js';
+export type { EntityName, EntityRef, RecordWarning, RemovalCause, SyncRecord } from './domain/records.js';
 export { ENTITIES } from './domain/records.js';
 export { validateRecord } from './domain/validate.js';
 export type { Clock } from './engine/clock.js';
@@ -65,6 +69,7 @@ export type {
   ParkedFilter,
   ParkedRecord,
   QueueCounts,
+  RemovalReceipt,
   RunRecord,
   StagedRecord,
   StrandedHold,

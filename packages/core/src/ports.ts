@@ -2,13 +2,30 @@
  * The engine's seams (DESIGN.md §2): it sees Mega only as a ChangeSource, the CRM only as a CrmSink,
  * and keeps its state in a SyncStore. Tests and hosts swap any of them.
  */
-import type { EntityName, EntityRef, SyncRecord } from './domain/records.js';
+import type { EntityName, EntityRef, RecordWarning, RemovalCause, SyncRecord } from './domain/records.js';
 import type { ErrorCode, MegaCrmError } from './errors.js';
 
 export type CapturedItem =
-  | { readonly kind: 'record'; readonly record: SyncRecord }
+  | {
+      readonly kind: 'record';
+      readonly record: SyncRecord;
+      /** Values left out or changed while the record still goes (counted, with the key, in the run summary). */
+      readonly warnings?: readonly RecordWarning[];
+    }
   | { readonly kind: 'invalid'; readonly entity: EntityName; readonly key: string; readonly error: MegaCrmError }
-  | { readonly kind: 'skipped'; readonly entity: EntityName; readonly key: string; readonly reason: string };
+  | {
+      readonly kind: 'skipped';
+      readonly entity: EntityName;
+      readonly key: string;
+      readonly reason: string;
+      /**
+       * Set when the record may be in the CRM from an earlier run and no longer belongs there: deleted in
+       * Mega, or out of scope now (enterprise unflagged, occurrence type no longer integrated, agent no
+       * longer a client, a company's spouse). Where the store delivered the key, the engine acts on it:
+       * `CrmSink.remove` when the sink has it (deactivate / close), else a reported outcome with the key.
+       */
+      readonly removal?: RemovalCause;
+    };
 
 export interface ChangeBatch {
   readonly items: readonly CapturedItem[];
@@ -27,6 +44,11 @@ export interface ChangeSource {
   load?(entity: EntityName, keys: readonly string[]): Promise<CapturedItem[]>;
   /** Everything one enterprise sends, read now (targeted resync). */
   loadEnterprise?(code: string): Promise<CapturedItem[]>;
+  /**
+   * Keys-only reconciliation (polling cannot see deletes): given keys the store delivered, returns the
+   * ones deleted in Mega or out of scope now, as `skipped` items with their `removal` cause.
+   */
+  reconcile?(entity: EntityName, keys: readonly string[]): Promise<CapturedItem[]>;
 }
 
 export interface DeliveryReceipt {
@@ -37,7 +59,15 @@ export interface DeliveryReceipt {
 /** Writes one record into the CRM (an upsert keyed by the record's integration key). */
 export interface CrmSink {
   deliver(record: SyncRecord): Promise<DeliveryReceipt>;
+  /**
+   * Takes a record that left Mega (or the scope) out of the CRM's active records, where the CRM's
+   * profile has such an operation (an occurrence: `EncerrarOcorrencia`). Answers `'unsupported'` for
+   * entities it cannot act on: the engine then reports the key instead.
+   */
+  remove?(ref: EntityRef, cause: RemovalCause): Promise<RemovalReceipt>;
 }
+
+export type RemovalReceipt = { readonly action: 'closed' | 'deactivated' } | { readonly action: 'unsupported' };
 
 export interface StagedRecord extends EntityRef {
   readonly hash: string;

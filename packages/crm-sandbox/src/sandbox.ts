@@ -371,9 +371,16 @@ export class CrmSandbox {
     const missing = this.#required(operation, p, 'id_integracao', 'id_integracao_cliente', 'nome');
     if (missing) return missing;
     const id = str(p.id_integracao);
-    const existed = this.#spouses.has(id);
+    // The manual's "no duplicate CPF" holds across clients and spouses (one map of documents for both).
+    const document = str(p.cpf).replace(/\D+/g, '');
+    const holder = document ? this.#byDocument.get(document) : undefined;
+    if (holder && holder !== id) return this.#error(operation, id, RESULT_CODES.duplicateDocument, MESSAGES.duplicateDocument(holder));
+    const previous = this.#spouses.get(id);
+    const oldDocument = str(previous?.fields.cpf).replace(/\D+/g, '');
+    if (oldDocument && oldDocument !== document) this.#byDocument.delete(oldDocument);
     const record = this.#upsert(this.#spouses, id, p, {});
-    return this.#ok(operation, id, existed ? 'CONJUGE ALTERADO' : 'CONJUGE INCLUIDO', record.crmId);
+    if (document) this.#byDocument.set(document, id);
+    return this.#ok(operation, id, previous ? 'CONJUGE ALTERADO' : 'CONJUGE INCLUIDO', record.crmId);
   }
 
   #upsertContract(operation: string, p: Params): Answer {

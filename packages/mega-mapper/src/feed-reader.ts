@@ -1,5 +1,5 @@
-import type { EntityName } from '@mega-crm/core';
 import type { LoaderContext } from './loaders/context.js';
+import type { FeedEntity } from './schema/feed.js';
 import { limitClause } from './sql/driver.js';
 
 /** A position in MEGACRM_FEED: the sequence, and on PostgreSQL the writing transaction's id. */
@@ -9,7 +9,8 @@ export interface FeedPosition {
 }
 
 export interface FeedEntry {
-  readonly entity: EntityName;
+  /** A record, or a scope change (`enterprise`, `occurrence-type`) the source expands. */
+  readonly entity: FeedEntity;
   readonly key: string;
 }
 
@@ -81,7 +82,7 @@ export class FeedReader {
       const id = `${row.FEED_ST_ENTIDADE}\u0000${row.FEED_ST_CHAVE}`;
       if (seen.has(id)) continue;
       seen.add(id);
-      entries.push({ entity: row.FEED_ST_ENTIDADE.trim() as EntityName, key: row.FEED_ST_CHAVE.trim() });
+      entries.push({ entity: row.FEED_ST_ENTIDADE.trim() as FeedEntity, key: row.FEED_ST_CHAVE.trim() });
     }
     return { entries, next, rows: rows.length };
   }

@@ -78,9 +78,11 @@ export function occurrenceRule(
 
 /** Why a record is out of scope: counted in the run summary, never silent. */
 export const SKIP_REASONS = {
-  notClient: 'not a client agent in Mega (deleted, or role "C" removed)',
+  notClient: 'agent no longer has the client role "C" in Mega',
+  agentDeleted: 'agent deleted in Mega',
   clientOutOfScope: 'client has no contract in an enterprise flagged for the CRM',
   noSpouse: 'no spouse row (GLO_PESSOA_FISICA, AGN_CH_TIPO = C) for this client',
+  companySpouse: 'client is a company (PJ): a spouse row is never sent',
   contractGone: 'contract no longer in Mega',
   enterpriseNotFlagged: 'enterprise not flagged for the CRM',
   occurrenceGone: 'occurrence no longer in Mega, or not linked to a contract',

@@ -1,12 +1,24 @@
-import { type CapturedItem, type ChangeBatch, type ChangeSource, ENTITIES, type EntityName } from '@mega-crm/core';
+import {
+  type CapturedItem,
+  type ChangeBatch,
+  type ChangeSource,
+  type CharsetPolicy,
+  ConfigurationError,
+  CRM_CHARSETS,
+  DEFAULT_CHARSET_POLICY,
+  ENTITIES,
+  type EntityName,
+} from '@mega-crm/core';
 import { type FeedEntry, type FeedPosition, FeedReader, type FeedReaderOptions } from './feed-reader.js';
 import { clientLoader, spouseLoader } from './loaders/agents.js';
-import { type EntityLoader, type LoaderContext, loaderContext } from './loaders/context.js';
+import { type EntityLoader, inChunks, type LoaderContext, loaderContext, ORG_COLUMNS } from './loaders/context.js';
 import { contractLoader } from './loaders/contracts.js';
 import { occurrenceLoader } from './loaders/occurrences.js';
-import { type PollPositions, PollReader } from './poll-reader.js';
+import { type PollOptions, type PollPositions, PollReader } from './poll-reader.js';
+import type { FeedEntity } from './schema/feed.js';
 import { NO_SCHEMAS, type SchemaMapping, STANDARD_SCHEMAS } from './schema/tables.js';
 import { resolveScope, type ScopeConfig } from './scope.js';
+import { enterpriseKeys, loadKeys, noKeys, occurrenceTypeKeys } from './scope-changes.js';
 import { keysIn, type SqlDriver } from './sql/driver.js';
 
 export interface MegaSourceOptions {
@@ -20,9 +32,17 @@ export interface MegaSourceOptions {
   /**
    * How changes are found after the first full scan: `'outbox'` (default), the MEGACRM_FEED table the
    * triggers fill; or `'timestamps'`, polling the change-time columns, for installs without triggers
-   * (deletes are then not seen: schedule a full scan now and then).
+   * (deletes are then not seen: reconcile with `scopeKeys()`).
    */
   readonly changes?: 'outbox' | 'timestamps';
+  /** Timestamp polling: the lag window re-read each run so late commits are not lost (`lagSeconds`, default 60). */
+  readonly poll?: PollOptions;
+  /**
+   * Text the CRM's charset cannot hold: default `{ charset: 'ISO-8859-1', onUnrepresentable: 'transliterate' }`
+   * (NuSOAP's charset; closest Latin-1 text, a counted warning per field); `'error'` refuses the record
+   * with TEXT_NOT_IN_CHARSET; `charset: 'UTF-8'` for a CRM that holds any text.
+   */
+  readonly crmCharset?: Partial<CharsetPolicy>;
   /** Name of this source's cursor in the store. Default `mega`. */
   readonly id?: string;
 }
@@ -46,7 +66,7 @@ export class MegaSource implements ChangeSource {
   constructor(options: MegaSourceOptions) {
     this.id = options.id ?? 'mega';
     const schemas = options.schemas ?? (options.sql.dialect === 'sqlite' ? NO_SCHEMAS : STANDARD_SCHEMAS);
-    const ctx = loaderContext(options.sql, schemas, resolveScope(options.scope));
+    const ctx = loaderContext(options.sql, schemas, resolveScope(options.scope), checkedCharset(options.crmCharset));
     this.#ctx = ctx;
     const all: Record<EntityName, EntityLoader> = {
       spouse: spouseLoader(ctx),
@@ -58,7 +78,7 @@ export class MegaSource implements ChangeSource {
     this.#loaders = ENTITIES.filter((e) => wanted.has(e)).map((e) => all[e]);
     this.#byEntity = new Map(this.#loaders.map((l) => [l.entity, l]));
     this.#feed = new FeedReader(ctx, options.feed);
-    this.#poll = options.changes === 'timestamps' ? new PollReader(ctx, new Set(this.#loaders.map((l) => l.entity))) : undefined;
+    this.#poll = options.changes === 'timestamps' ? new PollReader(ctx, polledEntities(this.#loaders), checkedPoll(options.poll)) : undefined;
   }
 
   async #head(): Promise<Position> {
@@ -77,72 +97,22 @@ export class MegaSource implements ChangeSource {
   }
 
   /**
+   * Keys-only reconciliation, for polling (which cannot see deletes): of the given keys — what the
+   * store delivered — those deleted in Mega or out of scope now, as skips with their removal cause.
+   * One light query per 500 keys; nothing is mapped. Keys still in scope are not returned.
+   */
+  async reconcile(entity: EntityName, keys: readonly string[]): Promise<CapturedItem[]> {
+    const loader = this.#byEntity.get(entity);
+    return loader ? loader.check(keys) : [];
+  }
+
+  /**
    * Everything one enterprise (EST_ST_CODIGO of its 'E' structure) sends, read now, in dependency
    * order: its buyers' spouses and the buyers, its contracts, their occurrences. For a resync after
    * the enterprise was flagged for the CRM, say.
    */
   async loadEnterprise(enterpriseCode: string): Promise<CapturedItem[]> {
-    const { sql, t } = this.#ctx;
-    const org = 'ORG_TAB_IN_CODIGO, ORG_PAD_IN_CODIGO, ORG_IN_CODIGO, ORG_TAU_ST_CODIGO';
-    const join = (a: string, b: string) =>
-      org
-        .split(', ')
-        .map((c) => `${a}.${c} = ${b}.${c}`)
-        .join(' AND ');
-    type Row = { ORG_TAB_IN_CODIGO: number; ORG_PAD_IN_CODIGO: number; ORG_IN_CODIGO: number; ORG_TAU_ST_CODIGO: string; CTO_IN_CODIGO: number };
-    const contracts = await sql.all<Row>(
-      `SELECT ${org
-        .split(', ')
-        .map((c) => `ce.${c}`)
-        .join(', ')}, ce.CTO_IN_CODIGO FROM ${t('CAR_CONTRATO_ENVOLVIDO')} ce
-        JOIN ${t('DBM_UNIDADE')} u ON ${join('u', 'ce')} AND u.EST_IN_CODIGO = ce.EST_IN_CODIGO
-        JOIN ${t('DBM_ESTRUTURA')} e ON ${join('e', 'u')} AND e.EST_IN_CODIGO = u.EMP_EST_IN_CODIGO
-        WHERE ce.CTOENV_CH_ORIGEM = 'U' AND e.EST_CH_TIPOESTRUTURA = 'E' AND e.EST_ST_CODIGO = ?
-        ORDER BY ${org
-          .split(', ')
-          .map((c) => `ce.${c}`)
-          .join(', ')}, ce.CTO_IN_CODIGO`,
-      [enterpriseCode],
-    );
-    const contractKeys = contracts.map(
-      (c) => `${c.ORG_TAB_IN_CODIGO}-${c.ORG_PAD_IN_CODIGO}-${c.ORG_IN_CODIGO}-${String(c.ORG_TAU_ST_CODIGO).trim()}-${c.CTO_IN_CODIGO}`,
-    );
-    const buyers = new Set<string>();
-    const occurrences = new Set<string>();
-    for (let i = 0; i < contracts.length; i += 500) {
-      const chunk = contracts.slice(i, i + 500);
-      const f = keysIn(
-        [...org.split(', '), 'CTO_IN_CODIGO'],
-        chunk.map((c) => [c.ORG_TAB_IN_CODIGO, c.ORG_PAD_IN_CODIGO, c.ORG_IN_CODIGO, c.ORG_TAU_ST_CODIGO, c.CTO_IN_CODIGO]),
-      );
-      for (const b of await sql.all<{ AGN_TAB_IN_CODIGO: number; AGN_PAD_IN_CODIGO: number; AGN_IN_CODIGO: number }>(
-        `SELECT AGN_TAB_IN_CODIGO, AGN_PAD_IN_CODIGO, AGN_IN_CODIGO FROM ${t('CAR_CONTRATO_CLIENTE')} WHERE ${f.sql}`,
-        f.params,
-      )) {
-        buyers.add(`${b.AGN_TAB_IN_CODIGO}-${b.AGN_PAD_IN_CODIGO}-${b.AGN_IN_CODIGO}`);
-      }
-      for (const o of await sql.all<Row & { OCO_IN_CODIGO: number }>(
-        `SELECT ${org}, OCO_IN_CODIGO FROM ${t('DBM_OCORRENCIACONTRATO')} WHERE ${f.sql}`,
-        f.params,
-      )) {
-        occurrences.add(`${o.ORG_TAB_IN_CODIGO}-${o.ORG_PAD_IN_CODIGO}-${o.ORG_IN_CODIGO}-${String(o.ORG_TAU_ST_CODIGO).trim()}-${o.OCO_IN_CODIGO}`);
-      }
-    }
-    const wanted: Record<EntityName, string[]> = {
-      spouse: [...buyers].map((k) => `${k}-C`),
-      client: [...buyers],
-      contract: contractKeys,
-      occurrence: [...occurrences],
-    };
-    const items: CapturedItem[] = [];
-    for (const loader of this.#loaders) {
-      const keys = wanted[loader.entity];
-      if (keys.length === 0) continue;
-      // A buyer without a spouse row is not news here.
-      const loaded = await loader.load(keys);
-      items.push(...(loader.entity === 'spouse' ? loaded.filter((i) => i.kind !== 'skipped') : loaded));
-    }
-    return items;
+    return loadKeys(this.#loaders, await enterpriseKeys(this.#ctx, { sql: 'e.EST_ST_CODIGO = ?', params: [enterpriseCode] }));
   }
 
   async #scan(cursor: Extract<Cursor, { mode: 'scan' }>, limit: number): Promise<ChangeBatch> {
@@ -171,19 +141,69 @@ export class MegaSource implements ChangeSource {
     return { items: await this.#loadEntries(entries), cursor: JSON.stringify({ v: 2, mode: 'feed', feed: next } satisfies Cursor), hasMore: rows === limit };
   }
 
-  async #loadEntries(all: readonly FeedEntry[]): Promise<CapturedItem[]> {
-    const seen = new Set<string>();
-    const entries = all.filter((e) => {
-      const id = `${e.entity}:${e.key}`;
-      if (seen.has(id)) return false;
-      seen.add(id);
-      return true;
-    });
-    const items: CapturedItem[] = [];
-    for (const loader of this.#loaders) {
-      const keys = entries.filter((e) => e.entity === loader.entity).map((e) => e.key);
-      if (keys.length > 0) items.push(...(await loader.load(keys)));
+  /** Loads the feed's records; scope changes (a flag set or cleared) are expanded into the records they cover. */
+  async #loadEntries(entries: readonly FeedEntry[]): Promise<CapturedItem[]> {
+    const direct = noKeys();
+    const enterprises: unknown[][] = [];
+    const types: string[] = [];
+    for (const { entity, key } of entries) {
+      if (entity === 'enterprise') enterprises.push(key.split('-').map((part, i) => (i === 3 ? part : Number(part))));
+      else if (entity === 'occurrence-type') types.push(key);
+      else direct[entity].add(key);
     }
-    return items;
+    const wanted = noKeys();
+    for (const entity of ENTITIES) for (const key of direct[entity]) wanted[entity].add(key);
+    if (enterprises.length > 0) {
+      await inChunks(enterprises, async (chunk) => {
+        await enterpriseKeys(this.#ctx, keysIn([...ORG_COLUMNS.map((c) => `e.${c}`), 'e.EST_IN_CODIGO'], chunk), wanted);
+        return [];
+      });
+    }
+    if (types.length > 0) await occurrenceTypeKeys(this.#ctx, types, wanted);
+    return loadKeys(this.#loaders, wanted, direct);
   }
+}
+
+function checkedPoll(poll: PollOptions | undefined): PollOptions {
+  const lag = poll?.lagSeconds;
+  const unknown = Object.keys(poll ?? {}).filter((k) => k !== 'lagSeconds');
+  if (unknown.length > 0 || (lag !== undefined && !(Number.isFinite(lag) && lag >= 0))) {
+    throw new ConfigurationError(
+      `Invalid poll options: ${unknown.length ? `unknown ${unknown.join(', ')} (allowed: lagSeconds)` : 'lagSeconds must be a number ≥ 0'}.`,
+      {
+        code: 'CONFIG_INVALID',
+        fix: {
+          en: 'Give poll as { lagSeconds: 60 }, above your longest Mega transaction.',
+          pt: 'Informe poll como { lagSeconds: 60 }, acima da transação mais longa do Mega.',
+        },
+      },
+    );
+  }
+  return poll ?? {};
+}
+
+/** The entities polling reads: the loaders', and the scope flags that can bring their records in. */
+function polledEntities(loaders: readonly EntityLoader[]): Set<FeedEntity> {
+  const out = new Set<FeedEntity>(loaders.map((l) => l.entity));
+  if (out.size > 0) out.add('enterprise');
+  if (out.has('occurrence')) out.add('occurrence-type');
+  return out;
+}
+
+function checkedCharset(input: Partial<CharsetPolicy> | undefined): CharsetPolicy {
+  const policy = { ...DEFAULT_CHARSET_POLICY, ...input };
+  const unknown = Object.keys(input ?? {}).filter((k) => k !== 'charset' && k !== 'onUnrepresentable');
+  if (unknown.length > 0 || !CRM_CHARSETS.includes(policy.charset) || !['transliterate', 'error'].includes(policy.onUnrepresentable)) {
+    throw new ConfigurationError(
+      `Invalid crmCharset: ${unknown.length ? `unknown ${unknown.join(', ')} (allowed: charset, onUnrepresentable)` : `charset must be ${CRM_CHARSETS.join(' or ')}, onUnrepresentable 'transliterate' or 'error'`}.`,
+      {
+        code: 'CONFIG_INVALID',
+        fix: {
+          en: "Give crmCharset as { charset: 'ISO-8859-1' | 'UTF-8', onUnrepresentable: 'transliterate' | 'error' }.",
+          pt: "Informe crmCharset como { charset: 'ISO-8859-1' | 'UTF-8', onUnrepresentable: 'transliterate' | 'error' }.",
+        },
+      },
+    );
+  }
+  return policy;
 }

@@ -1,3 +1,5 @@
+import { ValidationError } from '@mega-crm/core';
+import { completeCnpj } from '@mega-crm/core/internal';
 import { describe, expect, it } from 'vitest';
 import { type MegaClientRow, mapClient } from '../src/mappers/client.js';
 import { type ContractParts, type MegaStructureRow, mapContract } from '../src/mappers/contract.js';
@@ -51,7 +53,46 @@ describe('mapClient', () => {
         spouseName: 'João Conceição',
         spouseKey: '1-1-1000-C',
       },
+      warnings: [],
     });
+  });
+
+  it('dirty contact data: keeps the valid values, leaves out the invalid ones with a warning naming the field', () => {
+    const result = mapClient(
+      { ...person, AGN_ST_EMAIL: 'angela@exemplo', AGN_ST_OUTROSEMAILS: 'alt@exemplo.com.br;;sem-arroba', AGN_ST_CEP: '880100', UF_ST_SIGLA: 'Santa Catarina' },
+      [
+        { TEA_ST_DDD: '11', TEA_ST_TELEFONE: '11987654321' }, // DDD glued and in its column: not 1111…
+        { TEA_ST_DDD: null, TEA_ST_TELEFONE: '+55 (11) 98765-4321' }, // country code: the same phone
+        { TEA_ST_DDD: '(011)', TEA_ST_TELEFONE: '3222-1111' },
+        { TEA_ST_DDD: null, TEA_ST_TELEFONE: '98765432' }, // no DDD anywhere
+        { TEA_ST_DDD: '11', TEA_ST_TELEFONE: '123' },
+      ],
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.emails).toEqual(['alt@exemplo.com.br']);
+    expect(result.value.phones).toEqual(['11987654321', '1132221111']);
+    expect(result.value.address).not.toHaveProperty('zip');
+    expect(result.value.address).not.toHaveProperty('state');
+    expect(result.warnings.map((w) => [w.field, w.code])).toEqual([
+      ['emails (AGN_ST_EMAIL)', 'EMAIL_INVALID'],
+      ['emails (AGN_ST_OUTROSEMAILS)', 'EMAIL_INVALID'],
+      ['phones.3', 'PHONE_NO_AREA_CODE'],
+      ['phones.4', 'PHONE_INVALID'],
+      ['address.state', 'invalid_format'],
+      ['address.zip', 'invalid_format'],
+    ]);
+    expect(JSON.stringify(result.warnings)).not.toMatch(/exemplo|98765432|sem-arroba/);
+  });
+
+  it('CPF and CNPJ from numeric columns get their leading zeros back before the check digits are validated', () => {
+    const cpf = mapClient({ ...person, AGN_ST_CPF: 1234567890 as never }); // CPF 012.345.678-90 read as NUMBER
+    expect(cpf.ok && cpf.value.document).toBe('01234567890');
+    const text = mapClient({ ...person, AGN_ST_CPF: '1234567890.0' });
+    expect(text.ok && text.value.document).toBe('01234567890');
+    const withZero = completeCnpj('012223330001');
+    const cnpj = mapClient({ ...person, AGN_CH_TIPOPESSOAFJ: 'J', AGN_ST_CGC: Number(withZero) as never, AGN_ST_CPF: null, AGN_CH_ESTCIVIL: null });
+    expect(cnpj.ok && cnpj.value.document).toBe(withZero);
   });
 
   it('maps a company by its CNPJ (AGN_ST_CGC), ignoring the person row', () => {
@@ -123,11 +164,21 @@ describe('mapSpouse', () => {
     expect(noCpf.ok && noCpf.value.document).toBeUndefined();
     const bad = mapSpouse({ ...row, AGN_ST_CPF: '111.444.777-36', SPOUSE_NAME: ' ' });
     expect(bad.ok).toBe(false);
-    if (!bad.ok)
-      expect(bad.error.issues.map((i) => [i.path, i.code]).sort()).toEqual([
-        ['document', 'CPF_INVALID'],
-        ['name', 'too_small'],
-      ]);
+    expect(!bad.ok && bad.error instanceof ValidationError && bad.error.issues.map((i) => [i.path, i.code]).sort()).toEqual([
+      ['document', 'CPF_INVALID'],
+      ['name', 'SPOUSE_NAME_MISSING'],
+    ]);
+    expect(!bad.ok && bad.error.message).toContain('AGN_ST_CONJUGE');
+  });
+
+  it("a spouse with the client's own CPF is a typed data error naming both keys", () => {
+    const same = mapSpouse({ ...row, CLIENT_CPF: '11144477735' });
+    expect(same.ok).toBe(false);
+    if (same.ok) return;
+    expect(same.error.code).toBe('SPOUSE_SAME_CPF');
+    expect(same.error.details).toMatchObject({ key: '1-1-1000-C', clientKey: '1-1-1000' });
+    expect(same.error.message).toContain('1-1-1000-C');
+    expect(same.error.message).not.toContain('11144477735');
   });
 });
 

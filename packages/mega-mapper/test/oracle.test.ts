@@ -21,6 +21,20 @@ function recordingConnection() {
   return { calls, connection };
 }
 
+/** The SELECTs sent, each checked for the dialect: `:n` binds in order, one bind each, no LIMIT, no row values. */
+function oracleSelects(calls: ReturnType<typeof recordingConnection>['calls']) {
+  const queries = calls.filter((c) => /^\s*SELECT/i.test(c.sql));
+  for (const { sql: text, binds } of queries) {
+    expect(text).not.toContain('?');
+    expect(text).not.toMatch(/\bLIMIT\b/);
+    expect(text).not.toMatch(/\)\s*>\s*\(/); // no (a, b) > (?, ?)
+    const placeholders = [...text.matchAll(/:(\d+)/g)].map((m) => Number(m[1]));
+    expect(placeholders).toEqual(placeholders.map((_, i) => i + 1));
+    expect(binds).toHaveLength(placeholders.length);
+  }
+  return queries;
+}
+
 describe('Oracle dialect', () => {
   it('sends :n binds, FETCH FIRST, schema-qualified names and no row-value comparisons', async () => {
     const { calls, connection } = recordingConnection();
@@ -30,16 +44,8 @@ describe('Oracle dialect', () => {
     for (let i = 0; i < 6; i++) cursor = (await source.read(cursor, { limit: 250 })).cursor; // every entity's scan, then the feed
     await source.load('contract', ['1-1-1-O-7']);
     await source.load('client', ['1-1-1000']);
-    const queries = calls.filter((c) => /^\s*SELECT/i.test(c.sql));
+    const queries = oracleSelects(calls);
     expect(queries.length).toBeGreaterThanOrEqual(6);
-    for (const { sql: text, binds } of queries) {
-      expect(text).not.toContain('?');
-      expect(text).not.toMatch(/\bLIMIT\b/);
-      expect(text).not.toMatch(/\)\s*>\s*\(/); // no (a, b) > (?, ?)
-      const placeholders = [...text.matchAll(/:(\d+)/g)].map((m) => Number(m[1]));
-      expect(placeholders).toEqual(placeholders.map((_, i) => i + 1));
-      expect(binds).toHaveLength(placeholders.length);
-    }
     const all = queries.map((q) => q.sql).join('\n');
     expect(all).toContain('FETCH FIRST :');
     expect(all).toMatch(/FROM MGGLO\.GLO_AGENTES a/);
@@ -51,6 +57,66 @@ describe('Oracle dialect', () => {
     expect(calls[0]?.sql).toMatch(/ALTER SESSION SET NLS_DATE_FORMAT/);
   });
 
+  it('timestamp polling: the lag window is computed with the database clock, binds in order, keyset without row values', async () => {
+    const { calls, connection } = recordingConnection();
+    const sql = await oracleDriver({ connection });
+    const source = new MegaSource({ sql, schemas: STANDARD_SCHEMAS, changes: 'timestamps', poll: { lagSeconds: 90 } });
+    const at = { ts: '2026-01-01 08:00:00.000', key: [1, 1, 1000] };
+    const cursor = JSON.stringify({
+      v: 2,
+      mode: 'feed',
+      poll: { GLO_AGENTES: { ...at, tail: { ts: '2026-01-01 08:00:05.000', key: [1, 1, 1001] } }, CAR_CONTRATO: { ts: null, key: null } },
+    });
+    await source.read(cursor, { limit: 100 });
+    await source.read(null, { limit: 100 }); // the head of every polled table
+    const queries = oracleSelects(calls);
+    const agents = queries.find((q) => q.sql.includes('FROM MGGLO.GLO_AGENTES WHERE'));
+    expect(agents?.sql).toContain("CASE WHEN AGN_DT_ALTERACAO < LOCALTIMESTAMP - NUMTODSINTERVAL(:1, 'SECOND') THEN 1 ELSE 0 END AS SETTLED");
+    expect(agents?.sql).toMatch(/AGN_DT_ALTERACAO > :2 OR \(AGN_DT_ALTERACAO = :3 AND/);
+    expect(agents?.binds).toEqual([90, '2026-01-01 08:00:05.000', '2026-01-01 08:00:05.000', 1, 1, 1, 1, 1001, 100]); // read on from the tail
+    const head = queries.find((q) => q.sql.includes('DESC') && q.sql.includes('MGCAR.CAR_CONTRATO'));
+    expect(head?.sql).toContain("WHERE CTO_DT_ALTERACAO < LOCALTIMESTAMP - NUMTODSINTERVAL(:1, 'SECOND')");
+    expect(head?.sql).toContain('FETCH FIRST :2 ROWS ONLY');
+  });
+
+  it('scope changes and keys-only reconciliation: the same dialect checks on every statement', async () => {
+    const calls: Array<{ sql: string; binds: unknown[]; options: Record<string, unknown> }> = [];
+    const connection: OracleConnectionLike = {
+      async execute(text, binds, options) {
+        calls.push({ sql: text, binds, options });
+        if (/FROM MGCUSTOM\.MEGACRM_FEED/.test(text) && !/MAX\(/.test(text)) {
+          return {
+            rows: [
+              { FEED_IN_SEQ: 42, FEED_ST_ENTIDADE: 'enterprise', FEED_ST_CHAVE: '1-1-1-O-7' },
+              { FEED_IN_SEQ: 43, FEED_ST_ENTIDADE: 'occurrence-type', FEED_ST_CHAVE: '1-90' },
+              { FEED_IN_SEQ: 44, FEED_ST_ENTIDADE: 'spouse', FEED_ST_CHAVE: '1-1-1000-C' },
+            ],
+          };
+        }
+        if (/FROM MGCAR\.CAR_CONTRATO_ENVOLVIDO ce/.test(text))
+          return { rows: [{ ORG_TAB_IN_CODIGO: 1, ORG_PAD_IN_CODIGO: 1, ORG_IN_CODIGO: 1, ORG_TAU_ST_CODIGO: 'O', CTO_IN_CODIGO: 5 }] };
+        return { rows: [] };
+      },
+    };
+    const sql = await oracleDriver({ connection });
+    const source = new MegaSource({ sql, schemas: STANDARD_SCHEMAS });
+    await source.read(JSON.stringify({ v: 2, mode: 'feed', feed: { seq: 41 } }), { limit: 100 });
+    for (const entity of ['spouse', 'client', 'contract', 'occurrence'] as const)
+      await source.reconcile(
+        entity,
+        ['1-1-1000', '1-1-1001'].map((k) => (entity === 'spouse' ? `${k}-C` : entity === 'client' ? k : `1-1-1-O-${k.split('-')[2]}`)),
+      );
+    const queries = oracleSelects(calls);
+    const all = queries.map((q) => q.sql).join('\n');
+    expect(all).toMatch(
+      /e\.EST_CH_TIPOESTRUTURA = 'E' AND \(e\.ORG_TAB_IN_CODIGO, e\.ORG_PAD_IN_CODIGO, e\.ORG_IN_CODIGO, e\.ORG_TAU_ST_CODIGO, e\.EST_IN_CODIGO\) IN \(\(:1, :2, :3, :4, :5\)\)/,
+    );
+    expect(all).toContain('FROM MGDBM.DBM_GERAOCORRENCIA WHERE (OCS_IN_MODULO, OCS_IN_CODIGO) IN ((:1, :2))');
+    expect(all).toContain('LEFT JOIN MGGLO.GLO_AGENTES a ON a.AGN_TAB_IN_CODIGO = s.AGN_TAB_IN_CODIGO');
+    expect(all).toMatch(/SELECT c\.ORG_TAB_IN_CODIGO, [^;]*? AS IN_SCOPE FROM MGCAR\.CAR_CONTRATO c WHERE/);
+    expect(queries.length).toBeGreaterThanOrEqual(10);
+  });
+
   it('renders the feed triggers and tables in Oracle syntax, for standard or single-tenant schemas', () => {
     const ddl = feedDdl('oracle', STANDARD_SCHEMAS);
     expect(ddl[0]).toMatch(/CREATE TABLE MGCUSTOM\.MEGACRM_FEED \(\n {2}FEED_IN_SEQ NUMBER\(19\) GENERATED ALWAYS AS IDENTITY/);
@@ -58,6 +124,11 @@ describe('Oracle dialect', () => {
     expect(trigger).toMatch(/^CREATE OR REPLACE TRIGGER MGCUSTOM\.MEGACRM_GLO_PESSOA_FISICA/);
     expect(trigger).toContain(":OLD.AGN_TAB_IN_CODIGO || '-' || :OLD.AGN_PAD_IN_CODIGO || '-' || :OLD.AGN_IN_CODIGO || '-C'");
     expect(trigger).toContain('WHEN INSERTING THEN');
+    // Scope changes: an enterprise's flag (enterprise rows only) and an occurrence type's flags reach the feed.
+    const structures = ddl.find((d) => d.includes('ON MGDBM.DBM_ESTRUTURA')) ?? '';
+    expect(structures).toContain("IF :NEW.EST_CH_TIPOESTRUTURA = 'E' THEN");
+    expect(structures).toContain("VALUES ('DBM_ESTRUTURA', 'enterprise', :NEW.ORG_TAB_IN_CODIGO || '-' || :NEW.ORG_PAD_IN_CODIGO");
+    expect(ddl.find((d) => d.includes('ON MGDBM.DBM_TIPOOCORRENCIA'))).toContain("'occurrence-type', :NEW.OCS_IN_MODULO || '-' || :NEW.OCS_IN_CODIGO");
     const tenant = createTablesDdl('oracle', singleSchema('BILD'));
     expect(tenant.find((d) => d.startsWith('CREATE TABLE BILD.CAR_CONTRATO ('))).toContain('CTO_RE_VALORCONTRATO NUMBER(18,2)');
     expect(tenant.join('\n')).not.toMatch(/MGGLO|MGCAR|MGDBM/);

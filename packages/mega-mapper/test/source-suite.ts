@@ -175,6 +175,55 @@ export function describeMegaSource(name: string, setup: () => SuiteEnv): void {
       expect((await readAll(s, after)).items).toHaveLength(0);
     });
 
+    it('timestamp polling: a row stamped earlier but committed after a newer one was read is not lost (lag window)', async () => {
+      const env = setup();
+      const t = tableNames(env.schemas);
+      const s = new MegaSource({ sql: env.sql, schemas: env.schemas, changes: 'timestamps', poll: { lagSeconds: 60 } });
+      const { cursor } = await readAll(s, null, 500);
+      // The database's own clock, `seconds` from now (stamps are written by Mega in local time).
+      const now = (seconds: number) =>
+        env.sql.dialect === 'sqlite'
+          ? `strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime', '${seconds} seconds')`
+          : `LOCALTIMESTAMP + INTERVAL '${seconds} seconds'`;
+      const clientKeys = (items: CapturedItem[]) => byEntity(items, 'client').flatMap((i) => (i.kind === 'record' ? [i.record.key] : []));
+      await env.transaction((exec) =>
+        exec(`UPDATE ${t('GLO_AGENTES')} SET AGN_ST_NOME = 'Rápida Depois', AGN_DT_ALTERACAO = ${now(0)} WHERE AGN_IN_CODIGO = 1300`),
+      );
+      const first = await readAll(s, cursor, 50);
+      expect(clientKeys(first.items)).toContain('1-1-1300');
+      // The slow writer stamped its row 5 s earlier and commits only now.
+      await env.transaction((exec) =>
+        exec(`UPDATE ${t('GLO_AGENTES')} SET AGN_ST_NOME = 'Lenta Antes', AGN_DT_ALTERACAO = ${now(-5)} WHERE AGN_IN_CODIGO = 1301`),
+      );
+      const second = await readAll(s, first.cursor, 50);
+      expect(clientKeys(second.items)).toContain('1-1-1301');
+      const late = second.items.find((i) => i.kind === 'record' && i.record.key === '1-1-1301');
+      expect(late?.kind === 'record' && late.record.payload).toMatchObject({ name: 'Lenta Antes' });
+      // Rows older than the window are not read again: with no lag, the same history reads nothing new.
+      const settled = new MegaSource({ sql: env.sql, schemas: env.schemas, changes: 'timestamps', poll: { lagSeconds: 0 } });
+      const { cursor: settledCursor } = await readAll(settled, null, 500);
+      expect((await readAll(settled, settledCursor)).items).toHaveLength(0);
+      if (!env.openTransaction) return;
+      // PostgreSQL, with a real slow transaction: LOCALTIMESTAMP is its start time, older than the fast writer's.
+      const slow = await env.openTransaction();
+      await slow.exec(`UPDATE ${t('GLO_AGENTES')} SET AGN_ST_NOME = 'Transação Longa', AGN_DT_ALTERACAO = LOCALTIMESTAMP WHERE AGN_IN_CODIGO = 1302`);
+      await new Promise((r) => setTimeout(r, 20));
+      await env.transaction((exec) =>
+        exec(`UPDATE ${t('GLO_AGENTES')} SET AGN_ST_NOME = 'Transação Curta', AGN_DT_ALTERACAO = LOCALTIMESTAMP WHERE AGN_IN_CODIGO = 1303`),
+      );
+      const during = await readAll(s, second.cursor, 50);
+      expect(clientKeys(during.items)).toContain('1-1-1303');
+      expect(clientKeys(during.items)).not.toContain('1-1-1302');
+      await slow.commit();
+      expect(clientKeys((await readAll(s, during.cursor, 50)).items)).toContain('1-1-1302');
+    });
+
+    it('poll options are checked: an unknown key or a negative lag is a configuration error', () => {
+      const env = setup();
+      expect(() => new MegaSource({ sql: env.sql, changes: 'timestamps', poll: { lagSecs: 5 } as never })).toThrow(/unknown lagSecs/);
+      expect(() => new MegaSource({ sql: env.sql, changes: 'timestamps', poll: { lagSeconds: -1 } })).toThrow(/CONFIG_INVALID|lagSeconds must be/);
+    });
+
     it('an enterprise resync reads its buyers (and spouses), contracts and occurrences, in dependency order', async () => {
       const env = setup();
       const s = new MegaSource({ sql: env.sql, schemas: env.schemas });

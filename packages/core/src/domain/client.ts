@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PHONE_FORMAT, PHONE_PATTERN } from './contact.js';
 import { isValidCnpj, isValidCpf, onlyDigits } from './documents.js';
 
 /** Marital status as the CRM needs it; the Mega code mapping lives in mega-mapper. */
@@ -42,7 +43,7 @@ export const ClientSchema = z
     tradeName: optionalText(150),
     document: digitsOnly,
     emails: z.array(z.email('must be a valid e-mail address')).max(10),
-    phones: z.array(digitsOnly.pipe(z.string().regex(/^\d{8,13}$/, 'must have 8 to 13 digits'))).max(10),
+    phones: z.array(digitsOnly.pipe(z.string().regex(PHONE_PATTERN, `must be ${PHONE_FORMAT}`))).max(10),
     address: AddressSchema,
     maritalStatus: z.enum(MARITAL_STATUSES).optional(),
     birthDate: z.iso.date('must be a date YYYY-MM-DD').optional(),

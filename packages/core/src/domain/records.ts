@@ -11,3 +11,18 @@ export interface EntityRef {
 export interface SyncRecord<P = unknown> extends EntityRef {
   readonly payload: P;
 }
+
+/**
+ * Something in Mega that the CRM record leaves out or changes while the record still goes: an invalid
+ * e-mail dropped, text transliterated to the CRM's charset. Names the field, never its value (PII).
+ */
+export interface RecordWarning {
+  /** The CRM field, with the Mega column in parentheses where it helps: `emails (AGN_ST_OUTROSEMAILS)`. */
+  readonly field: string;
+  /** Stable code, e.g. `EMAIL_INVALID`, `PHONE_NO_AREA_CODE`, `TEXT_TRANSLITERATED`. */
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Why a record left the integration: deleted in Mega, or no longer in scope (see `CapturedItem`). */
+export type RemovalCause = 'deleted' | 'out-of-scope';

@@ -2,6 +2,8 @@ import { completeCnpj, completeCpf, pick, seededRandom } from '@mega-crm/core/in
 import type { Pool } from 'pg';
 import { feedDdl } from '../schema/feed.js';
 import { createTablesDdl, NO_SCHEMAS, type SchemaMapping, TABLES, type TableName, tableNames } from '../schema/tables.js';
+import type { Dialect } from '../sql/driver.js';
+import { type DirtyStats, dirtyWriter } from './dirty.js';
 import { CITIES, COMPANY_NAMES, COMPANY_WORDS, DISTRICTS, EMAIL_DOMAINS, FIRST_NAMES_F, FIRST_NAMES_M, STREET_TYPES, STREETS, SURNAMES } from './vocabulary.js';
 import { postgresWriter, type RowWriter, sqliteWriter } from './writer.js';
 
@@ -26,6 +28,8 @@ export interface DemoOptions {
   readonly occurrencesPerContract?: number;
   /** Installments per contract. Default 4 (some overdue). */
   readonly installmentsPerContract?: number;
+  /** Share (0–1) of rows made dirty, for each kind in DIRTY_KINDS (`pnpm demo --dirty`: 0.05). Default 0. */
+  readonly dirtyShare?: number;
 }
 
 export interface DemoStats {
@@ -43,6 +47,8 @@ export interface DemoStats {
   readonly buyers: number;
   readonly occurrences: number;
   readonly installments: number;
+  /** With `dirtyShare`: the agent codes each kind of dirt touched. */
+  readonly dirty?: DirtyStats;
 }
 
 /** First agent code of the demo data; agent i has AGN_IN_CODIGO = FIRST_AGENT_CODE + i. */
@@ -76,7 +82,11 @@ const date = (y: number, m: number, d: number) => `${y}-${String(m).padStart(2, 
  * accented names, valid CPFs/CNPJs, married couples, contracts with one to three buyers,
  * installments (some overdue) and occurrences of integrated and non-integrated types.
  */
-export async function writeDemoData(writer: RowWriter, options: DemoOptions = {}): Promise<DemoStats> {
+export async function writeDemoData(target: RowWriter, options: DemoOptions = {}): Promise<DemoStats> {
+  const share = options.dirtyShare ?? 0;
+  if (!(share >= 0 && share <= 1)) throw new RangeError(`dirtyShare must be between 0 and 1, got ${share}`);
+  const dirt = share > 0 ? dirtyWriter(target, share) : undefined;
+  const writer = dirt?.writer ?? target;
   const random = seededRandom(options.seed ?? 42);
   const clients = options.clients ?? 1000;
   const o = {
@@ -415,7 +425,7 @@ export async function writeDemoData(writer: RowWriter, options: DemoOptions = {}
     stats.otherAgents++;
   }
   await writer.flush(true);
-  return stats;
+  return dirt ? { ...stats, dirty: dirt.stats } : stats;
 }
 
 /**

@@ -1,11 +1,13 @@
 import type { CapturedItem } from '@mega-crm/core';
 import { type AgentKey, agentKey, agentOf, spouseKeyOf } from '../keys.js';
 import { keyOfAgentRow, type MegaClientRow, type MegaPhoneRow, mapClient } from '../mappers/client.js';
+import { code } from '../mappers/common.js';
 import { type MegaSpouseRow, mapSpouse } from '../mappers/spouse.js';
 import { enterpriseFlagPredicate, SKIP_REASONS } from '../scope.js';
 import { AGENT_COLUMNS, cols, type EntityLoader, inChunks, type LoaderContext, limited, mappedItem, on, pageFilter } from './context.js';
 
 type Scoped = { readonly IN_SCOPE: number | string };
+type AgentRow = { readonly AGN_TAB_IN_CODIGO: number; readonly AGN_PAD_IN_CODIGO: number; readonly AGN_IN_CODIGO: number };
 
 /** `1 AS IN_SCOPE` when the agent (alias) buys a contract in a flagged enterprise, else 0. */
 function agentScope(ctx: LoaderContext, alias: string): { sql: string; params: unknown[] } {
@@ -43,6 +45,7 @@ export function clientLoader(ctx: LoaderContext): EntityLoader {
         a.AGN_ST_LOGRADOURO, a.AGN_ST_NUMERO, a.AGN_ST_COMPLEMENTO, a.AGN_ST_BAIRRO, a.AGN_ST_MUNICIPIO, a.UF_ST_SIGLA, a.AGN_ST_CEP,
         a.AGN_ST_EMAIL, a.AGN_ST_OUTROSEMAILS, p.AGN_ST_CPF, p.AGN_CH_ESTCIVIL, p.AGN_DT_NASCIMENTO, p.AGN_ST_CONJUGE,
         CASE WHEN EXISTS (SELECT 1 FROM ${t('GLO_PESSOA_FISICA')} s WHERE ${on('s', 'a', AGENT_COLUMNS)} AND s.AGN_CH_TIPO = 'C') THEN 1 ELSE 0 END AS HAS_SPOUSE,
+        (SELECT s.AGN_ST_CPF FROM ${t('GLO_PESSOA_FISICA')} s WHERE ${on('s', 'a', AGENT_COLUMNS)} AND s.AGN_CH_TIPO = 'C') AS SPOUSE_CPF,
         ${scope.sql}
       FROM ${t('GLO_AGENTES')} a
       LEFT JOIN ${t('GLO_PESSOA_FISICA')} p ON ${on('p', 'a', AGENT_COLUMNS)} AND p.AGN_CH_TIPO = 'P'
@@ -56,8 +59,8 @@ export function clientLoader(ctx: LoaderContext): EntityLoader {
     const phones = await loadPhones(ctx, rows.map(keyOfAgentRow));
     return rows.map((row): CapturedItem => {
       const k = agentKey(keyOfAgentRow(row));
-      if (Number(row.IN_SCOPE) !== 1) return { kind: 'skipped', entity: 'client', key: k, reason: SKIP_REASONS.clientOutOfScope };
-      return mappedItem('client', k, mapClient(row, phones.get(k)));
+      if (Number(row.IN_SCOPE) !== 1) return { kind: 'skipped', entity: 'client', key: k, reason: SKIP_REASONS.clientOutOfScope, removal: 'out-of-scope' };
+      return mappedItem(ctx, 'client', k, mapClient(row, phones.get(k)));
     });
   };
   return {
@@ -72,8 +75,39 @@ export function clientLoader(ctx: LoaderContext): EntityLoader {
       const rows = await inChunks(agents, (chunk) => query(null, [...chunk], 0));
       const items = await map(rows);
       const found = new Set(rows.map((r) => agentKey(keyOfAgentRow(r))));
-      for (const k of keys) if (!found.has(k)) items.push({ kind: 'skipped', entity: 'client', key: k, reason: SKIP_REASONS.notClient });
+      items.push(
+        ...(await absent(
+          ctx,
+          'client',
+          keys.filter((k) => !found.has(k)),
+        )),
+      );
       return items;
+    },
+    async check(keys) {
+      const rows = await inChunks(
+        keys.map((k) => agentOf('client', k)),
+        (chunk) => {
+          const scope = agentScope(ctx, 'a');
+          const f = pageFilter(key, null, chunk.map(tuple));
+          return sql.all<AgentRow & Scoped>(`SELECT ${key.join(', ')}, ${scope.sql} FROM ${t('GLO_AGENTES')} a WHERE ${f.sql} AND ${clientRole('a')}`, [
+            ...scope.params,
+            ...f.params,
+          ]);
+        },
+      );
+      const inScope = new Map(rows.map((r) => [agentKey(keyOfAgentRow(r)), Number(r.IN_SCOPE) === 1]));
+      const outOfScope = keys.flatMap((k): CapturedItem[] =>
+        inScope.get(k) === false ? [{ kind: 'skipped', entity: 'client', key: k, reason: SKIP_REASONS.clientOutOfScope, removal: 'out-of-scope' }] : [],
+      );
+      return [
+        ...outOfScope,
+        ...(await absent(
+          ctx,
+          'client',
+          keys.filter((k) => !inScope.has(k)),
+        )),
+      ];
     },
   };
 }
@@ -105,9 +139,10 @@ export function spouseLoader(ctx: LoaderContext): EntityLoader {
     const scope = agentScope(ctx, 's');
     const filter = pageFilter(key, after, keys?.map(tuple), ctx.sql.dialect);
     const text = `SELECT ${key.join(', ')}, s.AGN_ST_CPF, s.AGN_ST_RG, s.AGN_ST_CARGOPROFISS, s.AGN_ST_NACIONALIDADE, s.AGN_DT_NASCIMENTO,
-        p.AGN_ST_CONJUGE AS SPOUSE_NAME, ${scope.sql}
+        p.AGN_ST_CONJUGE AS SPOUSE_NAME, p.AGN_ST_CPF AS CLIENT_CPF, a.AGN_CH_TIPOPESSOAFJ AS CLIENT_TYPE, ${scope.sql}
       FROM ${t('GLO_PESSOA_FISICA')} s
       LEFT JOIN ${t('GLO_PESSOA_FISICA')} p ON ${on('p', 's', AGENT_COLUMNS)} AND p.AGN_CH_TIPO = 'P'
+      LEFT JOIN ${t('GLO_AGENTES')} a ON ${on('a', 's', AGENT_COLUMNS)}
       WHERE s.AGN_CH_TIPO = 'C' AND ${filter.sql} AND ${clientRole('s')}
       ORDER BY ${key.join(', ')}`;
     return keys
@@ -117,8 +152,9 @@ export function spouseLoader(ctx: LoaderContext): EntityLoader {
   const map = (rows: ReadonlyArray<MegaSpouseRow & Scoped>): CapturedItem[] =>
     rows.map((row): CapturedItem => {
       const k = spouseKeyOf(agentKey(keyOfAgentRow(row)));
-      if (Number(row.IN_SCOPE) !== 1) return { kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.clientOutOfScope };
-      return mappedItem('spouse', k, mapSpouse(row));
+      if (Number(row.IN_SCOPE) !== 1) return { kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.clientOutOfScope, removal: 'out-of-scope' };
+      if (code(row.CLIENT_TYPE) === 'J') return { kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.companySpouse, removal: 'out-of-scope' };
+      return mappedItem(ctx, 'spouse', k, mapSpouse(row));
     });
   return {
     entity: 'spouse',
@@ -134,8 +170,68 @@ export function spouseLoader(ctx: LoaderContext): EntityLoader {
       );
       const items = map(rows);
       const found = new Set(items.map((i) => (i.kind === 'record' ? i.record.key : i.key)));
-      for (const k of keys) if (!found.has(k)) items.push({ kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.noSpouse });
+      items.push(
+        ...(await absent(
+          ctx,
+          'spouse',
+          keys.filter((k) => !found.has(k)),
+        )),
+      );
       return items;
     },
+    async check(keys) {
+      const rows = await inChunks(
+        keys.map((k) => agentOf('spouse', k)),
+        (chunk) => {
+          const scope = agentScope(ctx, 's');
+          const f = pageFilter(key, null, chunk.map(tuple));
+          return sql.all<AgentRow & Scoped & { CLIENT_TYPE: string | null }>(
+            `SELECT ${key.join(', ')}, a.AGN_CH_TIPOPESSOAFJ AS CLIENT_TYPE, ${scope.sql} FROM ${t('GLO_PESSOA_FISICA')} s
+              LEFT JOIN ${t('GLO_AGENTES')} a ON ${on('a', 's', AGENT_COLUMNS)}
+              WHERE s.AGN_CH_TIPO = 'C' AND ${f.sql} AND ${clientRole('s')}`,
+            [...scope.params, ...f.params],
+          );
+        },
+      );
+      const byKey = new Map(rows.map((r) => [spouseKeyOf(agentKey(keyOfAgentRow(r))), r]));
+      const missing = await absent(
+        ctx,
+        'spouse',
+        keys.filter((k) => !byKey.has(k)),
+      );
+      return keys.flatMap((k): CapturedItem[] => {
+        const row = byKey.get(k);
+        if (!row) return missing.filter((i) => i.kind === 'skipped' && i.key === k);
+        if (Number(row.IN_SCOPE) !== 1) return [{ kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.clientOutOfScope, removal: 'out-of-scope' }];
+        return code(row.CLIENT_TYPE) === 'J'
+          ? [{ kind: 'skipped', entity: 'spouse', key: k, reason: SKIP_REASONS.companySpouse, removal: 'out-of-scope' }]
+          : [];
+      });
+    },
   };
+}
+
+/**
+ * Why client or spouse keys were not found among client agents: the agent (or spouse row) is gone
+ * ('deleted'), or it is still there without the client role ('out-of-scope'). One keys-only query.
+ */
+async function absent(ctx: LoaderContext, entity: 'client' | 'spouse', keys: readonly string[]): Promise<CapturedItem[]> {
+  if (keys.length === 0) return [];
+  const table = entity === 'client' ? ctx.t('GLO_AGENTES') : ctx.t('GLO_PESSOA_FISICA');
+  const rows = await inChunks(
+    keys.map((k) => agentOf(entity, k)),
+    (chunk) => {
+      const f = pageFilter(AGENT_COLUMNS, null, chunk.map(tuple));
+      return ctx.sql.all<AgentRow>(
+        `SELECT ${AGENT_COLUMNS.join(', ')} FROM ${table} WHERE ${f.sql}${entity === 'spouse' ? " AND AGN_CH_TIPO = 'C'" : ''}`,
+        f.params,
+      );
+    },
+  );
+  const still = new Set(rows.map((r) => agentKey(keyOfAgentRow(r))));
+  return keys.map((k): CapturedItem => {
+    const agent = agentKey(agentOf(entity, k));
+    if (still.has(agent)) return { kind: 'skipped', entity, key: k, reason: SKIP_REASONS.notClient, removal: 'out-of-scope' };
+    return { kind: 'skipped', entity, key: k, reason: entity === 'client' ? SKIP_REASONS.agentDeleted : SKIP_REASONS.noSpouse, removal: 'deleted' };
+  });
 }

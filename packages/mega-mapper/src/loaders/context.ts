@@ -1,4 +1,5 @@
-import type { CapturedItem, EntityName, ValidationError } from '@mega-crm/core';
+import { type CapturedItem, type CharsetPolicy, DEFAULT_CHARSET_POLICY, type EntityName, type MegaCrmError, type RecordWarning } from '@mega-crm/core';
+import { fitRecordText } from '@mega-crm/core/internal';
 import type { SchemaMapping, TableName } from '../schema/tables.js';
 import { tableNames } from '../schema/tables.js';
 import type { ScopeConfig } from '../scope.js';
@@ -8,10 +9,12 @@ export interface LoaderContext {
   readonly sql: SqlDriver;
   readonly t: (name: TableName | 'MEGACRM_FEED') => string;
   readonly scope: ScopeConfig;
+  /** What to do with text the CRM's charset cannot hold. */
+  readonly charset: CharsetPolicy;
 }
 
-export function loaderContext(sql: SqlDriver, schemas: SchemaMapping, scope: ScopeConfig): LoaderContext {
-  return { sql, t: tableNames(schemas), scope };
+export function loaderContext(sql: SqlDriver, schemas: SchemaMapping, scope: ScopeConfig, charset: CharsetPolicy = DEFAULT_CHARSET_POLICY): LoaderContext {
+  return { sql, t: tableNames(schemas), scope, charset };
 }
 
 /** One entity's reads: a keyset-paged full scan, and a load of given keys (the feed's). */
@@ -19,7 +22,12 @@ export interface EntityLoader {
   readonly entity: EntityName;
   scan(after: readonly unknown[] | null, limit: number): Promise<{ items: CapturedItem[]; last: unknown[] | null; count: number }>;
   load(keys: readonly string[]): Promise<CapturedItem[]>;
+  /** Keys-only reconciliation: of these keys, the ones deleted or out of scope now, as skips with their removal cause. */
+  check(keys: readonly string[]): Promise<CapturedItem[]>;
 }
+
+/** The removals among loaded items (for loaders whose load is already one light query). */
+export const removalsOf = (items: readonly CapturedItem[]): CapturedItem[] => items.filter((i) => i.kind === 'skipped' && i.removal !== undefined);
 
 export const AGENT_COLUMNS = ['AGN_TAB_IN_CODIGO', 'AGN_PAD_IN_CODIGO', 'AGN_IN_CODIGO'] as const;
 export const ORG_COLUMNS = ['ORG_TAB_IN_CODIGO', 'ORG_PAD_IN_CODIGO', 'ORG_IN_CODIGO', 'ORG_TAU_ST_CODIGO'] as const;
@@ -63,6 +71,16 @@ export function contractInScopeExists(ctx: LoaderContext, alias: string, flag: {
 }
 
 /** A mapper's outcome as the source hands it on: the record, or the row's key with its validation error. */
-export function mappedItem(entity: EntityName, key: string, mapped: { ok: true; value: unknown } | { ok: false; error: ValidationError }): CapturedItem {
-  return mapped.ok ? { kind: 'record', record: { entity, key, payload: mapped.value } } : { kind: 'invalid', entity, key, error: mapped.error };
+export function mappedItem(
+  ctx: LoaderContext,
+  entity: EntityName,
+  key: string,
+  mapped: { ok: true; value: unknown; warnings?: readonly RecordWarning[] } | { ok: false; error: MegaCrmError },
+): CapturedItem {
+  if (!mapped.ok) return { kind: 'invalid', entity, key, error: mapped.error };
+  const fitted = fitRecordText(mapped.value, ctx.charset, { entity, key });
+  if (!fitted.ok) return { kind: 'invalid', entity, key, error: fitted.error };
+  const warnings = [...(mapped.warnings ?? []), ...fitted.warnings];
+  const record = { entity, key, payload: fitted.value };
+  return warnings.length > 0 ? { kind: 'record', record, warnings } : { kind: 'record', record };
 }

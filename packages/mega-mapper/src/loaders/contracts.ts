@@ -1,8 +1,8 @@
 import type { CapturedItem } from '@mega-crm/core';
 import { contractKey, type OrgKey, parseOrgKey } from '../keys.js';
 import { type MegaBuyerRow, type MegaContractRow, type MegaOrgRow, type MegaStructureRow, mapContract, orgOf } from '../mappers/contract.js';
-import { SKIP_REASONS } from '../scope.js';
-import { cols, type EntityLoader, inChunks, type LoaderContext, limited, mappedItem, ORG_COLUMNS, pageFilter } from './context.js';
+import { enterpriseFlagPredicate, SKIP_REASONS } from '../scope.js';
+import { cols, contractInScopeExists, type EntityLoader, inChunks, type LoaderContext, limited, mappedItem, ORG_COLUMNS, pageFilter } from './context.js';
 
 const CONTRACT_COLUMNS = [...ORG_COLUMNS, 'CTO_IN_CODIGO'] as const;
 const orgTuple = (o: OrgKey) => [o.tab, o.pad, o.org, o.tau];
@@ -97,12 +97,14 @@ export function contractLoader(ctx: LoaderContext): EntityLoader {
       const block = unitRow?.BLO_EST_IN_CODIGO != null ? structures.get(estKey(unitRow, Number(unitRow.BLO_EST_IN_CODIGO))) : undefined;
       const parent = block?.PAI_EST_IN_CODIGO != null ? structures.get(estKey(block, Number(block.PAI_EST_IN_CODIGO))) : undefined;
       const stage = parent?.EST_CH_TIPOESTRUTURA?.trim() === 'T' ? parent : undefined;
-      if (enterprise && !isFlagged(ctx, enterprise)) return { kind: 'skipped', entity: 'contract', key: k, reason: SKIP_REASONS.enterpriseNotFlagged };
+      if (enterprise && !isFlagged(ctx, enterprise))
+        return { kind: 'skipped', entity: 'contract', key: k, reason: SKIP_REASONS.enterpriseNotFlagged, removal: 'out-of-scope' };
       const garages = inv
         .filter((i) => i.CTOENV_CH_ORIGEM?.trim() === 'G')
         .map((g) => structures.get(estKey(g, Number(g.EST_IN_CODIGO))))
         .filter((g): g is Structure => g !== undefined);
       return mappedItem(
+        ctx,
         'contract',
         k,
         mapContract({ contract, buyers: buyersBy.get(contractTuple(contract).join('|')) ?? [], enterprise, stage, block, unit, garages }),
@@ -125,8 +127,29 @@ export function contractLoader(ctx: LoaderContext): EntityLoader {
       const rows = await inChunks(tuples, (chunk) => query(null, [...chunk], 0));
       const items = await map(rows);
       const found = new Set(rows.map((r) => contractKey(orgOf(r), Number(r.CTO_IN_CODIGO))));
-      for (const k of keys) if (!found.has(k)) items.push({ kind: 'skipped', entity: 'contract', key: k, reason: SKIP_REASONS.contractGone });
+      for (const k of keys)
+        if (!found.has(k)) items.push({ kind: 'skipped', entity: 'contract', key: k, reason: SKIP_REASONS.contractGone, removal: 'deleted' });
       return items;
+    },
+    async check(keys) {
+      const tuples = keys.map((k) => {
+        const { org, id } = parseOrgKey(k);
+        return [...orgTuple(org), id];
+      });
+      const rows = await inChunks(tuples, (chunk) => {
+        const inScope = contractInScopeExists(ctx, 'c', enterpriseFlagPredicate(ctx.scope, 'e'));
+        const f = pageFilter(key, null, [...chunk]);
+        return sql.all<MegaOrgRow & { CTO_IN_CODIGO: number; IN_SCOPE: number | string }>(
+          `SELECT ${key.join(', ')}, CASE WHEN ${inScope.sql} THEN 1 ELSE 0 END AS IN_SCOPE FROM ${t('CAR_CONTRATO')} c WHERE ${f.sql}`,
+          [...inScope.params, ...f.params],
+        );
+      });
+      const inScope = new Map(rows.map((r) => [contractKey(orgOf(r), Number(r.CTO_IN_CODIGO)), Number(r.IN_SCOPE) === 1]));
+      return keys.flatMap((k): CapturedItem[] => {
+        const state = inScope.get(k);
+        if (state === undefined) return [{ kind: 'skipped', entity: 'contract', key: k, reason: SKIP_REASONS.contractGone, removal: 'deleted' }];
+        return state ? [] : [{ kind: 'skipped', entity: 'contract', key: k, reason: SKIP_REASONS.enterpriseNotFlagged, removal: 'out-of-scope' }];
+      });
     },
   };
 }

@@ -3,7 +3,19 @@ import { type OrgKey, occurrenceKey, parseOrgKey } from '../keys.js';
 import { orgOf } from '../mappers/contract.js';
 import { type MegaOccurrenceRow, mapOccurrence } from '../mappers/occurrence.js';
 import { enterpriseFlagPredicate, occurrenceRule, SKIP_REASONS } from '../scope.js';
-import { cols, contractInScopeExists, type EntityLoader, inChunks, type LoaderContext, limited, mappedItem, ORG_COLUMNS, on, pageFilter } from './context.js';
+import {
+  cols,
+  contractInScopeExists,
+  type EntityLoader,
+  inChunks,
+  type LoaderContext,
+  limited,
+  mappedItem,
+  ORG_COLUMNS,
+  on,
+  pageFilter,
+  removalsOf,
+} from './context.js';
 
 type Row = MegaOccurrenceRow & { OCS_BO_INTEGRACRM: string | null; OCS_CH_SITUACAOCRM: string | null; IN_SCOPE: number | string };
 const orgTuple = (o: OrgKey) => [o.tab, o.pad, o.org, o.tau];
@@ -35,28 +47,35 @@ export function occurrenceLoader(ctx: LoaderContext): EntityLoader {
         integrate: row.OCS_BO_INTEGRACRM,
         status: row.OCS_CH_SITUACAOCRM,
       });
-      if (!rule?.integrate) items.push({ kind: 'skipped', entity: 'occurrence', key: k, reason: SKIP_REASONS.occurrenceTypeNotIntegrated });
-      else if (Number(row.IN_SCOPE) !== 1) items.push({ kind: 'skipped', entity: 'occurrence', key: k, reason: SKIP_REASONS.enterpriseNotFlagged });
-      else items.push(mappedItem('occurrence', k, mapOccurrence(row, rule)));
+      if (!rule?.integrate)
+        items.push({ kind: 'skipped', entity: 'occurrence', key: k, reason: SKIP_REASONS.occurrenceTypeNotIntegrated, removal: 'out-of-scope' });
+      else if (Number(row.IN_SCOPE) !== 1)
+        items.push({ kind: 'skipped', entity: 'occurrence', key: k, reason: SKIP_REASONS.enterpriseNotFlagged, removal: 'out-of-scope' });
+      else items.push(mappedItem(ctx, 'occurrence', k, mapOccurrence(row, rule)));
     }
+    return items;
+  };
+  const load = async (keys: readonly string[]): Promise<CapturedItem[]> => {
+    const tuples = keys.map((k) => {
+      const { org, id } = parseOrgKey(k);
+      return [...orgTuple(org), id];
+    });
+    const items = map(await inChunks(tuples, (chunk) => query(null, [...chunk], 0)));
+    const found = new Set(items.map((i) => (i.kind === 'record' ? i.record.key : i.key)));
+    for (const k of keys)
+      if (!found.has(k)) items.push({ kind: 'skipped', entity: 'occurrence', key: k, reason: SKIP_REASONS.occurrenceGone, removal: 'deleted' });
     return items;
   };
   return {
     entity: 'occurrence',
+    load,
+    async check(keys) {
+      return removalsOf(await load(keys));
+    },
     async scan(after, limit) {
       const rows = await query(after, undefined, limit);
       const last = rows[rows.length - 1];
       return { items: map(rows), last: last ? [...orgTuple(orgOf(last)), Number(last.OCO_IN_CODIGO)] : null, count: rows.length };
-    },
-    async load(keys) {
-      const tuples = keys.map((k) => {
-        const { org, id } = parseOrgKey(k);
-        return [...orgTuple(org), id];
-      });
-      const items = map(await inChunks(tuples, (chunk) => query(null, [...chunk], 0)));
-      const found = new Set(items.map((i) => (i.kind === 'record' ? i.record.key : i.key)));
-      for (const k of keys) if (!found.has(k)) items.push({ kind: 'skipped', entity: 'occurrence', key: k, reason: SKIP_REASONS.occurrenceGone });
-      return items;
     },
   };
 }

@@ -9,8 +9,15 @@ import { type SchemaMapping, type TableName, tableNames } from './tables.js';
 const AGENT = ['AGN_TAB_IN_CODIGO', 'AGN_PAD_IN_CODIGO', 'AGN_IN_CODIGO'];
 const ORG = ['ORG_TAB_IN_CODIGO', 'ORG_PAD_IN_CODIGO', 'ORG_IN_CODIGO', 'ORG_TAU_ST_CODIGO'];
 
+/**
+ * Scope changes: an enterprise flagged (or unflagged) for the CRM, an occurrence type integrated (or
+ * not) later. The source expands such a feed row into what it brings in or takes out of scope.
+ */
+export type ScopeEntity = 'enterprise' | 'occurrence-type';
+export type FeedEntity = EntityName | ScopeEntity;
+
 /** Which entities a change to each table affects, and the key columns (joined with '-'; spouses add '-C'). */
-export const FEED_SOURCES: Partial<Record<TableName, ReadonlyArray<readonly [EntityName, readonly string[], suffix?: string]>>> = {
+export const FEED_SOURCES: Partial<Record<TableName, ReadonlyArray<readonly [FeedEntity, readonly string[], suffix?: string]>>> = {
   GLO_AGENTES: [['client', AGENT]],
   GLO_AGENTES_ID: [
     ['client', AGENT],
@@ -31,7 +38,25 @@ export const FEED_SOURCES: Partial<Record<TableName, ReadonlyArray<readonly [Ent
   CAR_CONTRATO_ENVOLVIDO: [['contract', [...ORG, 'CTO_IN_CODIGO']]],
   DBM_GERAOCORRENCIA: [['occurrence', [...ORG, 'OCO_IN_CODIGO']]],
   DBM_OCORRENCIACONTRATO: [['occurrence', [...ORG, 'OCO_IN_CODIGO']]],
+  DBM_ESTRUTURA: [['enterprise', [...ORG, 'EST_IN_CODIGO']]],
+  DBM_TIPOOCORRENCIA: [['occurrence-type', ['OCS_IN_MODULO', 'OCS_IN_CODIGO']]],
 };
+
+/** Rows of these tables reach the feed only when the condition holds (structures: enterprises only). */
+const FEED_CONDITIONS: Partial<Record<TableName, readonly [column: string, value: string]>> = {
+  DBM_ESTRUTURA: ['EST_CH_TIPOESTRUTURA', 'E'],
+};
+
+function condition(table: TableName, row: string): string | undefined {
+  const c = FEED_CONDITIONS[table];
+  return c ? `${row}.${c[0]} = '${c[1]}'` : undefined;
+}
+
+/** Wraps trigger statements in the table's condition, if it has one. */
+function guarded(table: TableName, row: string, body: string, indent: string): string {
+  const when = condition(table, row);
+  return when ? `${indent}IF ${when} THEN\n${body}\n${indent}END IF;` : body;
+}
 
 function keyExpr(row: string, columns: readonly string[], suffix = ''): string {
   const parts = columns.map((c) => `${row}.${c}`).join(" || '-' || ");
@@ -64,7 +89,7 @@ export function feedDdl(dialect: Dialect, schemas: SchemaMapping): string[] {
           ] as const
         ).map(
           ([event, op, row]) =>
-            `CREATE TRIGGER IF NOT EXISTS MEGACRM_${table}_${op} AFTER ${event} ON ${t(table)}
+            `CREATE TRIGGER IF NOT EXISTS MEGACRM_${table}_${op} AFTER ${event} ON ${t(table)}${condition(table, row) ? ` WHEN ${condition(table, row)}` : ''}
 BEGIN
 ${entities.map(([entity, cols, suffix]) => `  INSERT INTO ${feed} ${INSERT_COLUMNS} VALUES ('${table}', '${entity}', ${keyExpr(row, cols, suffix)}, '${op}');`).join('\n')}
 END`,
@@ -90,7 +115,7 @@ END`,
 DECLARE r RECORD; op CHAR(1);
 BEGIN
   IF TG_OP = 'DELETE' THEN r := OLD; op := 'D'; ELSIF TG_OP = 'UPDATE' THEN r := NEW; op := 'U'; ELSE r := NEW; op := 'I'; END IF;
-${entities.map(([entity, cols, suffix]) => `  INSERT INTO ${feed} ${INSERT_COLUMNS} VALUES ('${table}', '${entity}', ${keyExpr('r', cols, suffix)}, op);`).join('\n')}
+${guarded(table, 'r', entities.map(([entity, cols, suffix]) => `  INSERT INTO ${feed} ${INSERT_COLUMNS} VALUES ('${table}', '${entity}', ${keyExpr('r', cols, suffix)}, op);`).join('\n'), '  ')}
   RETURN NULL;
 END
 $fn$`,
@@ -115,9 +140,9 @@ DECLARE op CHAR(1);
 BEGIN
   op := CASE WHEN INSERTING THEN 'I' WHEN UPDATING THEN 'U' ELSE 'D' END;
   IF DELETING THEN
-${entities.map(([entity, cols, suffix]) => `    INSERT INTO ${feed} ${INSERT_COLUMNS} VALUES ('${table}', '${entity}', ${keyExpr(':OLD', cols, suffix)}, op);`).join('\n')}
+${guarded(table, ':OLD', entities.map(([entity, cols, suffix]) => `    INSERT INTO ${feed} ${INSERT_COLUMNS} VALUES ('${table}', '${entity}', ${keyExpr(':OLD', cols, suffix)}, op);`).join('\n'), '    ')}
   ELSE
-${entities.map(([entity, cols, suffix]) => `    INSERT INTO ${feed} ${INSERT_COLUMNS} VALUES ('${table}', '${entity}', ${keyExpr(':NEW', cols, suffix)}, op);`).join('\n')}
+${guarded(table, ':NEW', entities.map(([entity, cols, suffix]) => `    INSERT INTO ${feed} ${INSERT_COLUMNS} VALUES ('${table}', '${entity}', ${keyExpr(':NEW', cols, suffix)}, op);`).join('\n'), '    ')}
   END IF;
 END;`,
     ),

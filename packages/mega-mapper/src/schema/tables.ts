@@ -101,6 +101,7 @@ export const TABLES = {
       ['EST_DT_CADASTRO', 'date', 'null'],
       // GUESS: the "send to CRM" flag of an enterprise (type 'E'); 'S' or 'N'.
       ['EST_BO_INTEGRACRM', 'char', 'null'],
+      ['EST_DT_ALTERACAO', 'timestamp', 'null'], // GUESS, change stamp (polling sees a flag set later)
     ],
     primaryKey: [...ORG_KEY, 'EST_IN_CODIGO'],
   },
@@ -192,6 +193,7 @@ export const TABLES = {
       ['OCS_ST_DESCRICAO', 'text'],
       ['OCS_BO_INTEGRACRM', 'char', 'null'], // GUESS: 'S' integrate
       ['OCS_CH_SITUACAOCRM', 'char', 'null'], // GUESS: 'A' arrives open (Aberta), 'F' closed (Fechada)
+      ['OCS_DT_ALTERACAO', 'timestamp', 'null'], // GUESS, change stamp (polling sees a type integrated later)
     ],
     primaryKey: ['OCS_IN_MODULO', 'OCS_IN_CODIGO'],
   },
