@@ -2,8 +2,9 @@
 // SOAP runtime, so the sandbox and tools can share it.
 
 export { clientParams, closeOccurrenceParams, contractParams, narrativeParams, occurrenceParams, spouseParams } from './params.js';
+export { prospectParams } from './presales-params.js';
 export type { OperationKey } from './profile.js';
-export { AUTH_PARTS, LABELS, MESSAGE_PATTERNS, OPERATIONS, RESULT_FIELDS, RESULT_OK, SERVICE_DEFAULTS, STRUCTS } from './profile.js';
+export { AUTH_PARTS, LABELS, MESSAGE_PATTERNS, OPERATIONS, PRESALES_LABELS, RESULT_FIELDS, RESULT_OK, SERVICE_DEFAULTS, STRUCTS } from './profile.js';
 export type { OperationDef, ParamType, ParamValue, ParamValues, StructDef, XsdScalar } from './types.js';
 export { xsdTypeOf } from './types.js';
 export type { WsdlSite } from './wsdl.js';
