@@ -16,6 +16,9 @@ export default defineConfig({
       { find: /^@mega-crm\/mega-mapper$/, replacement: src('mega-mapper') },
       { find: /^@mega-crm\/mega-mapper\/postgres$/, replacement: src('mega-mapper', 'postgres.ts') },
       { find: /^@mega-crm\/crm-sandbox$/, replacement: src('crm-sandbox') },
+      { find: /^@mega-crm\/vimob-adapter$/, replacement: src('vimob-adapter') },
+      { find: /^@mega-crm\/vimob-adapter\/testing$/, replacement: src('vimob-adapter', 'testing.ts') },
+      { find: /^@mega-crm\/vimob-sandbox$/, replacement: src('vimob-sandbox') },
     ],
   },
   test: {

@@ -28,7 +28,12 @@ export type ErrorCode =
   | 'MALFORMED_RESPONSE'
   | 'ALREADY_RUNNING'
   | 'SOURCE_FAILED'
-  | 'STORE_FAILED';
+  | 'STORE_FAILED'
+  | 'VIMOB_REJECTED'
+  | 'ENTRY_LOCKED'
+  | 'GATE_DENIED'
+  | 'WEBHOOK_SIGNATURE_INVALID'
+  | 'WEBHOOK_INVALID';
 
 export interface MegaCrmErrorOptions {
   readonly code: ErrorCode;
