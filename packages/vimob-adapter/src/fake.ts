@@ -126,6 +126,7 @@ export class InMemoryVimob implements VimobGateway {
       proposalId,
       prospectId: proposal.prospectId,
       ...(proposal.crmOccurrence ? { crmOccurrence: proposal.crmOccurrence } : {}),
+      ...(proposal.unit ? { unit: proposal.unit } : {}),
       sequence,
       status,
     };

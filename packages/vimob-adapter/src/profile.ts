@@ -120,6 +120,7 @@ export const WireEventSchema = z.discriminatedUnion('tipo', [
       propostaId: id,
       prospectId: id,
       ocorrenciaCrm: z.string().min(1).max(60).optional(),
+      unidade: z.string().max(60).optional(),
       sequencia: z.number().int().positive(),
       status: z.object({ codigo: z.string().min(1).max(60), descricao: z.string().max(150).optional() }),
     }),
@@ -206,6 +207,7 @@ export function toWireEvent(e: VimobEvent): WireEvent {
         propostaId: e.proposalId,
         prospectId: e.prospectId,
         ...(e.crmOccurrence ? { ocorrenciaCrm: e.crmOccurrence } : {}),
+        ...(e.unit ? { unidade: e.unit } : {}),
         sequencia: e.sequence,
         status: { codigo: e.status },
       },
@@ -229,6 +231,7 @@ export function fromWireEvent(w: WireEvent): VimobEvent {
       proposalId: d.propostaId,
       prospectId: d.prospectId,
       ...(d.ocorrenciaCrm ? { crmOccurrence: d.ocorrenciaCrm } : {}),
+      ...(d.unidade ? { unit: d.unidade } : {}),
       sequence: d.sequencia,
       status: d.status.codigo,
     };

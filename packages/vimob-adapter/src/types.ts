@@ -56,6 +56,7 @@ export type VimobEvent =
       readonly proposalId: string;
       readonly prospectId: string;
       readonly crmOccurrence?: string;
+      readonly unit?: string;
       readonly sequence: number;
       readonly status: string;
     }
