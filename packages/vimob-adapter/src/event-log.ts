@@ -67,7 +67,7 @@ export class MemoryEventLog implements EventLog {
 export interface SqliteDatabaseLike {
   exec(sql: string): unknown;
   prepare(sql: string): { run(...params: unknown[]): { changes: number }; get(...params: unknown[]): unknown };
-  transaction<F extends (...args: never[]) => unknown>(fn: F): F;
+  transaction(fn: (event: HandledEvent) => boolean): (event: HandledEvent) => boolean;
 }
 
 /** SQLite event log on a better-sqlite3 database you open (`new Database('presales.db')`); its own tables. */
@@ -95,7 +95,7 @@ export class SqliteEventLog implements EventLog {
       const inserted = insert.run(event.eventId, event.proposalId ?? null, event.sequence ?? null, event.outcome, new Date().toISOString()).changes === 1;
       if (inserted && event.proposalId !== undefined) advance.run(event.proposalId, event.sequence ?? 0, event.flowClosed ? 1 : 0);
       return inserted;
-    }) as unknown as (event: HandledEvent) => boolean;
+    });
   }
 
   async has(eventId: string): Promise<boolean> {
