@@ -67,6 +67,7 @@ export class VimobSandbox {
   #faults: VimobSandboxFaults;
   #webhookUrl: string | undefined;
   #deliveries: Delivery[] = [];
+  readonly #pending = new Map<string, Extract<VimobEvent, { kind: 'proposal-status' }>>();
   #requests = 0;
   #server: Server | undefined;
   #url = '';
@@ -139,10 +140,16 @@ export class VimobSandbox {
    * is applied only if the CRM side accepts it (a gated status may be refused with 409).
    */
   async advance(proposalId: string, status: string): Promise<Delivery & { readonly applied: boolean }> {
-    const event = this.vimob.nextStatusEvent(proposalId, status);
+    const next = this.vimob.nextStatusEvent(proposalId, status);
+    // A refused status asked again is the same event (same id, same timestamp).
+    const pending = this.#pending.get(proposalId);
+    const event = pending?.id === next.id ? pending : next;
     const delivery = await this.deliver(event);
     const applied = delivery.status >= 200 && delivery.status < 300;
-    if (applied) this.vimob.commitStatus(event);
+    if (applied) {
+      this.vimob.commitStatus(event);
+      this.#pending.delete(proposalId);
+    } else this.#pending.set(proposalId, event);
     return { ...delivery, applied };
   }
 
@@ -180,6 +187,7 @@ export class VimobSandbox {
   reset(): void {
     this.vimob.reset();
     this.#deliveries = [];
+    this.#pending.clear();
     this.#requests = 0;
   }
 
