@@ -4,6 +4,8 @@
  * (p-retry) on retryable errors only: timeouts, resets, 429 and 5xx. The token never leaves the
  * request headers: not in errors, hooks or `config`.
  */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { MegaCrmError } from '@mega-crm/core';
 import pRetry from 'p-retry';
 import { z } from 'zod';
@@ -43,8 +45,10 @@ export const HttpVimobGatewayOptionsSchema = z
     /** Retries of a retryable failure (timeouts, resets, 429, 5xx). */
     retries: z.number().int().min(0).max(10).default(3),
     minRetryDelayMs: z.number().int().min(0).max(60_000).default(100),
-    /** A `fetch` to use instead of the global one (a proxy agent, a test double). */
-    fetch: z.custom<typeof fetch>((v) => typeof v === 'function').optional(),
+    /** Connections kept open to Vimob (keep-alive). */
+    maxSockets: z.number().int().positive().max(256).default(16),
+    /** Your own `http.Agent`/`https.Agent` (proxy, TLS settings); then `maxSockets` is yours to set. */
+    agent: z.custom<HttpAgent>((v) => v instanceof HttpAgent).optional(),
   })
   .strict();
 export type HttpVimobGatewayOptions = z.input<typeof HttpVimobGatewayOptionsSchema>;
@@ -65,16 +69,19 @@ class BodyTooLarge extends Error {}
 
 export class HttpVimobGateway implements VimobGateway {
   /** The resolved options without the token. */
-  readonly config: Readonly<Omit<ResolvedHttpVimobGatewayOptions, 'token' | 'fetch'>>;
+  readonly config: Readonly<Omit<ResolvedHttpVimobGatewayOptions, 'token' | 'agent'>>;
   readonly #headers: Record<string, string>;
-  readonly #fetch: typeof fetch;
+  readonly #agent: HttpAgent;
+  readonly #ownAgent: boolean;
   readonly #base: string;
 
   constructor(options: HttpVimobGatewayOptions) {
-    const { token, fetch: customFetch, ...rest } = resolveHttpVimobGatewayOptions(options);
+    const { token, agent, ...rest } = resolveHttpVimobGatewayOptions(options);
     this.config = rest;
     this.#base = rest.baseUrl.replace(/\/+$/, '');
-    this.#fetch = customFetch ?? fetch;
+    const https = this.#base.startsWith('https:');
+    this.#ownAgent = agent === undefined;
+    this.#agent = agent ?? new (https ? HttpsAgent : HttpAgent)({ keepAlive: true, maxSockets: rest.maxSockets });
     this.#headers = {
       [VIMOB_HEADERS.authorization]: `Bearer ${token}`,
       [VIMOB_HEADERS.company]: rest.company,
@@ -113,8 +120,10 @@ export class HttpVimobGateway implements VimobGateway {
     await this.#request('reportGateDecision', 'POST', VIMOB_PATHS.gateDecision(decision.proposalId), toWireGateDecision(decision), decision.proposalId);
   }
 
-  /** Kept for symmetry with the other gateways: `fetch` pools its own connections. */
-  close(): void {}
+  /** Closes the kept-alive connections (not those of an agent you passed). */
+  close(): void {
+    if (this.#ownAgent) this.#agent.destroy();
+  }
 
   #parse<S extends z.ZodType>(operation: string, schema: S, body: unknown): z.output<S> {
     const parsed = schema.safeParse(body);
@@ -135,18 +144,16 @@ export class HttpVimobGateway implements VimobGateway {
     const headers = body === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' };
     return pRetry(
       async () => {
-        let res: Response;
-        let text: string;
+        let res: { status: number; text: string };
         try {
-          const signal = AbortSignal.timeout(this.config.timeoutMs);
-          res = await this.#fetch(url, { method, headers, ...(body === undefined ? {} : { body }), signal });
-          text = await readBounded(res, this.config.maxResponseBytes);
+          res = await exchange(url, method, headers, body, this.#agent, this.config.timeoutMs, this.config.maxResponseBytes);
         } catch (error) {
           if (error instanceof BodyTooLarge) throw vimobMalformed(`the response body exceeds ${this.config.maxResponseBytes} bytes`, context);
           throw vimobTransportError(error, context);
         }
         if (res.status === 404 && notFoundIsEmpty) return undefined;
         if (res.status === 204) return null;
+        const { text } = res;
         const json = parseJson(text);
         if (res.status >= 200 && res.status < 300) {
           if (json === NOT_JSON) throw vimobMalformed(`HTTP ${res.status} with a body that is not JSON`, context);
@@ -179,26 +186,43 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Reads the body as UTF-8, failing as soon as it passes `limit` bytes (declared or streamed). */
-async function readBounded(res: Response, limit: number): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-  if (declared > limit) {
-    await res.body?.cancel();
-    throw new BodyTooLarge();
-  }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new BodyTooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * One HTTP exchange with one deadline for all of it (connect, headers, body) and a body bound,
+ * enforced while streaming; failures reject the promise, never throw from a callback.
+ */
+function exchange(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  agent: HttpAgent,
+  timeoutMs: number,
+  limit: number,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+    const req = send(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent });
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no complete answer within ${timeoutMs} ms`), { name: 'TimeoutError' })), timeoutMs);
+    const fail = (error: unknown) => {
+      clearTimeout(timer);
+      reject(error);
+    };
+    req.on('error', fail);
+    req.on('response', (res: IncomingMessage) => {
+      if (Number(res.headers['content-length'] ?? 0) > limit) return req.destroy(new BodyTooLarge());
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) req.destroy(new BodyTooLarge());
+        else chunks.push(chunk);
+      });
+      res.on('error', fail);
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    req.end(body);
+  });
 }

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent, createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MegaCrmError, seededRandom } from '@mega-crm/core';
 import {
@@ -69,6 +69,7 @@ export class VimobSandbox {
   #deliveries: Delivery[] = [];
   readonly #pending = new Map<string, Extract<VimobEvent, { kind: 'proposal-status' }>>();
   #requests = 0;
+  readonly #agent = new Agent({ keepAlive: true, maxSockets: 64 });
   #server: Server | undefined;
   #url = '';
 
@@ -118,6 +119,7 @@ export class VimobSandbox {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
+    this.#agent.destroy();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -157,13 +159,8 @@ export class VimobSandbox {
   async deliver(event: VimobEvent, url = this.#webhookUrl): Promise<Delivery> {
     if (!url) throw new Error('VimobSandbox: no webhook URL (pass webhookUrl or call setWebhook)');
     const body = JSON.stringify(toWireEvent(event));
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...signWebhook(this.#secret, body, this.#now()) },
-      body,
-      signal: AbortSignal.timeout(10_000),
-    });
-    const delivery = { event, status: res.status, body: await res.text() };
+    const res = await post(url, body, { 'content-type': 'application/json', ...signWebhook(this.#secret, body, this.#now()) }, this.#agent);
+    const delivery = { event, ...res };
     this.#deliveries.push(delivery);
     if (this.#deliveries.length > DELIVERY_LOG_LIMIT) this.#deliveries = this.#deliveries.slice(-DELIVERY_LOG_LIMIT / 2);
     return delivery;
@@ -298,6 +295,22 @@ function parseWith<S extends z.ZodType>(schema: S, body: string): { ok: true; va
   if (parsed.success) return { ok: true, value: parsed.data };
   const mensagem = parsed.error.issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; ');
   return { ok: false, error: { erro: { codigo: VIMOB_ERROR_CODES.invalid, mensagem } } };
+}
+
+/** A keep-alive POST with a 10 s deadline (webhook delivery). */
+function post(url: string, body: string, headers: Record<string, string>, agent: Agent): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent, timeout: 10_000 });
+    req.on('timeout', () => req.destroy(new Error(`webhook ${url} did not answer within 10 s`)));
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.end(body);
+  });
 }
 
 function notFound(res: ServerResponse, what: string): void {
