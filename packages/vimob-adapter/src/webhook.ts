@@ -4,7 +4,7 @@
  * Every refusal is a 4xx with a JSON reason and writes nothing; a failure worth retrying (the CRM
  * or the store unreachable) is a 503 so Vimob delivers the event again.
  */
-import { asMegaCrmError, type Logger, MegaCrmError, maskPii, silentLogger } from '@mega-crm/core';
+import { asMegaCrmError, type Logger, type MegaCrmError, maskPii, silentLogger } from '@mega-crm/core';
 import { z } from 'zod';
 import { optionsInvalid } from './errors.js';
 import type { Presales } from './presales.js';
@@ -111,12 +111,10 @@ function statusFor(error: MegaCrmError): number {
     case 'ENTRY_LOCKED':
     case 'DUPLICATE_CPF':
       return 409;
-    case 'WEBHOOK_INVALID':
-    case 'VALIDATION_FAILED':
-      return 422;
     default:
-      // Configuration problems on our side (CRM credentials, WSDL) and unknown faults: Vimob should retry later.
-      return error.stopsRun || !MegaCrmError.is(error) ? 503 : 502;
+      // Our own configuration (CRM credentials, WSDL, IP): Vimob should deliver again once it is fixed.
+      // Anything else the CRM or Vimob refused for this event (e.g. an unknown occurrence) will not pass on a retry.
+      return error.stopsRun ? 503 : 422;
   }
 }
 

@@ -2,9 +2,17 @@
  * The pre-sales story end to end over HTTP: CRM sandbox (SOAP) ⇄ Presales ⇄ Vimob sandbox (JSON),
  * with the webhook mounted on node:http and the events fired, signed, by the Vimob sandbox.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NATIVE_STATUSES as S } from '../src/profile.js';
-import { ana, bruno, CREDIT, type Environment, startEnvironment } from './harness.js';
+import { SqliteEventLog } from '../src/event-log.js';
+import { Presales } from '../src/presales.js';
+import { NATIVE_STATUSES as S, toWireEvent } from '../src/profile.js';
+import { signWebhook } from '../src/signature.js';
+import { createWebhookHandler } from '../src/webhook.js';
+import { ana, bruno, CREDIT, type Environment, SECRET, STATUSES, startEnvironment } from './harness.js';
 
 let env: Environment | undefined;
 afterEach(async () => {
@@ -145,5 +153,33 @@ describe('duplicate CPF and the entry lock', () => {
     const { event: other } = vimobSandbox.vimob.registerProspect({ id: 'VIM-10', name: 'Davi', document: '13579246828' });
     expect(JSON.parse((await vimobSandbox.deliver(other)).body)).toMatchObject({ outcome: 'prospect-saved' });
     expect(crmSandbox.prospect('VIM-10')?.fields.origem).toBe('VIMOB');
+  });
+});
+
+describe('idempotency survives a restart (SQLite event log)', () => {
+  it('a new Presales on the same database answers every replayed webhook "duplicate"', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vimob-e2e-'));
+    const db = new Database(join(dir, 'presales.db'));
+    try {
+      env = await startEnvironment({ eventLog: new SqliteEventLog(db) });
+      await env.crm.upsertProspect(ana);
+      await env.presales.pushProspect(ana);
+      env.vimobSandbox.vimob.openProposal({ id: 'PPS-1', prospectId: 'PRO-1' });
+      await env.vimobSandbox.advance('PPS-1', S.inserted);
+      await env.vimobSandbox.advance('PPS-1', S.reserved);
+      const events = env.vimobSandbox.deliveries().map((d) => d.event);
+      // A restarted host: a new Presales (nothing in memory) over the same database and CRM.
+      const restarted = new Presales({ crm: env.crm, vimob: env.gateway, statuses: STATUSES, eventLog: new SqliteEventLog(db) });
+      const handler = createWebhookHandler(restarted, { secret: SECRET });
+      for (const event of [...events, ...events].reverse()) {
+        const body = JSON.stringify(toWireEvent(event));
+        const res = await handler({ method: 'POST', headers: signWebhook(SECRET, body), body });
+        expect(JSON.parse(res.body).outcome).toBe('duplicate');
+      }
+      expect(env.crmSandbox.occurrence('PRO-1-OC')?.narratives).toHaveLength(2);
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
