@@ -7,10 +7,16 @@
  * p99 ≤ 50 ms). `--quick` fails only on a gross regression (< 200 events/s, p99 > 250 ms, or an
  * event not applied exactly once).
  */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { completeCpf } from '@mega-crm/core';
-import { NATIVE_STATUSES as S, type WebhookHandler } from '@mega-crm/vimob-adapter';
-import { CREDIT_ANALYSIS, startPresalesEnvironment } from '../src/presales-wiring.js';
+import { CrmClient } from '@mega-crm/crm-client';
+import { createWebhookHandler, HttpVimobGateway, Presales, NATIVE_STATUSES as S, type WebhookHandler } from '@mega-crm/vimob-adapter';
+import { VimobSandbox } from '@mega-crm/vimob-sandbox';
+import { COMPANY_STATUSES, mountOnNodeHttp, WEBHOOK_SECRET } from '../src/presales-wiring.js';
+import { DEMO_CREDENTIALS } from '../src/wiring.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, proposals: { type: 'string' }, concurrency: { type: 'string' } } });
 const proposals = Number(values.proposals ?? (values.quick ? 300 : 2_000));
@@ -29,16 +35,24 @@ const timed =
     }
   };
 
-const env = await startPresalesEnvironment({ wrap: timed });
+// The CRM sandbox runs in its own process; the Vimob sandbox (the load generator) and the webhook here.
+const crmProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./presales-crm.ts', import.meta.url)), String(proposals)], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const wsdlUrl = await new Promise<string>((resolve) => createInterface({ input: crmProcess.stdout as NodeJS.ReadableStream }).once('line', resolve));
+const crm = await CrmClient.connect({ wsdlUrl, ...DEMO_CREDENTIALS });
+const vimobSandbox = await new VimobSandbox({ webhookSecret: WEBHOOK_SECRET }).start();
+const presales = new Presales({ crm, vimob: new HttpVimobGateway(vimobSandbox.gatewayOptions), statuses: COMPANY_STATUSES });
+const mount = await mountOnNodeHttp(timed(createWebhookHandler(presales, { secret: WEBHOOK_SECRET })));
+vimobSandbox.setWebhook(mount.url);
 try {
-  // Setup (not measured): prospects in the CRM and in Vimob, one proposal each, credit analysis concluded.
+  // Setup (not measured): prospects in the CRM and in Vimob, one proposal each.
   for (let i = 0; i < proposals; i++) {
     const key = `PRO-${i}`;
     const prospect = { key, name: `Prospect ${i}`, document: completeCpf(String(100_000_000 + i * 7)) };
-    await env.crm.upsertProspect(prospect);
-    await env.presales.pushProspect(prospect);
-    env.vimobSandbox.vimob.openProposal({ id: `PPS-${i}`, prospectId: key, unit: `Apto ${i}` });
-    env.crmSandbox.setBpoStep(`${key}-OC`, CREDIT_ANALYSIS, 'concluded');
+    await crm.upsertProspect(prospect);
+    await presales.pushProspect(prospect);
+    vimobSandbox.vimob.openProposal({ id: `PPS-${i}`, prospectId: key, unit: `Apto ${i}` });
   }
   // Warm-up on a few proposals (JIT, sockets), then the measured run on the rest.
   const warm = Math.min(20, Math.floor(proposals / 10));
@@ -47,7 +61,7 @@ try {
     let refused = 0;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        for (let i = next++; i < to; i = next++) for (const status of STEPS) if (!(await env.vimobSandbox.advance(`PPS-${i}`, status)).applied) refused++;
+        for (let i = next++; i < to; i = next++) for (const status of STEPS) if (!(await vimobSandbox.advance(`PPS-${i}`, status)).applied) refused++;
       }),
     );
     return refused;
@@ -61,7 +75,8 @@ try {
   const sorted = [...handlerMs].sort((a, b) => a - b);
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
   const rate = events / seconds;
-  const narratives = env.crmSandbox.state().occurrences.reduce((n, o) => n + o.narratives.length, 0);
+  const state = (await (await fetch(new URL('/__sandbox/state', wsdlUrl))).json()) as { occurrences: Array<{ narratives: unknown[] }> };
+  const narratives = state.occurrences.reduce((n, o) => n + o.narratives.length, 0);
   console.log(
     `  ${'pre-sales webhook, end to end'.padEnd(42)} ${rate.toFixed(0)} events/s (${events} events, ${concurrency} proposals in flight) · handler p50 ${pct(50).toFixed(1)} / p99 ${pct(99).toFixed(1)} ms  — target ≥ 1,000 events/s, p99 ≤ 50 ms`,
   );
@@ -75,5 +90,8 @@ try {
     process.exitCode = 1;
   }
 } finally {
-  await env.close();
+  await mount.close();
+  crm.close();
+  await vimobSandbox.stop();
+  crmProcess.kill('SIGTERM');
 }
