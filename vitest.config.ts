@@ -22,6 +22,9 @@ export default defineConfig({
       { find: /^@mega-crm\/mega-mapper\/demo$/, replacement: src('mega-mapper', 'demo.ts') },
       { find: /^@mega-crm\/crm-sandbox$/, replacement: src('crm-sandbox') },
       { find: /^@mega-crm\/cli$/, replacement: src('cli') },
+      { find: /^@mega-crm\/vimob-adapter$/, replacement: src('vimob-adapter') },
+      { find: /^@mega-crm\/vimob-adapter\/testing$/, replacement: src('vimob-adapter', 'testing.ts') },
+      { find: /^@mega-crm\/vimob-sandbox$/, replacement: src('vimob-sandbox') },
     ],
   },
   test: {

@@ -407,3 +407,11 @@ try {
   sandboxProcess.kill('SIGTERM');
   megaDb.close();
 }
+
+// The pre-sales webhook line: its own script (examples/bench/presales.ts), same --quick flag.
+const presalesBench = spawn(process.execPath, ['--import', 'tsx', join(root, 'examples/bench/presales.ts'), ...(quick ? ['--quick'] : [])], {
+  env,
+  stdio: 'inherit',
+});
+const presalesCode = await new Promise<number | null>((resolve) => presalesBench.on('exit', resolve));
+if (presalesCode !== 0) process.exitCode = 1;

@@ -37,7 +37,12 @@ export type ErrorCode =
   | 'RUN_LOCK_LOST'
   | 'RUN_ABORTED'
   | 'STORE_BUSY'
-  | 'DRIVER_MISSING';
+  | 'DRIVER_MISSING'
+  | 'VIMOB_REJECTED'
+  | 'ENTRY_LOCKED'
+  | 'GATE_DENIED'
+  | 'WEBHOOK_SIGNATURE_INVALID'
+  | 'WEBHOOK_INVALID';
 
 export interface MegaCrmErrorOptions {
   readonly code: ErrorCode;

@@ -26,8 +26,10 @@ import {
 } from './errors.js';
 import { redactEnvelope } from './hooks.js';
 import { clientParams, closeOccurrenceParams, contractParams, narrativeParams, occurrenceParams, spouseParams } from './profile/params.js';
-import { LABELS, OPERATIONS, type OperationKey, RESULT_FIELDS, RESULT_OK, STRUCTS } from './profile/profile.js';
+import { prospectParams } from './profile/presales-params.js';
+import { LABELS, OPERATIONS, type OperationKey, PRESALES_LABELS, RESULT_FIELDS, RESULT_OK, STRUCTS } from './profile/profile.js';
 import type { ParamValues } from './profile/types.js';
+import { type BpoState, type BpoStepStatus, type ProspectInput, type ProspectOccurrence, parseProspect } from './prospect.js';
 import { compileEnvelope, type EnvelopeBuilder } from './soap/envelope.js';
 import { assertNoDtd, NotSoapError, parseSoapResponse, UnsafeXmlError } from './soap/response.js';
 import { readWsdlModel, WsdlMismatchError, type WsdlModel } from './soap/wsdl-model.js';
@@ -196,6 +198,30 @@ export class CrmClient {
         message: String(r.mensagem ?? ''),
       };
     });
+  }
+
+  /** Inserts or updates a prospect under its shared id; the CRM refuses a CPF/CNPJ held by another prospect or client. */
+  async upsertProspect(prospect: ProspectInput): Promise<UpsertResult> {
+    return toUpsert(await this.#call('upsertProspect', prospectParams(parseProspect(prospect))));
+  }
+
+  /** The prospect's main occurrence: where Vimob's proposal narratives go. */
+  async prospectMainOccurrence(prospectKey: string): Promise<ProspectOccurrence> {
+    const result = await this.#call('prospectMainOccurrence', { id_integracao_prospect: prospectKey });
+    const occurrenceKey = String(result.id_integracao_ocorrencia ?? '');
+    if (!occurrenceKey) throw malformed('the prospect occurrence has no "id_integracao_ocorrencia"', this.#context('prospectMainOccurrence'));
+    const status = String(result.situacao ?? '') === LABELS.occurrenceStatus.closed ? 'closed' : 'open';
+    return { occurrenceKey, crmId: String(result[RESULT_FIELDS.crmId] ?? ''), status };
+  }
+
+  /** The state of one BPO step (e.g. "Análise de Crédito") on an occurrence. */
+  async bpoStatus(occurrenceKey: string, step: string): Promise<BpoStepStatus> {
+    const result = await this.#call('bpoStatus', { id_integracao_ocorrencia: occurrenceKey, etapa: step });
+    const raw = String(result.situacao ?? '').toUpperCase();
+    const state = (Object.entries(PRESALES_LABELS.bpoState).find(([, label]) => label === raw)?.[0] ?? undefined) as BpoState | undefined;
+    if (!state) throw malformed(`unknown BPO state "${maskPii(raw)}"`, this.#context('bpoStatus'));
+    const concludedAt = String(result.data_conclusao ?? '');
+    return { occurrenceKey, step, state, ...(concludedAt ? { concludedAt } : {}) };
   }
 
   close(): void {

@@ -5,6 +5,8 @@ export { CrmClientConfigSchema, resolveCrmClientConfig } from './config.js';
 export type { CrmClientHooks, ErrorEvent, RequestEvent, ResponseEvent } from './hooks.js';
 export { redactEnvelope } from './hooks.js';
 export { MESSAGE_PATTERNS, OPERATIONS, SERVICE_DEFAULTS } from './profile/profile.js';
+export type { BpoState, BpoStepStatus, Prospect, ProspectInput, ProspectOccurrence, ProspectOrigin } from './prospect.js';
+export { BPO_STATES, PROSPECT_ORIGINS, ProspectSchema, parseProspect } from './prospect.js';
 export { crmSink } from './sink.js';
 export type { HttpClient, HttpResponse, HttpTransportOptions, ResponseEncoding, TlsOptions } from './transport.js';
 export { HttpTransport } from './transport.js';

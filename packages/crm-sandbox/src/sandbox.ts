@@ -6,6 +6,7 @@ import { nusoapNamespace, OPERATIONS, type ParamType, readSoapBody, renderWsdl, 
 import { faultEnvelope, type ResultFields, resultEnvelope } from './envelope.js';
 import { type FaultPlan, parseFaults, planFault, type SandboxFaults } from './faults.js';
 import { MESSAGES, RESULT_CODES } from './messages.js';
+import { PresalesDesk, type SandboxProspect } from './presales.js';
 import type { SandboxContract, SandboxLogEntry, SandboxNarrative, SandboxOccurrence, SandboxRecord, SandboxState } from './state.js';
 
 export interface CrmSandboxOptions {
@@ -69,6 +70,13 @@ export class CrmSandbox {
   #nextId = 1;
   #server: Server | undefined;
   #url = '';
+  readonly #desk = new PresalesDesk({
+    clients: this.#clients,
+    byDocument: this.#byDocument,
+    occurrences: this.#occurrences,
+    nextId: () => String(this.#nextId++),
+    now: () => this.#options.now().toISOString(),
+  });
 
   constructor(options: CrmSandboxOptions = {}) {
     this.#options = {
@@ -146,6 +154,7 @@ export class CrmSandbox {
       spouses: [...this.#spouses.values()],
       contracts: [...this.#contracts.values()],
       occurrences: [...this.#occurrences.values()],
+      prospects: this.#desk.prospects(),
       requests: this.#requests,
       requestsByOperation: { ...this.#requestsByOperation },
       injectedFaults: this.#injected,
@@ -167,6 +176,15 @@ export class CrmSandbox {
 
   occurrence(integrationId: string): SandboxOccurrence | undefined {
     return this.#occurrences.get(integrationId);
+  }
+
+  prospect(integrationId: string): SandboxProspect | undefined {
+    return this.#desk.prospect(integrationId);
+  }
+
+  /** A CRM user moves a BPO step of an occurrence, e.g. `setBpoStep(key, 'Análise de Crédito', 'concluded')`. */
+  setBpoStep(occurrenceKey: string, step: string, state: 'pending' | 'in-progress' | 'concluded'): void {
+    this.#desk.setBpoStep(occurrenceKey, step, state);
   }
 
   log(integrationId?: string): readonly SandboxLogEntry[] {
@@ -195,6 +213,7 @@ export class CrmSandbox {
   reset(): void {
     for (const store of [this.#clients, this.#spouses, this.#contracts, this.#occurrences]) store.clear();
     this.#byDocument.clear();
+    this.#desk.reset();
     this.#log = [];
     this.#requests = 0;
     this.#injected = 0;
@@ -338,7 +357,7 @@ export class CrmSandbox {
       case OPERATIONS.integrationLog.name:
         return this.#integrationLog(p);
       default:
-        return { kind: 'fault', faultstring: `Operation ${operation} is not implemented by the sandbox`, server: true };
+        return this.#presales(operation, p) ?? { kind: 'fault', faultstring: `Operation ${operation} is not implemented by the sandbox`, server: true };
     }
   }
 
@@ -357,6 +376,9 @@ export class CrmSandbox {
     if (holder && holder !== id) return this.#error(operation, id, RESULT_CODES.duplicateDocument, MESSAGES.duplicateDocument(holder));
     const spouseId = str(p.id_integracao_conjuge);
     if (spouseId && !this.#spouses.has(spouseId)) return this.#error(operation, id, RESULT_CODES.spouseWithoutId, MESSAGES.spouseWithoutId);
+    // A prospect converted into a client stays one record: same integration id, same CRM id.
+    const converted = this.#desk.convert(id);
+    if (converted && !this.#clients.has(id)) this.#clients.set(id, converted);
     const previous = this.#clients.get(id);
     if (previous) {
       const oldDocument = str(previous.fields.cpf_cnpj).replace(/\D+/g, '');
@@ -452,6 +474,17 @@ export class CrmSandbox {
       .filter((e) => e.key === id && (!entity || e.entity === entity))
       .map((e) => ({ data: e.at, entidade: e.entity, id_integracao: e.key, operacao: e.operation, status: e.status, mensagem: e.message }));
     return { kind: 'result', type: 'RetornoLog', fields: { status: 'OK', codigo: 0, mensagem: '', registros: { itemType: 'LogIntegracao', items } } };
+  }
+
+  #presales(operation: string, p: Params): Answer | undefined {
+    const reply = this.#desk.handle(operation, p);
+    if (!reply) return undefined;
+    this.#record(operation, reply.key, reply.ok ? 'OK' : 'ERRO', reply.message);
+    return {
+      kind: 'result',
+      type: reply.type,
+      fields: { status: reply.ok ? 'OK' : 'ERRO', codigo: reply.code, mensagem: reply.message, id_crm: reply.crmId, ...reply.extra },
+    };
   }
 
   #upsert<T extends SandboxRecord>(store: Store<T>, id: string, p: Params, extra: Omit<T, keyof SandboxRecord>): T {

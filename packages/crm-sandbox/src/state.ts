@@ -1,4 +1,5 @@
 /** What the sandbox CRM holds; exposed programmatically and as JSON for tests and demos. */
+import type { SandboxProspect } from './presales.js';
 
 export interface SandboxRecord {
   readonly crmId: string;
@@ -43,6 +44,7 @@ export interface SandboxState {
   readonly spouses: readonly SandboxRecord[];
   readonly contracts: readonly SandboxContract[];
   readonly occurrences: readonly SandboxOccurrence[];
+  readonly prospects: readonly SandboxProspect[];
   readonly requests: number;
   readonly requestsByOperation: Readonly<Record<string, number>>;
   readonly injectedFaults: number;

@@ -65,6 +65,30 @@ export const STRUCTS: readonly StructDef[] = [
       ['principal', 'boolean'],
     ],
   },
+  // Pre-sales (CRM ⇄ Vimob). GUESS: the manual names the facts (main occurrence, BPO status), not the names.
+  {
+    name: 'RetornoOcorrenciaProspect',
+    fields: [
+      ['status', 'string'],
+      ['codigo', 'int'],
+      ['mensagem', 'string'],
+      ['id_crm', 'string'],
+      ['id_integracao_ocorrencia', 'string'],
+      ['situacao', 'string'],
+    ],
+  },
+  {
+    name: 'RetornoStatusBPO',
+    fields: [
+      ['status', 'string'],
+      ['codigo', 'int'],
+      ['mensagem', 'string'],
+      ['id_crm', 'string'],
+      ['etapa', 'string'],
+      ['situacao', 'string'],
+      ['data_conclusao', 'string'],
+    ],
+  },
 ];
 
 export const OPERATIONS = {
@@ -185,6 +209,37 @@ export const OPERATIONS = {
     ],
     output: 'RetornoLog',
   },
+  // Pre-sales (CRM ⇄ Vimob). GUESS: names; MANUAL: a prospect carries one id from creation to conversion
+  // into a client, and the CRM refuses duplicate CPFs (across prospects and clients).
+  upsertProspect: {
+    name: 'IncluirAlterarProspect',
+    doc: 'Inclui ou altera um prospect pelo id compartilhado com o Vimob',
+    input: [
+      ['id_integracao', 'string'],
+      ['tipo_pessoa', 'string'],
+      ['nome', 'string'],
+      ['cpf_cnpj', 'string'],
+      ['email', 'string'],
+      ['telefones', 'string'],
+      ['origem', 'string'],
+    ],
+    output: 'RetornoIntegracao',
+  },
+  prospectMainOccurrence: {
+    name: 'ConsultarOcorrenciaPrincipalProspect',
+    doc: 'Informa a ocorrência principal de um prospect (a que abre o Vimob)',
+    input: [['id_integracao_prospect', 'string']],
+    output: 'RetornoOcorrenciaProspect',
+  },
+  bpoStatus: {
+    name: 'ConsultarStatusBPO',
+    doc: 'Informa a situação de uma etapa de BPO de uma ocorrência',
+    input: [
+      ['id_integracao_ocorrencia', 'string'],
+      ['etapa', 'string'],
+    ],
+    output: 'RetornoStatusBPO',
+  },
 } as const satisfies Record<string, OperationDef>;
 
 export type OperationKey = keyof typeof OPERATIONS;
@@ -233,4 +288,10 @@ export const MESSAGE_PATTERNS = {
   missingField: loose(String.raw`CAMPO\s+OBRIGATÓRIO\s+NÃO\s+INFORMADO:\s*(?<field>\w+)`),
   /** A record the CRM needs first (the contract's client, the occurrence's contract) is not there yet. */
   dependencyNotFound: loose(String.raw`(CLIENTE|CONTRATO)\s+NÃO\s+ENCONTRADO:\s*(?<key>\S+)`),
+} as const;
+
+/** GUESS: pre-sales labels (prospect origin, BPO step states) as the CRM would spell them. */
+export const PRESALES_LABELS = {
+  prospectOrigin: { crm: 'CRM', vimob: 'VIMOB' },
+  bpoState: { pending: 'PENDENTE', 'in-progress': 'EM ANDAMENTO', concluded: 'CONCLUIDO' },
 } as const;

@@ -7,6 +7,7 @@
 import type { Client, Contract, Occurrence, Spouse } from '@mega-crm/core';
 import type { CrmSandbox, CrmSandboxOptions } from '@mega-crm/crm-sandbox';
 import type { CrmClient } from '../../src/client.js';
+import type { ProspectInput } from '../../src/prospect.js';
 
 export const FROZEN_NOW = new Date('2026-01-15T12:00:00.000Z');
 
@@ -55,6 +56,9 @@ export const occurrence: Occurrence = {
   openedAt: '2026-01-10',
   status: 'open',
 };
+
+/** A pre-sales prospect (shared id with Vimob). */
+export const maria: ProspectInput = { key: 'PRO-1', name: 'Maria Conceição', document: '246.813.579-28', email: 'maria@exemplo.com.br', phone: '11912345678' };
 
 /** João without a spouse link, and other clients built from him. */
 const { spouseKey: _spouseKey, ...single } = joao;
@@ -222,5 +226,39 @@ export const SCENARIOS: readonly Scenario[] = [
         { at: FROZEN_NOW.toISOString(), entity: 'cliente', key: '1-1-1000', operation: 'IncluirAlterarCliente', status: 'ok', message: 'CLIENTE INCLUIDO' },
       ],
     },
+  },
+  // Pre-sales (CRM ⇄ Vimob).
+  { name: 'upsert-prospect.ok', call: (c) => c.upsertProspect(maria), expect: { result: { crmId: '1', message: 'PROSPECT INCLUIDO' } } },
+  {
+    name: 'upsert-prospect.duplicate-cpf',
+    setup: async (c) => void (await c.upsertClient(other(3000, '24681357928'))),
+    call: (c) => c.upsertProspect(maria),
+    expect: { error: { name: 'DuplicateDocumentError', code: 'DUPLICATE_CPF', retryable: false } },
+  },
+  {
+    name: 'prospect-main-occurrence.ok',
+    setup: async (c) => void (await c.upsertProspect(maria)),
+    call: (c) => c.prospectMainOccurrence(maria.key),
+    expect: { result: { occurrenceKey: 'PRO-1-OC', crmId: '2', status: 'open' } },
+  },
+  {
+    name: 'prospect-main-occurrence.not-found',
+    call: (c) => c.prospectMainOccurrence('PRO-9'),
+    expect: { error: { name: 'CrmFaultError', code: 'CRM_REJECTED', retryable: false, details: { crmCode: 5 } } },
+  },
+  {
+    name: 'bpo-status.concluded',
+    setup: async (c, sandbox) => {
+      await c.upsertProspect(maria);
+      sandbox.setBpoStep('PRO-1-OC', 'Análise de Crédito', 'concluded');
+    },
+    call: (c) => c.bpoStatus('PRO-1-OC', 'Análise de Crédito'),
+    expect: { result: { occurrenceKey: 'PRO-1-OC', step: 'Análise de Crédito', state: 'concluded', concludedAt: FROZEN_NOW.toISOString() } },
+  },
+  {
+    name: 'bpo-status.pending',
+    setup: async (c) => void (await c.upsertProspect(maria)),
+    call: (c) => c.bpoStatus('PRO-1-OC', 'Análise de Crédito'),
+    expect: { result: { occurrenceKey: 'PRO-1-OC', step: 'Análise de Crédito', state: 'pending' } },
   },
 ];

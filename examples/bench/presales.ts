@@ -1,0 +1,139 @@
+/**
+ * Pre-sales webhook bench (`pnpm bench` runs it after the sync bench; alone: `pnpm --filter
+ * @mega-crm/examples bench:presales [--quick]`): proposal status events fired by the Vimob sandbox,
+ * signed, over loopback, at the webhook on node:http, each turned into a narrative on the CRM
+ * sandbox (SOAP), the gated ones also checked against the CRM's BPO step and reported to Vimob.
+ * Prints events/s end to end and the handler's latency percentiles (DESIGN.md §5: ≥ 1,000 events/s,
+ * p99 ≤ 50 ms). `--quick` fails only on a gross regression (< 50 events/s, p99 > 1 s, or an
+ * event not applied exactly once).
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { completeCpf } from '@mega-crm/core/internal';
+import { CrmClient } from '@mega-crm/crm-client';
+import {
+  createWebhookHandler,
+  HttpVimobGateway,
+  Presales,
+  type PresalesCrm,
+  NATIVE_STATUSES as S,
+  signWebhook,
+  toWireEvent,
+  type WebhookHandler,
+} from '@mega-crm/vimob-adapter';
+import { InMemoryVimob } from '@mega-crm/vimob-adapter/testing';
+import { VimobSandbox } from '@mega-crm/vimob-sandbox';
+import { COMPANY_STATUSES, mountOnNodeHttp, WEBHOOK_SECRET } from '../src/presales-wiring.js';
+import { DEMO_CREDENTIALS } from '../src/wiring.js';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, proposals: { type: 'string' }, concurrency: { type: 'string' } } });
+const proposals = Number(values.proposals ?? (values.quick ? 300 : 2_000));
+const concurrency = Number(values.concurrency ?? 16);
+const STEPS = [S.inserted, S.reserved, S.approved] as const;
+
+const handlerMs: number[] = [];
+const timed =
+  (handler: WebhookHandler): WebhookHandler =>
+  async (request) => {
+    const started = performance.now();
+    try {
+      return await handler(request);
+    } finally {
+      handlerMs.push(performance.now() - started);
+    }
+  };
+
+// The CRM sandbox runs in its own process; the Vimob sandbox (the load generator) and the webhook here.
+const crmProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./presales-crm.ts', import.meta.url)), String(proposals)], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const wsdlUrl = await new Promise<string>((resolve) => createInterface({ input: crmProcess.stdout as NodeJS.ReadableStream }).once('line', resolve));
+const crm = await CrmClient.connect({ wsdlUrl, ...DEMO_CREDENTIALS });
+const vimobSandbox = await new VimobSandbox({ webhookSecret: WEBHOOK_SECRET }).start();
+const presales = new Presales({ crm, vimob: new HttpVimobGateway(vimobSandbox.gatewayOptions), statuses: COMPANY_STATUSES });
+const mount = await mountOnNodeHttp(timed(createWebhookHandler(presales, { secret: WEBHOOK_SECRET })));
+vimobSandbox.setWebhook(mount.url);
+try {
+  // Setup (not measured): prospects in the CRM and in Vimob, one proposal each.
+  for (let i = 0; i < proposals; i++) {
+    const key = `PRO-${i}`;
+    const prospect = { key, name: `Prospect ${i}`, document: completeCpf(String(100_000_000 + i * 7)) };
+    await crm.upsertProspect(prospect);
+    await presales.pushProspect(prospect);
+    vimobSandbox.vimob.openProposal({ id: `PPS-${i}`, prospectId: key, unit: `Apto ${i}` });
+  }
+  // Warm-up on a few proposals (JIT, sockets), then the measured run on the rest.
+  const warm = Math.min(20, Math.floor(proposals / 10));
+  const run = async (from: number, to: number) => {
+    let next = from;
+    let refused = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let i = next++; i < to; i = next++) for (const status of STEPS) if (!(await vimobSandbox.advance(`PPS-${i}`, status)).applied) refused++;
+      }),
+    );
+    return refused;
+  };
+  await run(0, warm);
+  handlerMs.length = 0;
+  const started = performance.now();
+  const refused = await run(warm, proposals);
+  const seconds = (performance.now() - started) / 1000;
+  const events = (proposals - warm) * STEPS.length;
+  const sorted = [...handlerMs].sort((a, b) => a - b);
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+  const rate = events / seconds;
+  const state = (await (await fetch(new URL('/__sandbox/state', wsdlUrl))).json()) as { occurrences: Array<{ narratives: unknown[] }> };
+  const narratives = state.occurrences.reduce((n, o) => n + o.narratives.length, 0);
+  console.log(
+    `  ${'pre-sales webhook, end to end'.padEnd(42)} ${rate.toFixed(0)} events/s (${events} events, ${concurrency} proposals in flight) · handler p50 ${pct(50).toFixed(1)} / p99 ${pct(99).toFixed(1)} ms  — target ≥ 1,000 events/s, p99 ≤ 50 ms`,
+  );
+  const gross: string[] = [];
+  if (refused > 0) gross.push(`${refused} events refused`);
+  if (narratives !== proposals * STEPS.length) gross.push(`${narratives} narratives for ${proposals * STEPS.length} events`);
+  if (values.quick && rate < 50) gross.push(`${rate.toFixed(0)} events/s < 50`);
+  if (values.quick && pct(99) > 1000) gross.push(`handler p99 ${pct(99).toFixed(0)} ms > 1 s`);
+  if (gross.length > 0) {
+    console.error(`pre-sales bench: gross regression: ${gross.join('; ')}`);
+    process.exitCode = 1;
+  }
+  console.log(`  ${'pre-sales webhook, handler alone'.padEnd(42)} ${await handlerAloneRun()}`);
+} finally {
+  await mount.close();
+  crm.close();
+  await vimobSandbox.stop();
+  crmProcess.kill('SIGTERM');
+}
+
+/**
+ * The SDK's own cost per event: the handler called directly (signature, zod, ordering, idempotency,
+ * gate) on the in-memory Vimob and a CRM that answers at once, so no HTTP leg and no sandbox count.
+ */
+async function handlerAloneRun(): Promise<string> {
+  const ok = async () => ({ crmId: '1', message: 'OK' });
+  const crmStub = {
+    upsertProspect: ok,
+    upsertClient: ok,
+    addNarrative: ok,
+    closeOccurrence: ok,
+    prospectMainOccurrence: async (key: string) => ({ occurrenceKey: `${key}-OC`, crmId: '1', status: 'open' as const }),
+    bpoStatus: async (occurrenceKey: string, step: string) => ({ occurrenceKey, step, state: 'concluded' as const }),
+  } satisfies PresalesCrm;
+  const vimob = new InMemoryVimob();
+  const handler = createWebhookHandler(new Presales({ crm: crmStub, vimob, statuses: COMPANY_STATUSES }), { secret: WEBHOOK_SECRET });
+  const bodies: string[] = [];
+  for (let i = 0; i < proposals; i++) {
+    vimob.registerProspect({ id: `P${i}`, name: `Prospect ${i}`, document: completeCpf(String(100_000_000 + i * 7)) });
+    vimob.openProposal({ id: `PP${i}`, prospectId: `P${i}`, crmOccurrence: `P${i}-OC` });
+    for (const status of STEPS) bodies.push(JSON.stringify(toWireEvent(vimob.changeStatus(`PP${i}`, status))));
+  }
+  const started = performance.now();
+  for (const body of bodies) {
+    const res = await handler({ method: 'POST', headers: signWebhook(WEBHOOK_SECRET, body), body });
+    if (res.status !== 200) throw new Error(`handler alone: ${res.body}`);
+  }
+  const ms = performance.now() - started;
+  return `${(bodies.length / (ms / 1000)).toFixed(0)} events/s (${((ms * 1000) / bodies.length).toFixed(0)} µs of CPU per event, sequential)`;
+}

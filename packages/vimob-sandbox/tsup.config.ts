@@ -1,0 +1,3 @@
+import { defineLibrary } from '../../tooling/tsup.js';
+
+export default defineLibrary();
