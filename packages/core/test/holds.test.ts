@@ -136,3 +136,22 @@ describe('holds are never stranded', () => {
     ]);
   });
 });
+
+describe('holds without a source that reads on demand', () => {
+  it('are not fetched (the capturing instance does it) and are parked once the time bound passes', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    store = new SqliteStore({ path: ':memory:' });
+    const list = new ListSource();
+    list.push(record('c1', { buyer: 'x' }, 'contract'));
+    const source = { id: list.id, read: list.read.bind(list) }; // no load()
+    const sink = new RecordingSink();
+    crmWithDependencies(sink);
+    const engine = new SyncEngine({ source, sink, store, holds: { maxTries: 1, maxWaitMs: 60_000 }, clock: { now: () => now } });
+    const first = await engine.run();
+    expect(first).toMatchObject({ outcome: 'completed', queue: { held: 1, parked: 0 } }); // maxTries does not apply: nothing was looked for
+    now += 61_000;
+    const later = await engine.run();
+    expect(later.queue).toMatchObject({ held: 0, parked: 1 });
+    expect(later.failures).toEqual([expect.objectContaining({ key: 'c1', code: 'DEPENDENCY_UNRESOLVED', waitingFor: { entity: 'client', key: 'x' } })]);
+  });
+});
