@@ -8,6 +8,7 @@
  * event not applied exactly once).
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -79,8 +80,14 @@ try {
   await run(0, warm);
   handlerMs.length = 0;
   const started = performance.now();
+  const cpuBefore = { self: process.cpuUsage(), crm: childCpuMs(crmProcess.pid) };
   const refused = await run(warm, proposals);
   const seconds = (performance.now() - started) / 1000;
+  const selfCpu = process.cpuUsage(cpuBefore.self);
+  const cpuPerEvent = {
+    bench: (selfCpu.user + selfCpu.system) / ((proposals - warm) * STEPS.length),
+    crm: ((childCpuMs(crmProcess.pid) - cpuBefore.crm) * 1000) / ((proposals - warm) * STEPS.length),
+  };
   const events = (proposals - warm) * STEPS.length;
   const sorted = [...handlerMs].sort((a, b) => a - b);
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
@@ -89,6 +96,9 @@ try {
   const narratives = state.occurrences.reduce((n, o) => n + o.narratives.length, 0);
   console.log(
     `  ${'pre-sales webhook, end to end'.padEnd(42)} ${rate.toFixed(0)} events/s (${events} events, ${concurrency} proposals in flight) · handler p50 ${pct(50).toFixed(1)} / p99 ${pct(99).toFixed(1)} ms  — target ≥ 1,000 events/s, p99 ≤ 50 ms`,
+  );
+  console.log(
+    `  ${'pre-sales webhook, CPU per event'.padEnd(42)} ${cpuPerEvent.bench.toFixed(0)} µs in the webhook process (Vimob sandbox and its webhook client included) + ${cpuPerEvent.crm.toFixed(0)} µs in the CRM sandbox`,
   );
   const gross: string[] = [];
   if (refused > 0) gross.push(`${refused} events refused`);
@@ -136,4 +146,14 @@ async function handlerAloneRun(): Promise<string> {
   }
   const ms = performance.now() - started;
   return `${(bodies.length / (ms / 1000)).toFixed(0)} events/s (${((ms * 1000) / bodies.length).toFixed(0)} µs of CPU per event, sequential)`;
+}
+
+/** CPU time (user + system) a child process has used so far, in ms, from /proc (Linux); 0 elsewhere. */
+function childCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
 }
