@@ -4,7 +4,7 @@
  * that finds a run in progress completes its job as "already running" instead of running twice.
  * Environment: see from-env.ts; REDIS_URL (default redis://127.0.0.1:6379).
  */
-import { MegaCrmError, type RunSummary, type SyncEngine } from '@mega-crm/core';
+import type { RunSummary, SyncEngine } from '@mega-crm/core';
 import { Queue, Worker } from 'bullmq';
 import { engineFromEnv } from './from-env.js';
 
@@ -27,13 +27,11 @@ export function syncWorker(engine: SyncEngine, queueName = QUEUE, url?: string):
   return new Worker<unknown, JobResult>(
     queueName,
     async (job) => {
-      try {
-        const summary = await engine.run({ trigger: `bullmq job ${job.id}`, ifRunning: 'reject' });
-        return { outcome: summary.outcome, sent: summary.totals.sent, runId: summary.runId };
-      } catch (error) {
-        if (MegaCrmError.is(error) && error.code === 'ALREADY_RUNNING') return { outcome: 'already-running' };
-        throw error;
-      }
+      // run() always resolves; a run refused because another one holds the lock says so in its error.
+      const summary = await engine.run({ trigger: `bullmq job ${job.id}`, ifRunning: 'reject' });
+      if (summary.error?.code === 'ALREADY_RUNNING') return { outcome: 'already-running' };
+      if (summary.error) throw summary.error; // BullMQ records the failed job with the typed error
+      return { outcome: summary.outcome, sent: summary.totals.sent, runId: summary.runId };
     },
     { connection: connectionOf(url), concurrency: 1 },
   );

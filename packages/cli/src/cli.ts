@@ -401,47 +401,35 @@ function outcomeOf(summary: unknown): string {
 function reportRun(out: Output, summary: RunSummary): number {
   if (out.json) out.data(summary);
   else out.line(formatSummary(summary));
-  if (summary.outcome !== 'completed') {
-    const code = summary.stoppedBy?.code;
-    return code === 'ALREADY_RUNNING'
-      ? EXIT.alreadyRunning
-      : code && ['WSDL_UNAVAILABLE', 'IP_NOT_ALLOWED', 'AUTH_FAILED', 'CNPJ_INVALID', 'CONFIG_INVALID'].includes(code)
-        ? EXIT.configuration
-        : EXIT.unavailable;
-  }
+  // run() always resolves: a stopped run carries its typed error.
+  if (summary.outcome !== 'completed') return summary.error ? exitCodeOf(summary.error) : EXIT.unavailable;
   return summary.totals.failed > 0 ? EXIT.failures : EXIT.ok;
 }
 
 async function runScheduled(out: Output, engine: SyncEngine, policy: ReturnType<typeof online>, stopSignal: AbortSignal | undefined): Promise<number> {
   const stop = new AbortController();
-  let current: Promise<RunSummary> | undefined;
   let failed = false;
-  const tracked = {
-    run: (options: { readonly trigger?: string }) => {
-      const run = engine.run(options);
-      current = run;
-      return run;
-    },
-  };
-  const onStop = () => stop.abort();
-  stopSignal?.addEventListener('abort', onStop, { once: true });
-  out.line(`scheduled: ${policy.name}. Ctrl-C stops after the current run.`);
-  const controller = runOnSchedule(policy, tracked, {
+  out.line(`scheduled: ${policy.name}. Ctrl-C stops after the CRM calls in flight.`);
+  const controller = runOnSchedule(policy, engine, {
     signal: stop.signal,
     onRun: (summary) => {
       if (out.json) out.data(summary);
       else out.line(formatSummary(summary).split('\n')[0]);
-      if (summary.outcome !== 'completed') failed = true;
+      if (summary.outcome !== 'completed' && summary.error?.code !== 'RUN_ABORTED') failed = true;
     },
     onError: (error) => {
       out.error(MegaCrmError.is(error) ? error : asMegaCrmError(error));
       failed = true;
     },
   });
-  await controller.done;
+  const onStop = () => {
+    stop.abort();
+    // The calls in flight finish and are recorded; the rest of the batch goes back to the queue.
+    void engine.stop();
+  };
+  stopSignal?.addEventListener('abort', onStop, { once: true });
+  await controller.done; // waits for the runs the schedule started
   stopSignal?.removeEventListener('abort', onStop);
-  // The loop has stopped triggering; let the run in progress end before the store closes.
-  if (current) await current.catch(() => undefined);
   out.line('stopped: no run in progress.');
   return failed ? EXIT.failures : EXIT.ok;
 }

@@ -254,7 +254,7 @@ describe('doctor', () => {
       const sink = { write: () => true } as unknown as NodeJS.WriteStream;
       expect(await runCli({ argv: ['sync', '--config', s.configPath], env: s.env, stdout: sink, stderr: sink })).toBe(1);
       const result = await check(s.config(), 'store.parked');
-      expectProblem(result, 'warn', /1 record\(s\) parked/);
+      expectProblem(result, 'warn', /\d+ record\(s\) parked \(refused for good\) by code: .*VALIDATION_FAILED × 1/);
       expect(result.details).toMatchObject({ VALIDATION_FAILED: 1 });
     });
 
