@@ -72,6 +72,7 @@ async function postgresMega(options: DemoOptions): Promise<MegaDb> {
     t: tableNames(schemas),
     async exec(text, params = []) {
       await pool.query(translatePlaceholders(text, 'postgres'), [...params]);
+      await feedReadable(pool, tableNames(schemas)('MEGACRM_FEED'));
     },
     now: (seconds) => `LOCALTIMESTAMP + INTERVAL '${seconds} seconds'`,
     async close() {
@@ -112,3 +113,16 @@ export async function syncEnv(mega: MegaDb, source: Omit<MegaSourceOptions, 'sql
 
 /** Agent code of a client key `tab-pad-code`. */
 export const codeOf = (key: string): number => Number(key.split('-')[2]);
+
+/**
+ * The feed is read only below the oldest running transaction of the whole server (commit safety), and
+ * this PostgreSQL is shared: wait (≤ 30 s) until what was just written is readable, so the next run sees it.
+ */
+async function feedReadable(pool: pg.Pool, feed: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const { rows } = await pool.query<{ ok: boolean | null }>(`SELECT (SELECT MAX(FEED_ID_XID) FROM ${feed}) < pg_snapshot_xmin(pg_current_snapshot()) AS ok`);
+    if (rows[0]?.ok !== false) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -93,7 +93,10 @@ export class PollReader {
     return POLLED_TABLES.filter((p) => p.entities.some(([e]) => this.#entities.has(e)));
   }
 
-  /** "Row is older than the lag window" in the database's own clock, with its one parameter. */
+  /**
+   * "Row is older than the lag window" in the database's own clock (the one the stamps are written
+   * with: SQLite and PostgreSQL local time, Oracle SYSDATE), with its one parameter.
+   */
   #settled(tsColumn: string): { sql: string; params: unknown[] } {
     const { dialect } = this.#ctx.sql;
     const horizon =
@@ -101,7 +104,8 @@ export class PollReader {
         ? "strftime('%Y-%m-%d %H:%M:%f', 'now', 'localtime', ?)"
         : dialect === 'postgres'
           ? 'LOCALTIMESTAMP - make_interval(secs => CAST(? AS double precision))'
-          : "LOCALTIMESTAMP - NUMTODSINTERVAL(?, 'SECOND')";
+          : // SYSDATE: the database server's clock, the one Mega's own stamps are written with.
+            "SYSDATE - NUMTODSINTERVAL(?, 'SECOND')";
     return { sql: `${tsColumn} < ${horizon}`, params: [dialect === 'sqlite' ? `-${this.#lag} seconds` : this.#lag] };
   }
 

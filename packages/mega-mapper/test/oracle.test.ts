@@ -71,11 +71,11 @@ describe('Oracle dialect', () => {
     await source.read(null, { limit: 100 }); // the head of every polled table
     const queries = oracleSelects(calls);
     const agents = queries.find((q) => q.sql.includes('FROM MGGLO.GLO_AGENTES WHERE'));
-    expect(agents?.sql).toContain("CASE WHEN AGN_DT_ALTERACAO < LOCALTIMESTAMP - NUMTODSINTERVAL(:1, 'SECOND') THEN 1 ELSE 0 END AS SETTLED");
+    expect(agents?.sql).toContain("CASE WHEN AGN_DT_ALTERACAO < SYSDATE - NUMTODSINTERVAL(:1, 'SECOND') THEN 1 ELSE 0 END AS SETTLED");
     expect(agents?.sql).toMatch(/AGN_DT_ALTERACAO > :2 OR \(AGN_DT_ALTERACAO = :3 AND/);
     expect(agents?.binds).toEqual([90, '2026-01-01 08:00:05.000', '2026-01-01 08:00:05.000', 1, 1, 1, 1, 1001, 100]); // read on from the tail
     const head = queries.find((q) => q.sql.includes('DESC') && q.sql.includes('MGCAR.CAR_CONTRATO'));
-    expect(head?.sql).toContain("WHERE CTO_DT_ALTERACAO < LOCALTIMESTAMP - NUMTODSINTERVAL(:1, 'SECOND')");
+    expect(head?.sql).toContain("WHERE CTO_DT_ALTERACAO < SYSDATE - NUMTODSINTERVAL(:1, 'SECOND')");
     expect(head?.sql).toContain('FETCH FIRST :2 ROWS ONLY');
   });
 
