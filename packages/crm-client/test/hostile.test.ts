@@ -397,6 +397,27 @@ describe('charsets, message classification and malformed bodies', () => {
     expect(error.message).toContain('<b>Deprecated</b>: Methods with the same name');
   });
 
+  it('a 1 MB answer with an onResponse hook is redacted in linear time (no event-loop freeze)', async () => {
+    const big = OK_RESPONSE.toString('latin1').replace(
+      'CLIENTE INCLUIDO',
+      `${'joao.silva@exemplo.com.br '.repeat(20_000)}${'joao.silva.'.repeat(25_000)}${'1'.repeat(250_000)}`,
+    );
+    const base = await serve((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'Content-Type': 'text/xml; charset=ISO-8859-1' });
+        res.end(Buffer.from(big, 'latin1'));
+      });
+    });
+    const bodies: string[] = [];
+    const client = await clientTo(`${base}/x`, { hooks: { onResponse: (e: { body: string }) => bodies.push(e.body) } });
+    const started = process.cpuUsage();
+    await client.upsertClient(joao);
+    const used = process.cpuUsage(started);
+    expect((used.user + used.system) / 1000).toBeLessThan(1000);
+    expect(bodies[0]).toContain('j***@');
+  });
+
   it('a 200 KB fault text is capped in the error and classified in linear time', async () => {
     const huge = `${'x@'.repeat(50_000)}${'a'.repeat(100_000)}`;
     const started = performance.now();
