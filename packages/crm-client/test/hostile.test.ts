@@ -130,25 +130,25 @@ describe('bounded reads', () => {
       res.writeHead(200, { 'Content-Type': 'text/xml' });
       trickle(res, ' ', 20);
     });
-    const client = await clientTo(`${base}/x`, { timeoutMs: 1000 });
+    const client = await clientTo(`${base}/x`, { timeoutMs: 2000 });
     const { error, ms } = await failure(client.upsertClient(joao));
     expect(error).toMatchObject({ code: 'TIMEOUT', retryable: true, timedOut: true });
-    expect(ms).toBeGreaterThanOrEqual(990);
-    expect(ms).toBeLessThanOrEqual(1100);
+    expect(ms).toBeGreaterThanOrEqual(1990);
+    expect(ms).toBeLessThanOrEqual(2200);
   });
 
   it('a huge trickling WSDL fails with WSDL_UNAVAILABLE at the deadline', async () => {
     const base = await serve((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/xml' });
       res.write(WSDL.slice(0, 500));
-      trickle(res, '<!-- padding -->'.repeat(1000), 5);
+      trickle(res, '<!-- padding -->'.repeat(64), 20);
     });
     const started = performance.now();
-    const { error } = await failure(CrmClient.connect({ wsdlUrl: `${base}/cliente/webservices/index.php?wsdl`, ...CREDENTIALS, timeoutMs: 1000 }));
+    const { error } = await failure(CrmClient.connect({ wsdlUrl: `${base}/cliente/webservices/index.php?wsdl`, ...CREDENTIALS, timeoutMs: 2000 }));
     const ms = performance.now() - started;
     expect(error.code).toBe('WSDL_UNAVAILABLE');
-    expect(error.message).toMatch(/within the 1000 ms timeout|larger than/);
-    expect(ms).toBeLessThanOrEqual(1100);
+    expect(error.message).toMatch(/within the 2000 ms timeout/);
+    expect(ms).toBeLessThanOrEqual(2200);
   });
 
   it('a WSDL over the limit is WSDL_UNAVAILABLE naming the limit', async () => {
