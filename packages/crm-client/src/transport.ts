@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
 
@@ -193,11 +194,14 @@ export function decodeResponse(
   charset ??= /charset="?([\w-]+)/i.exec(contentType ?? '')?.[1];
   charset ??= /^<\?xml[^>]*encoding=["']([\w-]+)["']/i.exec(raw.subarray(0, 100).toString('latin1'))?.[1];
   const declaredLatin1 = charset !== undefined && /^(iso-8859-1|latin1|windows-1252|cp1252)$/i.test(charset);
-  const utf8 = validUtf8(raw);
   if (declaredLatin1) {
-    if (forced === 'auto' && utf8 !== undefined && hasHighBytes(raw)) return { data: utf8, charsetFallback: true };
+    if (forced === 'auto' && !isAscii(raw)) {
+      const utf8 = validUtf8(raw);
+      if (utf8 !== undefined) return { data: utf8, charsetFallback: true };
+    }
     return { data: LATIN1.decode(raw) };
   }
+  const utf8 = validUtf8(raw);
   return utf8 === undefined ? { data: LATIN1.decode(raw), charsetFallback: true } : { data: utf8 };
 }
 
@@ -207,9 +211,4 @@ function validUtf8(raw: Buffer): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function hasHighBytes(raw: Buffer): boolean {
-  for (const byte of raw) if (byte >= 0x80) return true;
-  return false;
 }

@@ -130,25 +130,25 @@ describe('bounded reads', () => {
       res.writeHead(200, { 'Content-Type': 'text/xml' });
       trickle(res, ' ', 20);
     });
-    const client = await clientTo(`${base}/x`, { timeoutMs: 1000 });
+    const client = await clientTo(`${base}/x`, { timeoutMs: 2000 });
     const { error, ms } = await failure(client.upsertClient(joao));
     expect(error).toMatchObject({ code: 'TIMEOUT', retryable: true, timedOut: true });
-    expect(ms).toBeGreaterThanOrEqual(990);
-    expect(ms).toBeLessThanOrEqual(1100);
+    expect(ms).toBeGreaterThanOrEqual(1990);
+    expect(ms).toBeLessThanOrEqual(2200);
   });
 
   it('a huge trickling WSDL fails with WSDL_UNAVAILABLE at the deadline', async () => {
     const base = await serve((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/xml' });
       res.write(WSDL.slice(0, 500));
-      trickle(res, '<!-- padding -->'.repeat(1000), 5);
+      trickle(res, '<!-- padding -->'.repeat(64), 20);
     });
     const started = performance.now();
-    const { error } = await failure(CrmClient.connect({ wsdlUrl: `${base}/cliente/webservices/index.php?wsdl`, ...CREDENTIALS, timeoutMs: 1000 }));
+    const { error } = await failure(CrmClient.connect({ wsdlUrl: `${base}/cliente/webservices/index.php?wsdl`, ...CREDENTIALS, timeoutMs: 2000 }));
     const ms = performance.now() - started;
     expect(error.code).toBe('WSDL_UNAVAILABLE');
-    expect(error.message).toMatch(/within the 1000 ms timeout|larger than/);
-    expect(ms).toBeLessThanOrEqual(1100);
+    expect(error.message).toMatch(/within the 2000 ms timeout/);
+    expect(ms).toBeLessThanOrEqual(2200);
   });
 
   it('a WSDL over the limit is WSDL_UNAVAILABLE naming the limit', async () => {
@@ -395,6 +395,27 @@ describe('charsets, message classification and malformed bodies', () => {
     const { error } = await failure(CrmClient.connect({ wsdlUrl: `${base}/cliente/webservices/index.php?wsdl`, ...CREDENTIALS }));
     expect(error.code).toBe('WSDL_UNAVAILABLE');
     expect(error.message).toContain('<b>Deprecated</b>: Methods with the same name');
+  });
+
+  it('a 1 MB answer with an onResponse hook is redacted in linear time (no event-loop freeze)', async () => {
+    const big = OK_RESPONSE.toString('latin1').replace(
+      'CLIENTE INCLUIDO',
+      `${'joao.silva@exemplo.com.br '.repeat(20_000)}${'joao.silva.'.repeat(25_000)}${'1'.repeat(250_000)}`,
+    );
+    const base = await serve((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'Content-Type': 'text/xml; charset=ISO-8859-1' });
+        res.end(Buffer.from(big, 'latin1'));
+      });
+    });
+    const bodies: string[] = [];
+    const client = await clientTo(`${base}/x`, { hooks: { onResponse: (e: { body: string }) => bodies.push(e.body) } });
+    const started = process.cpuUsage();
+    await client.upsertClient(joao);
+    const used = process.cpuUsage(started);
+    expect((used.user + used.system) / 1000).toBeLessThan(1000);
+    expect(bodies[0]).toContain('j***@');
   });
 
   it('a 200 KB fault text is capped in the error and classified in linear time', async () => {

@@ -1,0 +1,88 @@
+/**
+ * Contract suite against a real NuSOAP server (the CRM's likely stack), in both of its consistent
+ * encodings: the WSDL NuSOAP generates from the profile, every operation with accented, XML-special
+ * and CR LF text, and the manual's fault messages as NuSOAP sends them. Needs PHP and NuSOAP
+ * (`.ci/run` installs them); without them the suite says so and does not run.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CrmClient } from '../src/client.js';
+import { CREDENTIALS } from './contract/paths.js';
+import { angela, contract, joao, occurrence } from './contract/scenarios.js';
+import { type NusoapServer, nusoapMissing, startNusoap } from './nusoap/nusoap-server.js';
+
+const missing = nusoapMissing();
+const TEXT = 'João Conceição & <Filhos> "Ângela" l\'Água';
+const LINES = 'linha 1\r\nlinha 2\rlinha 3\nfim';
+
+it.runIf(missing !== undefined)(`NuSOAP contract suite NOT RUN: ${missing}`, () => {
+  expect(missing).toBeDefined();
+});
+
+describe.runIf(missing === undefined).each(['ISO-8859-1', 'UTF-8'] as const)('against NuSOAP 0.9.5 answering %s', (encoding) => {
+  let server: NusoapServer;
+  let client: CrmClient;
+  const params = (operation: string) =>
+    server
+      .calls()
+      .filter((c) => c.operation === operation)
+      .at(-1)?.params ?? {};
+
+  beforeAll(async () => {
+    server = await startNusoap(encoding);
+    client = await CrmClient.connect({ wsdlUrl: server.wsdlUrl, ...CREDENTIALS, timeoutMs: 10_000 });
+  });
+  afterAll(async () => {
+    client?.close();
+    await server?.stop();
+  });
+
+  it("loads NuSOAP's own WSDL: every profile operation, the rpc namespace from soap:body", () => {
+    expect(client.unsupportedOperations).toEqual([]);
+    expect(client.endpoint).toBe(server.wsdlUrl.replace('?wsdl', ''));
+  });
+
+  it('every operation goes through, text arriving as sent: accents, XML specials, CR LF and lone CR', async () => {
+    await expect(client.validateCnpj()).resolves.toMatchObject({ message: 'ValidarCNPJ OK' });
+    await expect(client.upsertSpouse({ ...angela, name: TEXT })).resolves.toEqual({ crmId: '42', message: 'IncluirAlterarConjuge OK' });
+    expect(params('IncluirAlterarConjuge').nome).toBe(TEXT);
+    await client.upsertClient({ ...joao, name: TEXT, address: { ...joao.address, complement: LINES } });
+    expect(params('IncluirAlterarCliente')).toMatchObject({ nome: TEXT, complemento: LINES, cpf_cnpj: joao.document, usuario: CREDENTIALS.user });
+    await client.upsertContract(contract);
+    await client.upsertOccurrence({ ...occurrence, text: LINES });
+    expect(params('IncluirAlterarOcorrencia').texto).toBe(LINES);
+    await client.addNarrative({ occurrenceKey: occurrence.key, text: `${TEXT}\r\n${LINES}`, at: '2026-01-15T09:30:00-03:00' });
+    expect(params('IncluirNarrativa').texto).toBe(`${TEXT}\r\n${LINES}`);
+    await client.closeOccurrence({ occurrenceKey: occurrence.key, reason: TEXT, closeFlow: true });
+    expect(params('EncerrarOcorrencia').motivo).toBe(TEXT);
+    await expect(client.occurrenceOrigin(occurrence.key)).resolves.toEqual({ origin: 'integration', crmId: '7' });
+    await expect(client.integrationLog(joao.key)).resolves.toEqual([]);
+  });
+
+  it('buyers arrive as a SOAP-ENC array; a buyer without a share arrives without one, not as 0', async () => {
+    await client.upsertContract({ ...contract, buyers: [{ clientKey: joao.key, main: true }, ...contract.buyers.slice(1)] });
+    const buyers = params('IncluirAlterarContrato').compradores as Array<Record<string, unknown>>;
+    expect(buyers).toHaveLength(contract.buyers.length);
+    expect(buyers[0]?.id_integracao_cliente).toBe(joao.key);
+    expect(buyers[0]?.percentual ?? null).toBeNull();
+    expect(Number(buyers[1]?.percentual)).toBe(contract.buyers[1]?.share);
+  });
+
+  it(`characters above U+00FF ${encoding === 'UTF-8' ? 'survive' : 'become "?" (NuSOAP decode_utf8)'}`, async () => {
+    await client.upsertSpouse({ ...angela, name: 'Preço € 5' });
+    expect(params('IncluirAlterarConjuge').nome).toBe(encoding === 'UTF-8' ? 'Preço € 5' : 'Preço ? 5');
+  });
+
+  it("the manual's IP message, sent by NuSOAP in bytes other than the charset it declares, is IP_NOT_ALLOWED", async () => {
+    const blocked = await CrmClient.connect({ wsdlUrl: server.wsdlUrl, ...CREDENTIALS, user: 'ip-blocked' });
+    const error = await blocked.validateCnpj().catch((e: unknown) => e);
+    blocked.close();
+    expect(error).toMatchObject({ code: 'IP_NOT_ALLOWED', stopsRun: true, details: { client: 'acme', ip: '127.0.0.1' } });
+  });
+
+  it('wrong credentials are AUTH_FAILED', async () => {
+    const wrong = await CrmClient.connect({ wsdlUrl: server.wsdlUrl, ...CREDENTIALS, password: 'wrong' });
+    const error = await wrong.validateCnpj().catch((e: unknown) => e);
+    wrong.close();
+    expect(error).toMatchObject({ code: 'AUTH_FAILED', stopsRun: true });
+  });
+});
