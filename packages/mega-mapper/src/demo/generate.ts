@@ -2,7 +2,6 @@ import { completeCnpj, completeCpf, pick, seededRandom } from '@mega-crm/core/in
 import type { Pool } from 'pg';
 import { feedDdl } from '../schema/feed.js';
 import { createTablesDdl, NO_SCHEMAS, type SchemaMapping, TABLES, type TableName, tableNames } from '../schema/tables.js';
-import type { Dialect } from '../sql/driver.js';
 import { type DirtyStats, dirtyWriter } from './dirty.js';
 import { CITIES, COMPANY_NAMES, COMPANY_WORDS, DISTRICTS, EMAIL_DOMAINS, FIRST_NAMES_F, FIRST_NAMES_M, STREET_TYPES, STREETS, SURNAMES } from './vocabulary.js';
 import { postgresWriter, type RowWriter, sqliteWriter } from './writer.js';
