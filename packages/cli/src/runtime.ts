@@ -58,9 +58,11 @@ export async function openMega(config: CliConfig): Promise<MegaConnection> {
     if (mega.dialect === 'sqlite') {
       const { existsSync } = await import('node:fs');
       if (!existsSync(mega.path)) throw new Error(`no database file at ${mega.path}`);
-      const Database = await import('better-sqlite3').catch((error: unknown) => {
+      // A variable specifier: better-sqlite3 is an optional peer, loaded only for a SQLite Mega (as mega-mapper loads oracledb).
+      const moduleName = 'better-sqlite3';
+      const Database = (await import(moduleName).catch((error: unknown) => {
         throw isModuleNotFound(error) ? missingModule('better-sqlite3', 'mega.dialect') : error;
-      });
+      })) as { default: typeof import('better-sqlite3') };
       const { sqliteDriver } = await import('@mega-crm/mega-mapper/sqlite');
       const db = new Database.default(mega.path, { fileMustExist: true });
       return {
