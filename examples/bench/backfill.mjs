@@ -5,9 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { SqliteStore, SyncEngine } from '@mega-crm/core';
+import { SyncEngine } from '@mega-crm/core';
+import { SqliteStore } from '@mega-crm/core/sqlite';
 import { CrmClient, crmSink } from '@mega-crm/crm-client';
-import { MegaSource, sqliteDriver } from '@mega-crm/mega-mapper';
+import { MegaSource } from '@mega-crm/mega-mapper';
+import { sqliteDriver } from '@mega-crm/mega-mapper/sqlite';
 import Database from 'better-sqlite3';
 
 const { values } = parseArgs({
