@@ -77,12 +77,18 @@ for (const kind of MEGAS) {
         expect(crm?.email).toBe('valido@exemplo.com.br');
         expect(crm?.telefones).toBe('11987654321');
         expect(env.sandbox.client(zeroCpf)?.fields.cpf_cnpj?.replace(/\D/g, '')).toBe(cpf);
-        // What was left out, by field and code, never the value (the engine counts these per key in the summary).
+        // What was left out, by field and code, never the value, in the run summary with the record's key.
         const [item] = await env.source.load('client', [dirty]);
         expect(item?.kind === 'record' && item.warnings?.map((w) => [w.field, w.code])).toEqual([
           ['emails (AGN_ST_EMAIL)', 'EMAIL_INVALID'],
           ['phones.2', 'PHONE_NO_AREA_CODE'],
         ]);
+        expect(summary.warnings.first.filter((w) => w.key === dirty)).toEqual([
+          { entity: 'client', key: dirty, field: 'emails (AGN_ST_EMAIL)', code: 'EMAIL_INVALID' },
+          { entity: 'client', key: dirty, field: 'phones.2', code: 'PHONE_NO_AREA_CODE' },
+        ]);
+        expect(summary.warnings.byCode).toMatchObject({ EMAIL_INVALID: 1, PHONE_NO_AREA_CODE: 1 });
+        expect(JSON.stringify(summary.warnings)).not.toContain('sem-arroba');
         expect((await env.engine.run({ trigger: 'again' })).totals.sent).toBe(0);
       } finally {
         await env.close();
@@ -212,6 +218,16 @@ for (const kind of MEGAS) {
           [SKIP_REASONS.occurrenceGone]: 1,
         });
         expect(summary.totals).toMatchObject({ sent: 0, failed: 0 });
+        // The CRM holds all four from the first run: each is reported with its key and cause.
+        expect(summary.removals.count).toBe(4);
+        expect(summary.removals.first).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ entity: 'client', key: client, cause: 'out-of-scope' }),
+            expect.objectContaining({ entity: 'client', key: gone, cause: 'deleted' }),
+            expect.objectContaining({ entity: 'contract', key: contract, cause: 'deleted' }),
+            expect.objectContaining({ entity: 'occurrence', key: occurrence, cause: 'deleted' }),
+          ]),
+        );
         const removal = (entity: string, key: string, reason: string, cause = 'deleted') => ({ kind: 'skipped', entity, key, reason, removal: cause });
         const exit = removal('client', client, SKIP_REASONS.notClient, 'out-of-scope');
         expect(await feed.source.load('client', [client, gone])).toEqual([exit, removal('client', gone, SKIP_REASONS.agentDeleted)]);
@@ -264,6 +280,10 @@ for (const kind of MEGAS) {
         const summary = await env.engine.run({ trigger: 'text' });
         expect(summary.byEntity.client).toMatchObject({ sent: 1, failed: 0 });
         expect(env.sandbox.client(target)?.fields).toMatchObject({ nome: 'Lukasz "Zé" Nowak', bairro: 'Vila São José - Sul' });
+        expect(summary.warnings.first).toEqual([
+          { entity: 'client', key: target, field: 'name', code: 'TEXT_TRANSLITERATED' },
+          { entity: 'client', key: target, field: 'address.district', code: 'TEXT_TRANSLITERATED' },
+        ]);
         const [item] = await env.source.load('client', [target]);
         expect(item?.kind === 'record' && item.warnings?.map((w) => [w.field, w.code])).toEqual([
           ['name', 'TEXT_TRANSLITERATED'],

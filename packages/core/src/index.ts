@@ -31,7 +31,7 @@ export type { EntityName, EntityRef, RecordWarning, RemovalCause, SyncRecord } f
 export { ENTITIES } from './domain/records.js';
 export { validateRecord } from './domain/validate.js';
 export type { Clock } from './engine/clock.js';
-export type { CountName, EntityCounts, RecordFailure, RunSummary } from './engine/summary.js';
+export type { CountName, EntityCounts, RecordFailure, RecordWarningEntry, RemovalEntry, RunSummary } from './engine/summary.js';
 export { formatSummary } from './engine/summary.js';
 export type { HoldOptions, RetryOptions, RunOptions, SyncEngineOptions, SyncProgress } from './engine/sync-engine.js';
 export { SyncEngine } from './engine/sync-engine.js';

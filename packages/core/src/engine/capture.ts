@@ -4,23 +4,34 @@ import { ConfigurationError, MegaCrmError } from '../errors.js';
 import { contentHash } from '../hash.js';
 import type { CapturedItem, ChangeBatch, ChangeSource, FailureInfo, StagedRecord, SyncStore } from '../ports.js';
 import { maskPii } from '../redact.js';
-import { RunTally } from './summary.js';
+import { type RemovalEntry, RunTally } from './summary.js';
 
 /** Splits what the source read into records to stage and invalid ones to park; counts skips. */
-export function stage(items: readonly CapturedItem[], tally: RunTally): { records: StagedRecord[]; invalid: Array<EntityRef & FailureInfo> } {
+export function stage(
+  items: readonly CapturedItem[],
+  tally: RunTally,
+): { records: StagedRecord[]; invalid: Array<EntityRef & FailureInfo>; removals: RemovalEntry[] } {
   const records: StagedRecord[] = [];
   const invalid: Array<EntityRef & FailureInfo> = [];
+  const removals: RemovalEntry[] = [];
   for (const item of items) {
     if (item.kind === 'record') {
       records.push({ entity: item.record.entity, key: item.record.key, payload: item.record.payload, hash: contentHash(item.record.payload) });
+      if (item.warnings?.length) tally.warn(item.record, item.warnings);
     } else if (item.kind === 'invalid') {
       invalid.push({ entity: item.entity, key: item.key, code: item.error.code, message: item.error.summary });
       tally.fail({ entity: item.entity, key: item.key, code: item.error.code, message: item.error.summary });
     } else {
       tally.skip(item.entity, item.reason);
+      if (item.removal) removals.push({ entity: item.entity, key: item.key, cause: item.removal, reason: item.reason });
     }
   }
-  return { records, invalid };
+  return { records, invalid, removals };
+}
+
+/** A removal matters only where the CRM holds the record: the store delivered its key before. */
+async function tallyRemovals(store: SyncStore, removals: readonly RemovalEntry[], tally: RunTally): Promise<void> {
+  for (const removal of removals) if ((await store.integrationId(removal)) !== undefined) tally.removal(removal);
 }
 
 function sourceFailed(source: ChangeSource, what: string, error: unknown): MegaCrmError {
@@ -86,8 +97,9 @@ export async function captureChanges(options: {
   let processed = 0;
   while (!options.stopped()) {
     const batch = await readSource(source, cursor, batchSize);
-    const { records, invalid } = stage(batch.items, tally);
+    const { records, invalid, removals } = stage(batch.items, tally);
     const outcome = await store.capture({ sourceId: source.id, cursor: batch.cursor, records, invalid, fence: options.fence });
+    await tallyRemovals(store, removals, tally);
     for (const ref of outcome.unchanged) tally.count(ref.entity, 'unchanged');
     cursor = batch.cursor;
     processed += batch.items.length;

@@ -1,4 +1,4 @@
-import { ENTITIES, type EntityName, type EntityRef } from '../domain/records.js';
+import { ENTITIES, type EntityName, type EntityRef, type RecordWarning, type RemovalCause } from '../domain/records.js';
 import type { ErrorCode, FixText, MegaCrmError } from '../errors.js';
 
 export interface EntityCounts {
@@ -41,10 +41,32 @@ export interface RunSummary {
   readonly skippedReasons: Readonly<Record<string, number>>;
   /** The first failures of the run (at most 100), already free of PII. */
   readonly failures: readonly RecordFailure[];
+  /**
+   * Values left out or changed while their record still went (an invalid e-mail among valid ones, a
+   * phone without area code, text outside the CRM's charset): counts by code, and the first ones with
+   * the record's key and the field (never the value).
+   */
+  readonly warnings: { readonly count: number; readonly byCode: Readonly<Record<string, number>>; readonly first: readonly RecordWarningEntry[] };
+  /**
+   * Records the CRM holds from an earlier run that were deleted in Mega or left the scope (enterprise
+   * unflagged, occurrence type no longer integrated, agent no longer a client): reported with their key
+   * and cause. The CRM's web service has no deactivate operation in the profile, so nothing is removed there.
+   */
+  readonly removals: { readonly count: number; readonly first: readonly RemovalEntry[] };
   /** Set when the run stopped (outcome `stopped`): the typed error, with its code, cause and fix. */
   readonly error?: MegaCrmError;
   /** The same, as plain data for logs and the run log. */
   readonly stoppedBy?: { readonly code: ErrorCode; readonly message: string; readonly fix: FixText };
+}
+
+export interface RecordWarningEntry extends EntityRef {
+  readonly code: string;
+  readonly field: string;
+}
+
+export interface RemovalEntry extends EntityRef {
+  readonly cause: RemovalCause;
+  readonly reason: string;
 }
 
 export type CountName = keyof EntityCounts;
@@ -60,6 +82,21 @@ export class RunTally {
   readonly byEntity = Object.fromEntries(ENTITIES.map((e) => [e, emptyCounts()])) as Record<EntityName, EntityCounts>;
   readonly skippedReasons: Record<string, number> = {};
   readonly failures: RecordFailure[] = [];
+  readonly warnings = { count: 0, byCode: {} as Record<string, number>, first: [] as RecordWarningEntry[] };
+  readonly removals = { count: 0, first: [] as RemovalEntry[] };
+
+  warn(ref: EntityRef, warnings: readonly RecordWarning[]): void {
+    for (const w of warnings) {
+      this.warnings.count++;
+      this.warnings.byCode[w.code] = (this.warnings.byCode[w.code] ?? 0) + 1;
+      if (this.warnings.first.length < MAX_FAILURES) this.warnings.first.push({ entity: ref.entity, key: ref.key, code: w.code, field: w.field });
+    }
+  }
+
+  removal(entry: RemovalEntry): void {
+    this.removals.count++;
+    if (this.removals.first.length < MAX_FAILURES) this.removals.first.push(entry);
+  }
 
   count(entity: EntityName, name: CountName, by = 1): void {
     this.byEntity[entity][name] += by;
@@ -100,6 +137,11 @@ export function formatSummary(summary: RunSummary): string {
   const q = summary.queue;
   if (q.pending + q.held + q.parked > 0) lines.push(`  left in the store: ${q.pending} pending, ${q.held} held, ${q.parked} parked`);
   for (const [reason, n] of Object.entries(summary.skippedReasons)) lines.push(`  skipped: ${reason} × ${n}`);
+  for (const [code, n] of Object.entries(summary.warnings.byCode)) lines.push(`  sent with a value left out or changed: ${code} × ${n}`);
+  if (summary.removals.count > 0) {
+    const keys = summary.removals.first.slice(0, 5).map((r) => `${r.entity} ${r.key} (${r.cause})`);
+    lines.push(`  in the CRM but deleted in Mega or out of scope: ${summary.removals.count} — ${keys.join(', ')}${summary.removals.count > 5 ? ', …' : ''}`);
+  }
   if (summary.stoppedBy) lines.push(`  stopped by ${summary.stoppedBy.code}: ${summary.stoppedBy.message}\n  fix: ${summary.stoppedBy.fix.en}`);
   return lines.join('\n');
 }

@@ -386,6 +386,8 @@ export class SyncEngine {
       totals: tally.totals(),
       skippedReasons: tally.skippedReasons,
       failures: tally.failures,
+      warnings: tally.warnings,
+      removals: tally.removals,
       ...(error ? { error, stoppedBy: { code: error.code, message: error.summary, fix: error.fix } } : {}),
     };
   }
@@ -407,6 +409,8 @@ export class SyncEngine {
       totals: emptyCounts(),
       skippedReasons: {},
       failures: [],
+      warnings: tally.warnings,
+      removals: tally.removals,
       error,
       stoppedBy: { code: error.code, message: error.summary, fix: error.fix },
     };
