@@ -16,6 +16,7 @@ import {
   runOnSchedule,
   SyncEngine,
   type SyncProgress,
+  type SyncStore,
 } from '@mega-crm/core';
 import { asMegaCrmError } from '@mega-crm/core/internal';
 import { crmSink } from '@mega-crm/crm-client';
@@ -24,7 +25,7 @@ import { type CliConfig, loadConfig } from './config.js';
 import { runDoctor } from './doctor/doctor.js';
 import { type InitDialect, writeInitFiles } from './init.js';
 import { createOutput, EXIT, exitCodeOf, type Output, table } from './output.js';
-import { connectCrm, engineOptions, megaSource, openMega, openStore, Resources } from './runtime.js';
+import { connectCrm, engineOptions, megaSource, openMega, openStore, type Resources, using } from './runtime.js';
 
 interface GlobalOptions {
   readonly config?: string;
@@ -122,16 +123,16 @@ export async function runCli(io: CliIo): Promise<number> {
     .action(
       action(async (out, config, opts: { entity?: EntityName[] }) => {
         const c = config();
-        const resources = new Resources();
-        try {
-          const progress = out.json ? undefined : progressLine(io.stderr ?? process.stderr);
-          const engine = await openEngine(c, resources, opts.entity, progress?.update);
-          const summary = await engine.run({ trigger: 'cli sync' });
-          progress?.end();
-          return reportRun(out, summary);
-        } finally {
-          await resources.close();
-        }
+        const progress = out.json ? undefined : progressLine(io.stderr ?? process.stderr);
+        return withEngine(
+          c,
+          async (engine) => {
+            const summary = await engine.run({ trigger: 'cli sync' });
+            progress?.end();
+            return reportRun(out, summary);
+          },
+          { entities: opts.entity, onProgress: progress?.update },
+        );
       }),
     );
 
@@ -141,9 +142,7 @@ export async function runCli(io: CliIo): Promise<number> {
     .action(
       action(async (out, config) => {
         const c = config();
-        const resources = new Resources();
-        try {
-          const store = resources.add(await openStore(c), (s) => s.close());
+        return withStore(c, async (store) => {
           const [counts, runs, parked] = await Promise.all([store.counts(), store.listRuns(5), store.listParked()]);
           const parkedByCode: Record<string, number> = {};
           for (const p of parked) parkedByCode[p.code] = (parkedByCode[p.code] ?? 0) + 1;
@@ -166,9 +165,7 @@ export async function runCli(io: CliIo): Promise<number> {
               : 'no run yet',
           );
           return EXIT.ok;
-        } finally {
-          await resources.close();
-        }
+        });
       }),
     );
 
@@ -181,9 +178,7 @@ export async function runCli(io: CliIo): Promise<number> {
     .action(
       action(async (out, config, opts: { run?: string; key?: string; limit: string }) => {
         const c = config();
-        const resources = new Resources();
-        try {
-          const store = resources.add(await openStore(c), (s) => s.close());
+        return withStore(c, async (store) => {
           let runs = await store.listRuns(Math.max(1, Number(opts.limit) || 20));
           if (opts.run) runs = runs.filter((r) => r.id === opts.run);
           const entries = runs.map((r) => {
@@ -202,9 +197,7 @@ export async function runCli(io: CliIo): Promise<number> {
             for (const f of e.failures) out.line(`  ${f.entity} ${f.key}  ${f.code}  ${f.message.split('\n')[0]}`);
           }
           return EXIT.ok;
-        } finally {
-          await resources.close();
-        }
+        });
       }),
     );
 
@@ -222,9 +215,7 @@ export async function runCli(io: CliIo): Promise<number> {
   filterOptions(program.command('parked').description('records refused for good, with code and reason')).action(
     action(async (out, config, opts: { code?: string; entity?: EntityName; key?: string }) => {
       const c = config();
-      const resources = new Resources();
-      try {
-        const store = resources.add(await openStore(c), (s) => s.close());
+      return withStore(c, async (store) => {
         const parked = await store.listParked(toFilter(opts));
         if (out.json) out.data({ parked: parked.map(({ payload: _p, hash: _h, ...rest }) => rest) });
         else if (parked.length === 0) out.line('no parked record');
@@ -236,25 +227,19 @@ export async function runCli(io: CliIo): Promise<number> {
             ),
           );
         return EXIT.ok;
-      } finally {
-        await resources.close();
-      }
+      });
     }),
   );
 
   filterOptions(program.command('retry').description('queue parked records again (all, or those matching); the next sync sends them')).action(
     action(async (out, config, opts: { code?: string; entity?: EntityName; key?: string }) => {
       const c = config();
-      const resources = new Resources();
-      try {
-        const engine = await openEngine(c, resources);
+      return withEngine(c, async (engine) => {
         const queued = await engine.retryParked(toFilter(opts));
         if (out.json) out.data({ queued });
         else out.line(`${queued} record(s) queued again; run \`mega-crm sync\` to send them.`);
         return EXIT.ok;
-      } finally {
-        await resources.close();
-      }
+      });
     }),
   );
 
@@ -278,16 +263,12 @@ export async function runCli(io: CliIo): Promise<number> {
           });
         }
         const c = config();
-        const resources = new Resources();
-        try {
-          const engine = await openEngine(c, resources);
+        return withEngine(c, async (engine) => {
           const queued = await engine.resync(target);
           if (out.json) out.data({ queued });
           else out.line(`${queued} record(s) queued; run \`mega-crm sync\` to send them.`);
           return EXIT.ok;
-        } finally {
-          await resources.close();
-        }
+        });
       }),
     );
 
@@ -315,13 +296,9 @@ export async function runCli(io: CliIo): Promise<number> {
             fix: { en: 'Example: mega-crm schedule --online 20s', pt: 'Exemplo: mega-crm schedule --online 20s' },
           });
         }
-        const resources = new Resources();
-        try {
-          const engine = await openEngine(c, resources);
+        return withEngine(c, async (engine) => {
           return await runScheduled(out, engine, policy, io.stopSignal);
-        } finally {
-          await resources.close();
-        }
+        });
       }),
     );
 
@@ -359,12 +336,12 @@ export async function runCli(io: CliIo): Promise<number> {
 async function openEngine(
   config: CliConfig,
   resources: Resources,
-  entities?: readonly EntityName[],
-  onProgress?: (progress: SyncProgress) => void,
+  options: { readonly entities?: readonly EntityName[] | undefined; readonly onProgress?: ((progress: SyncProgress) => void) | undefined } = {},
 ): Promise<SyncEngine> {
   const store = resources.add(await openStore(config), (s) => s.close());
   const mega = resources.add(await openMega(config), (m) => m.close());
   const crm = resources.add(await connectCrm(config), (c) => c.close());
+  const { entities, onProgress } = options;
   return new SyncEngine({
     source: megaSource(config, mega, entities),
     sink: crmSink(crm),
@@ -372,6 +349,16 @@ async function openEngine(
     ...engineOptions(config),
     ...(onProgress ? { onProgress } : {}),
   });
+}
+
+/** Opens the store for `use`, and closes it afterwards whatever happens. */
+function withStore<T>(config: CliConfig, use: (store: SyncStore) => Promise<T>): Promise<T> {
+  return using(async (resources) => use(resources.add(await openStore(config), (s) => s.close())));
+}
+
+/** Opens the store, Mega and the CRM, builds the engine for `use`, and closes them all afterwards. */
+function withEngine<T>(config: CliConfig, use: (engine: SyncEngine) => Promise<T>, options?: Parameters<typeof openEngine>[2]): Promise<T> {
+  return using(async (resources) => use(await openEngine(config, resources, options)));
 }
 
 /** One updating line on a terminal (at most 10 redraws a second); nothing when stderr is not a terminal. */

@@ -168,3 +168,13 @@ export class Resources {
     }
   }
 }
+
+/** Runs `use` with a fresh Resources, closing what it opened afterwards, whatever happens. */
+export async function using<T>(use: (resources: Resources) => Promise<T>): Promise<T> {
+  const resources = new Resources();
+  try {
+    return await use(resources);
+  } finally {
+    await resources.close();
+  }
+}
