@@ -31,6 +31,8 @@ export interface PresalesHost {
   readonly occurrences: Map<string, SandboxOccurrence>;
   nextId(): string;
   now(): string;
+  /** Opens an occurrence as a CRM user does (origin CRM, status ABERTA). */
+  openCrmOccurrence(key: string, fields: Readonly<Record<string, string>>): SandboxOccurrence;
 }
 
 export interface PresalesReply {
@@ -115,7 +117,7 @@ export class PresalesDesk {
     const fields: Record<string, string> = {};
     for (const name of OPERATIONS.upsertProspect.input.map(([n]) => n)) fields[name] = s(name);
     const crmId = previous?.crmId ?? this.#host.nextId();
-    const mainOccurrence = previous?.mainOccurrence ?? this.#openMainOccurrence(id, now);
+    const mainOccurrence = previous?.mainOccurrence ?? this.#openMainOccurrence(id);
     const record: SandboxProspect = {
       crmId,
       integrationId: id,
@@ -131,20 +133,9 @@ export class PresalesDesk {
   }
 
   /** SANDBOX CONVENTION: a prospect's main occurrence is opened with it, keyed `<prospect id>-OC`. */
-  #openMainOccurrence(prospectId: string, now: string): string {
+  #openMainOccurrence(prospectId: string): string {
     const key = `${prospectId}-OC`;
-    this.#host.occurrences.set(key, {
-      crmId: this.#host.nextId(),
-      integrationId: key,
-      fields: { texto: 'Atendimento do prospect', id_integracao_prospect: prospectId },
-      createdAt: now,
-      updatedAt: now,
-      writes: 1,
-      status: 'ABERTA',
-      origin: 'CRM',
-      narratives: [],
-      flowClosed: false,
-    });
+    this.#host.openCrmOccurrence(key, { texto: 'Atendimento do prospect', id_integracao_prospect: prospectId });
     return key;
   }
 

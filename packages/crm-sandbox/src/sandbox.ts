@@ -76,6 +76,7 @@ export class CrmSandbox {
     occurrences: this.#occurrences,
     nextId: () => String(this.#nextId++),
     now: () => this.#options.now().toISOString(),
+    openCrmOccurrence: (key, fields) => this.#openCrmOccurrence(key, fields),
   });
 
   constructor(options: CrmSandboxOptions = {}) {
@@ -193,11 +194,15 @@ export class CrmSandbox {
 
   /** An occurrence opened by a CRM user (not by the integration), to exercise the origin query. */
   createCrmOccurrence(input: { key: string; text: string; contractKey?: string }): SandboxOccurrence {
+    return this.#openCrmOccurrence(input.key, { texto: input.text, id_integracao_contrato: input.contractKey ?? '' });
+  }
+
+  #openCrmOccurrence(key: string, fields: Readonly<Record<string, string>>): SandboxOccurrence {
     const now = this.#options.now().toISOString();
     const occurrence: SandboxOccurrence = {
       crmId: String(this.#nextId++),
-      integrationId: input.key,
-      fields: { texto: input.text, id_integracao_contrato: input.contractKey ?? '' },
+      integrationId: key,
+      fields,
       createdAt: now,
       updatedAt: now,
       writes: 1,
@@ -206,7 +211,7 @@ export class CrmSandbox {
       narratives: [],
       flowClosed: false,
     };
-    this.#occurrences.set(input.key, occurrence);
+    this.#occurrences.set(key, occurrence);
     return occurrence;
   }
 
