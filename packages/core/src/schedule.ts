@@ -5,7 +5,7 @@
  */
 
 import type { RunSummary } from './engine/summary.js';
-import { ConfigurationError } from './errors.js';
+import { ConfigurationError, type MegaCrmError } from './errors.js';
 
 export interface SchedulePolicy {
   /** Used as the run's trigger in the run log. */
@@ -99,6 +99,12 @@ export interface ScheduleController {
   pause(): void;
   resume(): void;
   readonly paused: boolean;
+  /**
+   * Set while runs are spaced out because the last one stopped on an error that retrying cannot fix
+   * (not `retryable`: a configuration error, wrong credentials, a Mega schema that differs): the error
+   * and when the schedule tries again. Cleared by the next run that does not stop so.
+   */
+  readonly backoff: { readonly error: MegaCrmError; readonly until: Date; readonly stops: number } | undefined;
   /** Triggers a run now ("Executar Agora"); coalesced if one is in progress. */
   runNow(): Promise<RunSummary>;
   /**
@@ -110,9 +116,15 @@ export interface ScheduleController {
   readonly done: Promise<void>;
 }
 
+/** After a run stops on a non-retryable error the next tick waits 1, 2, 4 … minutes, at most an hour. */
+export const NON_RETRYABLE_BACKOFF = { firstMs: 60_000, maxMs: 3_600_000 } as const;
+
 /**
  * Triggers `engine.run()` at the policy's times until `signal` aborts. Runs are not awaited before the
- * next tick: a tick during a run is coalesced by the engine, so a slow CRM never stacks runs.
+ * next tick: a tick during a run is coalesced by the engine, so a slow CRM never stacks runs. A run that
+ * stops on an error retrying cannot fix (`retryable: false`, e.g. MEGA_SCHEMA_MISMATCH, AUTH_FAILED) is
+ * not repeated every tick: the schedule backs off (NON_RETRYABLE_BACKOFF) until a run ends without it;
+ * `runNow()` still runs at once, e.g. right after the fix.
  */
 export function runOnSchedule(
   policy: SchedulePolicy,
@@ -129,15 +141,35 @@ export function runOnSchedule(
   const signal = AbortSignal.any([options.signal, stopper.signal]);
   let paused = false;
   const started = new Set<Promise<RunSummary>>();
+  let backoff: ScheduleController['backoff'];
+  let wake: (() => void) | undefined;
+  const noteOutcome = (summary: RunSummary) => {
+    const error = summary.error;
+    if (!error || error.retryable || error.code === 'RUN_ABORTED' || error.code === 'ALREADY_RUNNING') {
+      // Fixed (e.g. by a runNow() after the fix): the loop, asleep for the backoff, wakes to the policy's time.
+      if (backoff) wake?.();
+      backoff = undefined;
+      return;
+    }
+    const stops = (backoff?.stops ?? 0) + 1;
+    const waitMs = Math.min(NON_RETRYABLE_BACKOFF.firstMs * 2 ** (stops - 1), NON_RETRYABLE_BACKOFF.maxMs);
+    backoff = { error, stops, until: new Date(now().getTime() + waitMs) };
+  };
   const trigger = (name: string) => {
     const run = engine.run({ trigger: name });
     started.add(run);
-    run.then(options.onRun, options.onError ?? (() => undefined)).finally(() => started.delete(run));
+    run
+      .then((summary) => {
+        noteOutcome(summary);
+        options.onRun?.(summary);
+      }, options.onError ?? (() => undefined))
+      .finally(() => started.delete(run));
     return run;
   };
   const loop = async () => {
     while (!signal.aborted) {
-      const wait = Math.max(0, policy.next(now()).getTime() - now().getTime());
+      const from = new Date(Math.max(now().getTime(), backoff?.until.getTime() ?? 0));
+      const wait = Math.max(0, policy.next(from).getTime() - now().getTime());
       // One abort listener per wait, removed when the timer fires: a long-lived signal must not collect them.
       await new Promise<void>((resolve) => {
         const onAbort = () => {
@@ -149,7 +181,14 @@ export function runOnSchedule(
           resolve();
         }, wait);
         signal.addEventListener('abort', onAbort, { once: true });
+        wake = () => {
+          signal.removeEventListener('abort', onAbort);
+          onAbort();
+        };
       });
+      wake = undefined;
+      // A run that ended during the wait may have started a backoff: the loop then waits again.
+      if (backoff && backoff.until.getTime() > now().getTime()) continue;
       if (!signal.aborted && !paused) trigger(policy.name).catch(() => undefined);
     }
   };
@@ -165,6 +204,9 @@ export function runOnSchedule(
     },
     get paused() {
       return paused;
+    },
+    get backoff() {
+      return backoff;
     },
     runNow: () => trigger('run now'),
     stop: async () => {

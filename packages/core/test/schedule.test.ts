@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { daily, online, runOnSchedule, SyncEngine } from '../src/index.js';
+import { ConfigurationError, daily, online, type RunSummary, runOnSchedule, SyncEngine } from '../src/index.js';
 import { parseInterval } from '../src/schedule.js';
 import { SqliteStore } from '../src/sqlite.js';
 import { ListSource, RecordingSink, record } from './fakes.js';
@@ -109,6 +109,32 @@ describe('runOnSchedule', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(ticks).toBeGreaterThan(10);
     expect(getEventListeners(controller.signal, 'abort').length).toBeLessThanOrEqual(1);
+    controller.abort();
+    await schedule.done;
+  });
+
+  it('a run stopped by a non-retryable error is not repeated every tick: the schedule backs off until a run ends without it', async () => {
+    let broken = true;
+    const triggers: string[] = [];
+    const engine = {
+      run: async (options: { readonly trigger?: string }): Promise<RunSummary> => {
+        triggers.push(options.trigger ?? '');
+        const error = broken ? new ConfigurationError('Mega has no table X.', { code: 'CONFIG_INVALID', fix: { en: 'f', ptBR: 'f' } }) : undefined;
+        return { trigger: options.trigger, ...(error ? { error } : {}) } as unknown as RunSummary;
+      },
+    };
+    const controller = new AbortController();
+    const schedule = runOnSchedule(online({ every: '10ms' }), engine, { signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 300));
+    // Every 10 ms would be ~30 runs; after the first stop the next one waits a minute.
+    expect(triggers.length).toBe(1);
+    expect(schedule.backoff?.error.code).toBe('CONFIG_INVALID');
+    expect(schedule.backoff!.until.getTime() - Date.now()).toBeGreaterThan(50_000);
+    broken = false;
+    await schedule.runNow();
+    expect(schedule.backoff).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(triggers.length).toBeGreaterThan(5);
     controller.abort();
     await schedule.done;
   });
