@@ -159,10 +159,13 @@ export function runOnSchedule(
     const run = engine.run({ trigger: name });
     started.add(run);
     run
-      .then((summary) => {
-        noteOutcome(summary);
-        options.onRun?.(summary);
-      }, options.onError ?? (() => undefined))
+      .then(
+        (summary) => {
+          noteOutcome(summary);
+          options.onRun?.(summary);
+        },
+        options.onError ?? (() => undefined),
+      )
       .finally(() => started.delete(run));
     return run;
   };

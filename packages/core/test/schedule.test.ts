@@ -119,7 +119,7 @@ describe('runOnSchedule', () => {
     const engine = {
       run: async (options: { readonly trigger?: string }): Promise<RunSummary> => {
         triggers.push(options.trigger ?? '');
-        const error = broken ? new ConfigurationError('Mega has no table X.', { code: 'CONFIG_INVALID', fix: { en: 'f', ptBR: 'f' } }) : undefined;
+        const error = broken ? new ConfigurationError('Mega has no table X.', { code: 'CONFIG_INVALID', fix: { en: 'f', pt: 'f' } }) : undefined;
         return { trigger: options.trigger, ...(error ? { error } : {}) } as unknown as RunSummary;
       },
     };
@@ -129,7 +129,7 @@ describe('runOnSchedule', () => {
     // Every 10 ms would be ~30 runs; after the first stop the next one waits a minute.
     expect(triggers.length).toBe(1);
     expect(schedule.backoff?.error.code).toBe('CONFIG_INVALID');
-    expect(schedule.backoff!.until.getTime() - Date.now()).toBeGreaterThan(50_000);
+    expect((schedule.backoff?.until.getTime() ?? 0) - Date.now()).toBeGreaterThan(50_000);
     broken = false;
     await schedule.runNow();
     expect(schedule.backoff).toBeUndefined();
