@@ -37,8 +37,12 @@ describe('data checks (doctor)', () => {
     await createDemoMegaDatabase(path, { clients: 300, seed: 5 });
     const db = new Database(path);
     const before = await runDataChecks(sqliteDriver(db));
-    db.exec('ALTER TABLE DBM_ESTRUTURA RENAME TO DBM_ESTRUTURAS; ALTER TABLE DBM_ESTRUTURAS RENAME COLUMN EST_BO_INTEGRACRM TO EST_BO_CRM; DROP TABLE DBM_GARAGEM');
-    const after = await runDataChecks(sqliteDriver(db), { schema: { DBM_ESTRUTURA: { name: 'DBM_ESTRUTURAS', columns: { EST_BO_INTEGRACRM: 'EST_BO_CRM' } } } });
+    db.exec(
+      'ALTER TABLE DBM_ESTRUTURA RENAME TO DBM_ESTRUTURAS; ALTER TABLE DBM_ESTRUTURAS RENAME COLUMN EST_BO_INTEGRACRM TO EST_BO_CRM; DROP TABLE DBM_GARAGEM',
+    );
+    const after = await runDataChecks(sqliteDriver(db), {
+      schema: { DBM_ESTRUTURA: { name: 'DBM_ESTRUTURAS', columns: { EST_BO_INTEGRACRM: 'EST_BO_CRM' } } },
+    });
     const count = (results: typeof before, id: string) => results.find((r) => r.id === id)?.count;
     expect(count(after, 'garage-without-row')).toBe(0);
     expect(after.find((r) => r.id === 'garage-without-row')?.title).toContain('not checked, this Mega has no DBM_GARAGEM table');

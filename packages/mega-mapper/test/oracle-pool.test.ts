@@ -160,6 +160,25 @@ describe('oracleDriver: pool', () => {
     expect(sent?.binds).toEqual([5, 100]);
   });
 
+  it('Oracle 11g: no statement of a whole source run (scan, feed, polling) keeps FETCH FIRST', async () => {
+    const sent: string[] = [];
+    const connection: OracleConnectionLike = {
+      async execute(sql) {
+        sent.push(sql);
+        return { rows: [] };
+      },
+    };
+    const sql = await oracleDriver({ connection, oracleVersion: 11 });
+    let cursor: string | null = null;
+    const source = new MegaSource({ sql, schemas: STANDARD_SCHEMAS });
+    for (let i = 0; i < 6; i++) cursor = (await source.read(cursor, { limit: 100 })).cursor;
+    await new MegaSource({ sql, schemas: STANDARD_SCHEMAS, changes: 'timestamps' }).read(null, { limit: 100 });
+    expect(sent.join('\n')).not.toContain('FETCH FIRST');
+    const paged = sent.filter((s) => s.includes('ROWNUM'));
+    expect(paged.length).toBeGreaterThanOrEqual(8); // four entity scans, the feed, the polled tables' heads
+    for (const s of paged) expect(s).toMatch(/^SELECT \* FROM \([\s\S]+ORDER BY [\s\S]+\) WHERE ROWNUM <= :\d+$/);
+  });
+
   it('rejects unknown or invalid options, naming them', async () => {
     const { oracledb } = fakeOracleDb();
     await expect(oracleDriver({ connect, oracledb, callTimeout: 5 } as never)).rejects.toThrow(/callTimeout/);
