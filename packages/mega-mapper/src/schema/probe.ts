@@ -15,7 +15,7 @@ export interface MissingObject {
   readonly name?: string | undefined;
 }
 
-/** Reads a driver error as "no such table" / "no such column" (SQLite, PostgreSQL 42P01/42703, Oracle ORA-00942/ORA-00904). */
+/** Reads a driver error as "no such table" / "no such column" (SQLite, PostgreSQL 42P01/42703/42501, Oracle ORA-00942/ORA-00904). */
 export function missingObject(error: unknown, dialect: Dialect): MissingObject | undefined {
   const e = error as { code?: unknown; errorNum?: unknown; message?: unknown } | null;
   const message = typeof e?.message === 'string' ? e.message : '';
@@ -27,6 +27,9 @@ export function missingObject(error: unknown, dialect: Dialect): MissingObject |
     if (column) return { kind: 'column', name: last(column[1]) };
   } else if (dialect === 'postgres') {
     if (e?.code === '42P01') return { kind: 'table', name: last(/relation "([^"]+)" does not exist/.exec(message)?.[1]) };
+    // No SELECT on it: to this user the table is missing (Oracle says ORA-00942 for both).
+    if (e?.code === '42501' && /permission denied for (table|relation|view) /.test(message))
+      return { kind: 'table', name: last(/permission denied for (?:table|relation|view) "?([\w.$#]+)"?/.exec(message)?.[1]) };
     if (e?.code === '42703') return { kind: 'column', name: last(/column "?([\w.$#]+)"? does not exist/.exec(message)?.[1]) };
   } else {
     if (e?.errorNum === 942 || /ORA-00942\b/.test(message)) return { kind: 'table', name: undefined };
