@@ -23,7 +23,7 @@ import { crmSink } from '@mega-crm/crm-client';
 import { Command, CommanderError, Option } from 'commander';
 import { type CliConfig, loadConfig } from './config.js';
 import { runDoctor } from './doctor/doctor.js';
-import { type InitDialect, writeInitFiles } from './init.js';
+import { type InitFlags, oracleMajor, readMegaSchema, writeInitFiles } from './init.js';
 import { createOutput, EXIT, exitCodeOf, type Output, table } from './output.js';
 import { connectCrm, engineOptions, megaSource, openMega, openStore, type Resources, using } from './runtime.js';
 
@@ -92,15 +92,22 @@ export async function runCli(io: CliIo): Promise<number> {
     .option('--dir <dir>', 'folder to write into', io.cwd ?? process.cwd())
     .option('--force', 'overwrite existing files', false)
     .option('--schema <name>', 'Mega in one tenant schema instead of MGGLO/MGCAR/MGDBM/MGCUSTOM')
+    .option(
+      '--mega-schema <file>',
+      'JSON file with the real Mega table/column names where they differ: { "GLO_AGENTES": { "name": "…", "columns": { "AGN_ST_NOME": "…" } } }',
+    )
+    .option('--oracle-version <major>', 'Oracle older than 12c (11): feed script with a sequence and a trigger, thick mode in the config')
     .option('--demo <wsdlUrl>', 'also create a demo Mega (SQLite) and point the config at it and at this CRM (e.g. the local sandbox)')
     .option('--clients <n>', 'clients in the demo Mega', '200')
     .action(
-      action(async (out, _config, opts: { dialect: InitDialect; dir: string; force: boolean; schema?: string; demo?: string; clients: string }) => {
+      action(async (out, _config, opts: InitFlags) => {
         const files = await writeInitFiles({
           dir: opts.dir,
           dialect: opts.demo ? 'sqlite' : opts.dialect,
           force: opts.force,
           ...(opts.schema ? { schema: opts.schema } : {}),
+          ...(opts.megaSchema ? { megaSchema: readMegaSchema(opts.megaSchema) } : {}),
+          ...(opts.oracleVersion ? { oracleVersion: oracleMajor(opts.oracleVersion) } : {}),
           ...(opts.demo ? { demo: { wsdlUrl: opts.demo, clients: Math.max(1, Number(opts.clients) || 200) } } : {}),
         });
         if (out.json) out.data({ files });

@@ -40,14 +40,20 @@ const CrmSchema = z
 
 const SchemasSchema = z.union([z.enum(['standard', 'none']), z.object({ schema: z.string().regex(/^\w+$/) }).strict()]);
 
+/** The real Mega table and column names, by the SDK's names (mega-mapper's `MegaSchemaOverrides`, validated where the source is built). */
+const MegaNamesSchema = z.record(z.string(), z.object({ name: z.string().optional(), columns: z.record(z.string(), z.string()).optional() }).strict());
+
 const MegaSchema = z.discriminatedUnion('dialect', [
-  z.object({ dialect: z.literal('sqlite'), path: z.string().min(1), changes: z.enum(['outbox', 'timestamps']).optional() }).strict(),
+  z
+    .object({ dialect: z.literal('sqlite'), path: z.string().min(1), changes: z.enum(['outbox', 'timestamps']).optional(), schema: MegaNamesSchema.optional() })
+    .strict(),
   z
     .object({
       dialect: z.literal('postgres'),
       connectionString: z.string().min(1).refine(noPasswordInUrl, urlSecretMessage).optional(),
       schemas: SchemasSchema.optional(),
       changes: z.enum(['outbox', 'timestamps']).optional(),
+      schema: MegaNamesSchema.optional(),
     })
     .strict(),
   z
@@ -57,6 +63,11 @@ const MegaSchema = z.discriminatedUnion('dialect', [
       connectString: z.string().min(1),
       schemas: SchemasSchema.optional(),
       changes: z.enum(['outbox', 'timestamps']).optional(),
+      schema: MegaNamesSchema.optional(),
+      /** Thick mode (Oracle Instant Client): true, or { libDir }. Needed for Oracle 11g. */
+      thick: z.union([z.literal(true), z.object({ libDir: z.string().min(1).optional() }).strict()]).optional(),
+      /** The database's major version when older than 12 (11: ROWNUM paging; feed script with a sequence). */
+      oracleVersion: z.number().int().min(11).optional(),
     })
     .strict(),
 ]);

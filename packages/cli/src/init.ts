@@ -1,8 +1,8 @@
 /** `mega-crm init`: a commented configuration file and the Mega change-feed install script for a dialect. */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigurationError } from '@mega-crm/core';
-import { feedInstallScript, NO_SCHEMAS, STANDARD_SCHEMAS, singleSchema } from '@mega-crm/mega-mapper';
+import { feedInstallScript, type MegaSchemaOverrides, NO_SCHEMAS, STANDARD_SCHEMAS, singleSchema } from '@mega-crm/mega-mapper';
 import { CONFIG_FILE, ENV } from './config.js';
 
 export type InitDialect = 'sqlite' | 'postgres' | 'oracle';
@@ -24,7 +24,22 @@ const MEGA: Record<InitDialect, Record<string, unknown>> = {
   },
 };
 
-export function configTemplate(dialect: InitDialect, crm: { readonly wsdlUrl?: string } = {}, schema?: string): string {
+export function configTemplate(
+  dialect: InitDialect,
+  crm: { readonly wsdlUrl?: string } = {},
+  schema?: string,
+  names: { readonly megaSchema?: MegaSchemaOverrides; readonly oracleVersion?: number } = {},
+): string {
+  const base = schema && dialect !== 'sqlite' ? { ...MEGA[dialect], schemas: { schema } } : MEGA[dialect];
+  const oracle11 =
+    dialect === 'oracle' && names.oracleVersion !== undefined && names.oracleVersion < 12
+      ? {
+          '//': `Mega on Oracle ${names.oracleVersion}g: thick mode (Oracle Instant Client in libDir). Password in ${ENV.megaPassword}.`,
+          thick: { libDir: '/opt/oracle/instantclient' },
+          oracleVersion: names.oracleVersion,
+        }
+      : {};
+  const mega = { ...base, ...oracle11, ...(names.megaSchema ? { schema: names.megaSchema } : {}) };
   const config = {
     '//': `mega-crm configuration. Secrets never go here: the CRM password comes from ${ENV.crmPassword} (or a file named by ${ENV.crmPasswordFile}).`,
     crm: {
@@ -36,7 +51,7 @@ export function configTemplate(dialect: InitDialect, crm: { readonly wsdlUrl?: s
       cnpj: '11.222.333/0001-81',
       timeoutMs: 15007,
     },
-    mega: schema && dialect !== 'sqlite' ? { ...MEGA[dialect], schemas: { schema } } : MEGA[dialect],
+    mega,
     store: { '//': 'Where the sync keeps its state. Several instances: { "type": "postgres", "connectionString": "…" }.', type: 'sqlite', path: 'mega-crm.db' },
     schedule: {
       '//': 'The manual\'s "Diária" (every ≥ 30m from a start time) or "Online" ({ "mode": "online", "every": "20s" }).',
@@ -54,6 +69,10 @@ export interface InitOptions {
   readonly force: boolean;
   /** Mega in one tenant schema instead of the standard MGGLO/MGCAR/MGDBM/MGCUSTOM ones (PostgreSQL, Oracle). */
   readonly schema?: string;
+  /** The real Mega table and column names where they differ from the SDK's: written to the config, used by the feed script. */
+  readonly megaSchema?: MegaSchemaOverrides;
+  /** Oracle older than 12c (11): the feed script numbers rows with a sequence and a trigger; the config asks for thick mode. */
+  readonly oracleVersion?: number;
   /** Also create a demo Mega (SQLite, generated) and point the config at it and at this CRM (the local sandbox). */
   readonly demo?: { readonly wsdlUrl: string; readonly clients: number };
 }
@@ -76,12 +95,65 @@ export async function writeInitFiles(options: InitOptions): Promise<string[]> {
     writeFileSync(configPath, configTemplate('sqlite', { wsdlUrl: options.demo.wsdlUrl }));
     return [configPath, megaPath];
   }
-  writeFileSync(configPath, configTemplate(options.dialect, {}, options.schema));
+  const names = {
+    ...(options.megaSchema ? { megaSchema: options.megaSchema } : {}),
+    ...(options.oracleVersion ? { oracleVersion: options.oracleVersion } : {}),
+  };
   const schemas = options.dialect === 'sqlite' ? NO_SCHEMAS : options.schema ? singleSchema(options.schema) : STANDARD_SCHEMAS;
+  // Built first: invalid overrides fail before any file is written.
+  const script = feedInstallScript(options.dialect, schemas, {
+    ...(options.megaSchema ? { schema: options.megaSchema } : {}),
+    ...(options.oracleVersion ? { oracleVersion: options.oracleVersion } : {}),
+  });
+  writeFileSync(configPath, configTemplate(options.dialect, {}, options.schema, names));
   const header =
     options.dialect === 'oracle'
-      ? '-- mega-crm change feed for Oracle (12c or later: identity column). Run once as the Mega schema owner.\n'
+      ? (options.oracleVersion ?? 12) < 12
+        ? '-- mega-crm change feed for Oracle 11g (sequence + trigger). Run once as the Mega schema owner.\n'
+        : '-- mega-crm change feed for Oracle (12c or later: identity column; 11g: mega-crm init --oracle-version 11). Run once as the Mega schema owner.\n'
       : `-- mega-crm change feed for ${options.dialect}. Run once on the Mega database.\n`;
-  writeFileSync(feedPath, header + feedInstallScript(options.dialect, schemas));
+  writeFileSync(feedPath, header + script);
   return [configPath, feedPath];
+}
+
+/** `mega-crm init`'s command-line flags. */
+export interface InitFlags {
+  readonly dialect: InitDialect;
+  readonly dir: string;
+  readonly force: boolean;
+  readonly schema?: string;
+  readonly megaSchema?: string;
+  readonly oracleVersion?: string;
+  readonly demo?: string;
+  readonly clients: string;
+}
+
+/** `--mega-schema <file>`: the JSON file of real Mega names (validated by mega-mapper when the script is built). */
+export function readMegaSchema(file: string): MegaSchemaOverrides {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as MegaSchemaOverrides;
+  } catch (error) {
+    throw new ConfigurationError(`Cannot read the Mega names file ${file}: ${error instanceof Error ? error.message : String(error)}`, {
+      code: 'CONFIG_INVALID',
+      cause: error,
+      fix: {
+        en: 'Give --mega-schema a JSON file such as { "GLO_AGENTES_TELEFONE": { "name": "GLO_FONES", "columns": { "TEA_ST_TELEFONE": "TEA_ST_FONE" } } }.',
+        pt: 'Informe em --mega-schema um arquivo JSON como { "GLO_AGENTES_TELEFONE": { "name": "GLO_FONES", "columns": { "TEA_ST_TELEFONE": "TEA_ST_FONE" } } }.',
+      },
+    });
+  }
+}
+
+export function oracleMajor(text: string): number {
+  const major = Number(text);
+  if (!Number.isInteger(major) || major < 11) {
+    throw new ConfigurationError(`--oracle-version ${text}: give the major version, 11 or later.`, {
+      code: 'CONFIG_INVALID',
+      fix: {
+        en: 'Pass --oracle-version 11 for Oracle 11g; 12c and later need no flag.',
+        pt: 'Use --oracle-version 11 para o Oracle 11g; 12c ou mais novo não precisa do parâmetro.',
+      },
+    });
+  }
+  return major;
 }

@@ -5,7 +5,7 @@
  */
 import { ConfigurationError, type EntityName, MegaCrmError, type SyncEngineOptions, type SyncStore } from '@mega-crm/core';
 import { CrmClient, type CrmClientConfig } from '@mega-crm/crm-client';
-import { MegaSource, NO_SCHEMAS, type SchemaMapping, type SqlDriver, STANDARD_SCHEMAS, singleSchema } from '@mega-crm/mega-mapper';
+import { type MegaSchemaOverrides, MegaSource, NO_SCHEMAS, type SchemaMapping, type SqlDriver, STANDARD_SCHEMAS, singleSchema } from '@mega-crm/mega-mapper';
 import type { CliConfig } from './config.js';
 
 export interface MegaConnection {
@@ -88,11 +88,13 @@ export async function openMega(config: CliConfig): Promise<MegaConnection> {
       return { sql: driver, schemas, close: () => driver.pool.end() };
     }
     const { oracleDriver } = await import('@mega-crm/mega-mapper/oracle');
-    const driver = await oracleDriver({ connect: { user: mega.user, password: config.secrets.megaPassword ?? '', connectString: mega.connectString } }).catch(
-      (error: unknown) => {
-        throw isModuleNotFound(error) ? missingModule('oracledb', 'mega.dialect') : error;
-      },
-    );
+    const driver = await oracleDriver({
+      connect: { user: mega.user, password: config.secrets.megaPassword ?? '', connectString: mega.connectString },
+      ...(mega.thick ? { thick: mega.thick === true || !mega.thick.libDir ? true : { libDir: mega.thick.libDir } } : {}),
+      ...(mega.oracleVersion ? { oracleVersion: mega.oracleVersion } : {}),
+    }).catch((error: unknown) => {
+      throw isModuleNotFound(error) ? missingModule('oracledb', 'mega.dialect') : error;
+    });
     return { sql: driver, schemas, close: async () => (driver as { close?: () => Promise<void> }).close?.() };
   } catch (error) {
     throw unreachable('The Mega database', 'mega', error);
@@ -141,7 +143,13 @@ export function connectCrm(config: CliConfig): Promise<CrmClient> {
 /** With `entities`, the source reads only those, under its own cursor: the shared cursor never skips the others' changes. */
 export function megaSource(config: CliConfig, mega: MegaConnection, entities?: readonly EntityName[]): MegaSource {
   const only = entities?.length ? { entities, id: `mega:${[...entities].sort().join('+')}` } : {};
-  return new MegaSource({ sql: mega.sql, schemas: mega.schemas, ...(config.mega.changes ? { changes: config.mega.changes } : {}), ...only });
+  return new MegaSource({
+    sql: mega.sql,
+    schemas: mega.schemas,
+    ...(config.mega.schema ? { schema: config.mega.schema as MegaSchemaOverrides } : {}),
+    ...(config.mega.changes ? { changes: config.mega.changes } : {}),
+    ...only,
+  });
 }
 
 export function engineOptions(config: CliConfig): Pick<SyncEngineOptions, 'concurrency' | 'batchSize'> {

@@ -183,6 +183,28 @@ describe('init and doctor', () => {
     expect(again.code).toBe(2);
   });
 
+  it('init --mega-schema and --oracle-version 11: the config carries the real names, the feed script uses them and a sequence', async () => {
+    const dir = join(s.dir, 'oracle11');
+    const names = join(s.dir, 'mega-names.json');
+    const schema = { DBM_ESTRUTURA: { name: 'DBM_ESTRUTURAS', columns: { EST_CH_TIPOESTRUTURA: 'EST_CH_TIPO' } } };
+    writeFileSync(names, JSON.stringify(schema));
+    const ok = await run(['init', '--dialect', 'oracle', '--oracle-version', '11', '--mega-schema', names, '--dir', dir]);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    const script = readFileSync(join(dir, 'mega-crm-feed.oracle.sql'), 'utf8');
+    expect(script).toContain('CREATE SEQUENCE MGCUSTOM.MEGACRM_FEED_SEQ');
+    expect(script).not.toContain('IDENTITY');
+    expect(script).toContain('AFTER INSERT OR UPDATE OR DELETE ON MGDBM.DBM_ESTRUTURAS FOR EACH ROW');
+    expect(script).toContain("IF :NEW.EST_CH_TIPO = 'E' THEN");
+    const config = JSON.parse(readFileSync(join(dir, 'mega-crm.config.json'), 'utf8'));
+    expect(config.mega).toMatchObject({ dialect: 'oracle', oracleVersion: 11, thick: { libDir: expect.any(String) }, schema });
+    writeFileSync(names, JSON.stringify({ DBM_ESTRUTURAX: {} }));
+    const bad = await run(['init', '--dialect', 'oracle', '--mega-schema', names, '--dir', join(s.dir, 'oracle-bad')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown table DBM_ESTRUTURAX (valid: GLO_AGENTES');
+    expect(existsSync(join(s.dir, 'oracle-bad', 'mega-crm.config.json'))).toBe(false);
+  });
+
   it('init --demo writes a demo Mega and a config on which doctor and sync pass (the README path)', async () => {
     const dir = join(s.dir, 'demo');
     expect((await run(['init', '--demo', s.sandbox.wsdlUrl, '--clients', '30', '--dir', dir])).code).toBe(0);
@@ -199,6 +221,21 @@ describe('init and doctor', () => {
       const sync = await cli(['sync', '--json'], { cwd: dir, env });
       expect(sync.code).toBe(0);
       expect(JSON.parse(sync.stdout).totals.sent).toBeGreaterThan(0);
+
+      // A Mega whose unit table has another name: a configuration error naming it (exit 2, not "try again"), until the config names it.
+      const { default: Database } = await import('better-sqlite3');
+      const db = new Database(join(dir, 'mega.db'));
+      db.exec('ALTER TABLE DBM_UNIDADE RENAME TO DBM_UNIDADES');
+      db.close();
+      const mismatch = await cli(['sync'], { cwd: dir, env });
+      expect(mismatch.code).toBe(2);
+      expect(mismatch.stdout + mismatch.stderr).toContain('MEGA_SCHEMA_MISMATCH');
+      expect(mismatch.stdout + mismatch.stderr).toContain("schema: { DBM_UNIDADE: { name: '<its name in your Mega>' } }");
+      config.mega.schema = { DBM_UNIDADE: { name: 'DBM_UNIDADES' } };
+      writeFileSync(join(dir, 'mega-crm.config.json'), JSON.stringify(config));
+      expect((await cli(['sync'], { cwd: dir, env })).code).toBe(0);
+      const renamedDoctor = await cli(['doctor'], { cwd: dir, env }); // its data checks read the real names too
+      expect(renamedDoctor.stdout).toMatch(/no FAIL/);
     } finally {
       await sandbox.stop();
     }

@@ -71,6 +71,7 @@ export type {
   QueueCounts,
   RemovalReceipt,
   RunRecord,
+  SourceWarning,
   StagedRecord,
   StrandedHold,
   SyncStore,

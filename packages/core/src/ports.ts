@@ -33,6 +33,16 @@ export interface ChangeBatch {
   readonly cursor: string;
   /** False once the source has nothing newer than `cursor` right now. */
   readonly hasMore: boolean;
+  /**
+   * Conditions of the source itself that leave values out of the records it still reads (an optional
+   * Mega table missing): counted once per run in the summary's warnings, under the key `*`.
+   */
+  readonly warnings?: readonly SourceWarning[];
+}
+
+/** A warning about the source, not one record: which entity's records it touches. */
+export interface SourceWarning extends RecordWarning {
+  readonly entity: EntityName;
 }
 
 /** Reads what changed in Mega since a cursor (null: first run, i.e. a full scan). */

@@ -3,7 +3,9 @@
  * each with the SQL to inspect it and what to do.
  */
 
-import { NO_SCHEMAS, type SchemaMapping, STANDARD_SCHEMAS, tableNames } from './schema/tables.js';
+import { isOptionalTable, type MegaSchemaOverrides, resolveMegaSchema } from './schema/overrides.js';
+import { probeTables } from './schema/probe.js';
+import { NO_SCHEMAS, type SchemaMapping, STANDARD_SCHEMAS } from './schema/tables.js';
 import { enterpriseFlagPredicate, resolveScope, type ScopeConfig } from './scope.js';
 import type { SqlDriver } from './sql/driver.js';
 
@@ -18,18 +20,24 @@ export interface DataCheckResult {
   readonly fix: { readonly en: string; readonly pt: string };
 }
 
-export async function runDataChecks(sql: SqlDriver, options: { schemas?: SchemaMapping; scope?: Partial<ScopeConfig> } = {}): Promise<DataCheckResult[]> {
-  const t = tableNames(options.schemas ?? (sql.dialect === 'sqlite' ? NO_SCHEMAS : STANDARD_SCHEMAS));
+export async function runDataChecks(
+  sql: SqlDriver,
+  options: { schemas?: SchemaMapping; schema?: MegaSchemaOverrides; scope?: Partial<ScopeConfig> } = {},
+): Promise<DataCheckResult[]> {
+  const names = resolveMegaSchema(options.schemas ?? (sql.dialect === 'sqlite' ? NO_SCHEMAS : STANDARD_SCHEMAS), options.schema, sql.dialect);
+  const t = names.from;
+  // DBM_GARAGEM is optional: without it there is no garage row to miss, and its check is left out.
+  const noGarageTable = (await probeTables(sql, names, ['DBM_GARAGEM'], isOptionalTable)).length > 0;
   const scope = resolveScope(options.scope);
   const results: DataCheckResult[] = [];
 
   // The manual's query for "CLGaragem: É necessário aplicar atualizações antes de atualizar os dados".
   const garageSql = `SELECT e.EST_IN_CODIGO AS K FROM ${t('DBM_ESTRUTURA')} e WHERE e.EST_CH_TIPOESTRUTURA = 'G'
     AND NOT EXISTS (SELECT u.EST_IN_CODIGO FROM ${t('DBM_GARAGEM')} u WHERE u.EST_IN_CODIGO = e.EST_IN_CODIGO)`;
-  const garages = await sql.all<{ K: number }>(garageSql);
+  const garages = noGarageTable ? [] : await sql.all<{ K: number }>(garageSql);
   results.push({
     id: 'garage-without-row',
-    title: 'Garages in DBM_ESTRUTURA (type G) without their DBM_GARAGEM row ("CLGaragem" incident)',
+    title: `Garages in DBM_ESTRUTURA (type G) without their DBM_GARAGEM row ("CLGaragem" incident)${noGarageTable ? ': not checked, this Mega has no DBM_GARAGEM table' : ''}`,
     count: garages.length,
     sample: garages.slice(0, 5).map((r) => `EST_IN_CODIGO ${r.K}`),
     inspectSql: garageSql,

@@ -1,3 +1,3 @@
-// `@mega-crm/mega-mapper/oracle`: the Oracle driver; loads `oracledb` in thin mode (optional peer dependency).
-export type { OracleConnectionLike, OracleDriverOptions } from './sql/oracle.js';
+// `@mega-crm/mega-mapper/oracle`: the Oracle driver; a pool over `oracledb`, thin mode by default (optional peer dependency).
+export type { OracleConnectionLike, OracleDbLike, OracleDriverOptions, OraclePoolLike } from './sql/oracle.js';
 export { oracleDriver } from './sql/oracle.js';

@@ -117,7 +117,7 @@ export class PollReader {
       type Row = Record<string, unknown> & { TS: string };
       const settled = this.#settled(p.tsColumn);
       const [row] = await sql.all<Row>(
-        `SELECT ${p.tsColumn} AS TS, ${p.keyColumns.join(', ')} FROM ${t(p.table)} WHERE ${settled.sql}${p.where ? ` AND ${p.where}` : ''}
+        `SELECT ${p.tsColumn} AS TS, ${p.keyColumns.join(', ')} FROM ${t(p.table)} x WHERE ${settled.sql}${p.where ? ` AND ${p.where}` : ''}
           ORDER BY ${[p.tsColumn, ...p.keyColumns].map((c) => `${c} DESC`).join(', ')} ${limitClause(sql.dialect)}`,
         [...settled.params, 1],
       );
@@ -143,7 +143,7 @@ export class PollReader {
       type Row = Record<string, unknown> & { TS: string; SETTLED: number | string };
       const rows = await this.#ctx.sql.all<Row>(
         `SELECT ${p.tsColumn} AS TS, ${p.keyColumns.join(', ')}, CASE WHEN ${settled.sql} THEN 1 ELSE 0 END AS SETTLED
-          FROM ${this.#ctx.t(p.table)} WHERE ${filter.sql}${p.where ? ` AND ${p.where}` : ''}
+          FROM ${this.#ctx.t(p.table)} x WHERE ${filter.sql}${p.where ? ` AND ${p.where}` : ''}
           ORDER BY ${p.tsColumn}, ${p.keyColumns.join(', ')} ${limitClause(this.#ctx.sql.dialect)}`,
         [...settled.params, ...filter.params, limit],
       );

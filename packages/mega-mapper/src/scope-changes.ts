@@ -38,7 +38,7 @@ export async function enterpriseKeys(ctx: LoaderContext, filter: { sql: string; 
       chunk.map((c) => [...orgTuple(c), c.CTO_IN_CODIGO]),
     );
     for (const b of await sql.all<{ AGN_TAB_IN_CODIGO: number; AGN_PAD_IN_CODIGO: number; AGN_IN_CODIGO: number }>(
-      `SELECT AGN_TAB_IN_CODIGO, AGN_PAD_IN_CODIGO, AGN_IN_CODIGO FROM ${t('CAR_CONTRATO_CLIENTE')} WHERE ${f.sql}`,
+      `SELECT AGN_TAB_IN_CODIGO, AGN_PAD_IN_CODIGO, AGN_IN_CODIGO FROM ${t('CAR_CONTRATO_CLIENTE')} x WHERE ${f.sql}`,
       f.params,
     )) {
       const client = `${b.AGN_TAB_IN_CODIGO}-${b.AGN_PAD_IN_CODIGO}-${b.AGN_IN_CODIGO}`;
@@ -46,7 +46,7 @@ export async function enterpriseKeys(ctx: LoaderContext, filter: { sql: string; 
       into.spouse.add(`${client}-C`);
     }
     for (const o of await sql.all<OrgRow & { OCO_IN_CODIGO: number }>(
-      `SELECT ${ORG_COLUMNS.join(', ')}, OCO_IN_CODIGO FROM ${t('DBM_OCORRENCIACONTRATO')} WHERE ${f.sql}`,
+      `SELECT ${ORG_COLUMNS.join(', ')}, OCO_IN_CODIGO FROM ${t('DBM_OCORRENCIACONTRATO')} x WHERE ${f.sql}`,
       f.params,
     )) {
       into.occurrence.add(orgKey(o, Number(o.OCO_IN_CODIGO)));
@@ -62,7 +62,7 @@ export async function occurrenceTypeKeys(ctx: LoaderContext, types: readonly str
   await inChunks(tuples, async (chunk) => {
     const f = keysIn(['OCS_IN_MODULO', 'OCS_IN_CODIGO'], chunk);
     for (const o of await ctx.sql.all<OrgRow & { OCO_IN_CODIGO: number }>(
-      `SELECT ${ORG_COLUMNS.join(', ')}, OCO_IN_CODIGO FROM ${ctx.t('DBM_GERAOCORRENCIA')} WHERE ${f.sql}`,
+      `SELECT ${ORG_COLUMNS.join(', ')}, OCO_IN_CODIGO FROM ${ctx.t('DBM_GERAOCORRENCIA')} x WHERE ${f.sql}`,
       f.params,
     )) {
       into.occurrence.add(orgKey(o, Number(o.OCO_IN_CODIGO)));

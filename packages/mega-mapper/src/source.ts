@@ -8,6 +8,7 @@ import {
   DEFAULT_CHARSET_POLICY,
   ENTITIES,
   type EntityName,
+  type SourceWarning,
 } from '@mega-crm/core';
 import { type FeedEntry, type FeedPosition, FeedReader, type FeedReaderOptions } from './feed-reader.js';
 import { clientLoader, spouseLoader } from './loaders/agents.js';
@@ -16,7 +17,9 @@ import { contractLoader } from './loaders/contracts.js';
 import { occurrenceLoader } from './loaders/occurrences.js';
 import { type PollOptions, type PollPositions, PollReader } from './poll-reader.js';
 import type { FeedEntity } from './schema/feed.js';
-import { NO_SCHEMAS, type SchemaMapping, STANDARD_SCHEMAS } from './schema/tables.js';
+import { isOptionalTable, type MegaSchema, type MegaSchemaOverrides, resolveMegaSchema } from './schema/overrides.js';
+import { missingTableWarning, probeTables, schemaCheckedDriver } from './schema/probe.js';
+import { NO_SCHEMAS, type SchemaMapping, STANDARD_SCHEMAS, type TableName } from './schema/tables.js';
 import { resolveScope, type ScopeConfig } from './scope.js';
 import { enterpriseKeys, loadKeys, noKeys, occurrenceTypeKeys } from './scope-changes.js';
 import { keysIn, type SqlDriver } from './sql/driver.js';
@@ -25,6 +28,12 @@ export interface MegaSourceOptions {
   readonly sql: SqlDriver;
   /** Default: no prefix on SQLite, the standard MGGLO/MGCAR/MGDBM/MGCUSTOM schemas elsewhere. */
   readonly schemas?: SchemaMapping;
+  /**
+   * The real names of tables and columns where your Mega differs from the SDK's (GUESS names in
+   * particular), by the SDK's names: `{ GLO_AGENTES_TELEFONE: { name: 'GLO_FONES', columns: { TEA_ST_TELEFONE: 'TEA_ST_FONE' } } }`.
+   * Validated at construction (an unknown table or column is named, with the valid ones).
+   */
+  readonly schema?: MegaSchemaOverrides;
   readonly scope?: Partial<ScopeConfig>;
   /** Entities to read, always in dependency order (spouse → client → contract → occurrence). */
   readonly entities?: readonly EntityName[];
@@ -62,11 +71,26 @@ export class MegaSource implements ChangeSource {
   readonly #feed: FeedReader;
   readonly #poll: PollReader | undefined;
   readonly #ctx: LoaderContext;
+  readonly #sql: SqlDriver;
+  #schema: MegaSchema;
+  /** The tables this source reads (probed once), with the feed table when it follows the outbox. */
+  readonly #tables: readonly TableName[];
+  #probed: Promise<readonly SourceWarning[]> | undefined;
 
   constructor(options: MegaSourceOptions) {
     this.id = options.id ?? 'mega';
     const schemas = options.schemas ?? (options.sql.dialect === 'sqlite' ? NO_SCHEMAS : STANDARD_SCHEMAS);
-    const ctx = loaderContext(options.sql, schemas, resolveScope(options.scope), checkedCharset(options.crmCharset));
+    this.#schema = resolveMegaSchema(schemas, options.schema, options.sql.dialect);
+    const scope = resolveScope(options.scope);
+    const wanted = new Set(options.entities ?? ENTITIES);
+    this.#tables = [...new Set(ENTITIES.filter((e) => wanted.has(e)).flatMap((e) => TABLES_READ[e]))];
+    this.#sql = options.sql;
+    const sql = schemaCheckedDriver(
+      options.sql,
+      () => this.#schema,
+      () => this.#tables,
+    );
+    const ctx = loaderContext(sql, () => this.#schema, scope, checkedCharset(options.crmCharset));
     this.#ctx = ctx;
     const all: Record<EntityName, EntityLoader> = {
       spouse: spouseLoader(ctx),
@@ -74,11 +98,31 @@ export class MegaSource implements ChangeSource {
       contract: contractLoader(ctx),
       occurrence: occurrenceLoader(ctx),
     };
-    const wanted = new Set(options.entities ?? ENTITIES);
     this.#loaders = ENTITIES.filter((e) => wanted.has(e)).map((e) => all[e]);
     this.#byEntity = new Map(this.#loaders.map((l) => [l.entity, l]));
     this.#feed = new FeedReader(ctx, options.feed);
     this.#poll = options.changes === 'timestamps' ? new PollReader(ctx, polledEntities(this.#loaders), checkedPoll(options.poll)) : undefined;
+  }
+
+  /**
+   * Once per source (again after a failure): which of the tables read exist. A missing optional one
+   * is read as empty from then on, with a warning each run; a missing required one (or the feed
+   * table, when following it) is a MEGA_SCHEMA_MISMATCH configuration error.
+   */
+  #probe(): Promise<readonly SourceWarning[]> {
+    this.#probed ??= (async () => {
+      const tables: Array<TableName | 'MEGACRM_FEED'> = [...this.#tables, ...(this.#poll ? [] : ['MEGACRM_FEED' as const])];
+      const missing = await probeTables(this.#sql, this.#schema, tables, isOptionalTable);
+      this.#schema = this.#schema.withMissing(missing);
+      return missing.map((table): SourceWarning => {
+        const entity = ENTITIES.find((e) => TABLES_READ[e].includes(table) && this.#byEntity.has(e)) ?? 'client';
+        return { entity, ...missingTableWarning(this.#schema, table) };
+      });
+    })().catch((error: unknown) => {
+      this.#probed = undefined;
+      throw error;
+    });
+    return this.#probed;
   }
 
   async #head(): Promise<Position> {
@@ -86,14 +130,18 @@ export class MegaSource implements ChangeSource {
   }
 
   async read(cursorText: string | null, { limit }: { readonly limit: number }): Promise<ChangeBatch> {
+    const warnings = await this.#probe();
     const cursor: Cursor = cursorText ? (JSON.parse(cursorText) as Cursor) : { v: 2, mode: 'scan', entity: 0, after: null, ...(await this.#head()) };
-    return cursor.mode === 'scan' ? this.#scan(cursor, limit) : this.#follow(cursor, limit);
+    const batch = await (cursor.mode === 'scan' ? this.#scan(cursor, limit) : this.#follow(cursor, limit));
+    return warnings.length > 0 ? { ...batch, warnings } : batch;
   }
 
   /** Reads given records again now, whatever the cursor (a targeted resync). */
   async load(entity: EntityName, keys: readonly string[]): Promise<CapturedItem[]> {
     const loader = this.#byEntity.get(entity);
-    return loader ? loader.load(keys) : [];
+    if (!loader) return [];
+    await this.#probe();
+    return loader.load(keys);
   }
 
   /**
@@ -103,7 +151,9 @@ export class MegaSource implements ChangeSource {
    */
   async reconcile(entity: EntityName, keys: readonly string[]): Promise<CapturedItem[]> {
     const loader = this.#byEntity.get(entity);
-    return loader ? loader.check(keys) : [];
+    if (!loader) return [];
+    await this.#probe();
+    return loader.check(keys);
   }
 
   /**
@@ -112,6 +162,7 @@ export class MegaSource implements ChangeSource {
    * the enterprise was flagged for the CRM, say.
    */
   async loadEnterprise(enterpriseCode: string): Promise<CapturedItem[]> {
+    await this.#probe();
     return loadKeys(this.#loaders, await enterpriseKeys(this.#ctx, { sql: 'e.EST_ST_CODIGO = ?', params: [enterpriseCode] }));
   }
 
@@ -163,6 +214,15 @@ export class MegaSource implements ChangeSource {
     return loadKeys(this.#loaders, wanted, direct);
   }
 }
+
+/** The tables each entity's reads touch, scope joins included (probed before the first read). */
+const SCOPE_TABLES: readonly TableName[] = ['CAR_CONTRATO_CLIENTE', 'CAR_CONTRATO_ENVOLVIDO', 'DBM_UNIDADE', 'DBM_ESTRUTURA'];
+const TABLES_READ: Readonly<Record<EntityName, readonly TableName[]>> = {
+  spouse: ['GLO_PESSOA_FISICA', 'GLO_AGENTES', 'GLO_AGENTES_ID', ...SCOPE_TABLES],
+  client: ['GLO_AGENTES', 'GLO_PESSOA_FISICA', 'GLO_AGENTES_ID', 'GLO_AGENTES_TELEFONE', ...SCOPE_TABLES],
+  contract: ['CAR_CONTRATO', ...SCOPE_TABLES],
+  occurrence: ['DBM_GERAOCORRENCIA', 'DBM_OCORRENCIACONTRATO', 'DBM_TIPOOCORRENCIA', ...SCOPE_TABLES],
+};
 
 function checkedPoll(poll: PollOptions | undefined): PollOptions {
   const lag = poll?.lagSeconds;

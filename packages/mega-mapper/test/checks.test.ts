@@ -31,4 +31,25 @@ describe('data checks (doctor)', () => {
     for (const r of results) expect(r.fix.en && r.fix.pt).toBeTruthy();
     db.close();
   });
+
+  it('read the real names (overrides), and leave the garage check out when the optional DBM_GARAGEM is missing', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'mega-')), 'mega.db');
+    await createDemoMegaDatabase(path, { clients: 300, seed: 5 });
+    const db = new Database(path);
+    const before = await runDataChecks(sqliteDriver(db));
+    db.exec(
+      'ALTER TABLE DBM_ESTRUTURA RENAME TO DBM_ESTRUTURAS; ALTER TABLE DBM_ESTRUTURAS RENAME COLUMN EST_BO_INTEGRACRM TO EST_BO_CRM; DROP TABLE DBM_GARAGEM',
+    );
+    const after = await runDataChecks(sqliteDriver(db), {
+      schema: { DBM_ESTRUTURA: { name: 'DBM_ESTRUTURAS', columns: { EST_BO_INTEGRACRM: 'EST_BO_CRM' } } },
+    });
+    const count = (results: typeof before, id: string) => results.find((r) => r.id === id)?.count;
+    expect(count(after, 'garage-without-row')).toBe(0);
+    expect(after.find((r) => r.id === 'garage-without-row')?.title).toContain('not checked, this Mega has no DBM_GARAGEM table');
+    expect(count(before, 'garage-without-row')).toBeGreaterThan(0);
+    expect(count(after, 'contract-enterprise-not-flagged')).toBe(count(before, 'contract-enterprise-not-flagged'));
+    expect(count(after, 'client-waiting-spouse')).toBe(count(before, 'client-waiting-spouse'));
+    await expect(runDataChecks(sqliteDriver(db))).rejects.toThrow(/no such table: DBM_ESTRUTURA/);
+    db.close();
+  });
 });

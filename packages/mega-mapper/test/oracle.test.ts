@@ -70,7 +70,7 @@ describe('Oracle dialect', () => {
     await source.read(cursor, { limit: 100 });
     await source.read(null, { limit: 100 }); // the head of every polled table
     const queries = oracleSelects(calls);
-    const agents = queries.find((q) => q.sql.includes('FROM MGGLO.GLO_AGENTES WHERE'));
+    const agents = queries.find((q) => q.sql.includes('FROM MGGLO.GLO_AGENTES x WHERE'));
     expect(agents?.sql).toContain("CASE WHEN AGN_DT_ALTERACAO < SYSDATE - NUMTODSINTERVAL(:1, 'SECOND') THEN 1 ELSE 0 END AS SETTLED");
     expect(agents?.sql).toMatch(/AGN_DT_ALTERACAO > :2 OR \(AGN_DT_ALTERACAO = :3 AND/);
     expect(agents?.binds).toEqual([90, '2026-01-01 08:00:05.000', '2026-01-01 08:00:05.000', 1, 1, 1, 1, 1001, 100]); // read on from the tail
@@ -111,7 +111,7 @@ describe('Oracle dialect', () => {
     expect(all).toMatch(
       /e\.EST_CH_TIPOESTRUTURA = 'E' AND \(e\.ORG_TAB_IN_CODIGO, e\.ORG_PAD_IN_CODIGO, e\.ORG_IN_CODIGO, e\.ORG_TAU_ST_CODIGO, e\.EST_IN_CODIGO\) IN \(\(:1, :2, :3, :4, :5\)\)/,
     );
-    expect(all).toContain('FROM MGDBM.DBM_GERAOCORRENCIA WHERE (OCS_IN_MODULO, OCS_IN_CODIGO) IN ((:1, :2))');
+    expect(all).toContain('FROM MGDBM.DBM_GERAOCORRENCIA x WHERE (OCS_IN_MODULO, OCS_IN_CODIGO) IN ((:1, :2))');
     expect(all).toContain('LEFT JOIN MGGLO.GLO_AGENTES a ON a.AGN_TAB_IN_CODIGO = s.AGN_TAB_IN_CODIGO');
     expect(all).toMatch(/SELECT c\.ORG_TAB_IN_CODIGO, [^;]*? AS IN_SCOPE FROM MGCAR\.CAR_CONTRATO c WHERE/);
     expect(queries.length).toBeGreaterThanOrEqual(10);

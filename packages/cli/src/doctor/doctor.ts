@@ -6,7 +6,7 @@ import { daily as dailyPolicy, isValidCnpj, MegaCrmError, type SyncStore } from 
 import { parseInterval } from '@mega-crm/core/internal';
 import type { CrmClient } from '@mega-crm/crm-client';
 import { SERVICE_DEFAULTS } from '@mega-crm/crm-client';
-import { feedDdl, runDataChecks, tableNames } from '@mega-crm/mega-mapper';
+import { feedDdl, type MegaSchemaOverrides, resolveMegaSchema, runDataChecks, tableNames } from '@mega-crm/mega-mapper';
 import type { CliConfig } from '../config.js';
 import { connectCrm, type MegaConnection, openMega, openStore, Resources } from '../runtime.js';
 import { probeWsdl, type WsdlProbe } from './wsdl-probe.js';
@@ -77,8 +77,8 @@ export async function runDoctor(config: CliConfig, options: DoctorOptions = {}):
       checks.push(failFromError('mega.connect', error));
     }
     if (mega) {
-      checks.push(...(await checkMegaScope(mega)));
-      checks.push(...(await checkMegaData(mega)));
+      checks.push(...(await checkMegaScope(config, mega)));
+      checks.push(...(await checkMegaData(config, mega)));
       checks.push(await checkFeed(config, mega));
     } else {
       for (const id of ['mega.enterprises', 'mega.occurrence-types', 'mega.data', 'mega.feed'])
@@ -296,10 +296,13 @@ async function checkCrmService(config: CliConfig, checks: CheckResult[], probe: 
   checks.push(ok('crm.access', 'credentials, IP and integration CNPJ accepted by the CRM', 'credenciais, IP e CNPJ de integração aceitos pelo CRM'));
 }
 
-async function checkMegaScope(mega: MegaConnection): Promise<CheckResult[]> {
-  const t = tableNames(mega.schemas);
+/** The real Mega names the configuration gives (`mega.schema`), validated by mega-mapper. */
+const megaNames = (config: CliConfig): MegaSchemaOverrides => (config.mega.schema ?? {}) as MegaSchemaOverrides;
+
+async function checkMegaScope(config: CliConfig, mega: MegaConnection): Promise<CheckResult[]> {
+  const t = resolveMegaSchema(mega.schemas, megaNames(config), mega.sql.dialect).from;
   const results: CheckResult[] = [];
-  const enterpriseSql = `SELECT COUNT(*) AS N FROM ${t('DBM_ESTRUTURA')} WHERE EST_CH_TIPOESTRUTURA = 'E' AND EST_BO_INTEGRACRM = 'S'`;
+  const enterpriseSql = `SELECT COUNT(*) AS N FROM ${t('DBM_ESTRUTURA')} e WHERE EST_CH_TIPOESTRUTURA = 'E' AND EST_BO_INTEGRACRM = 'S'`;
   const [enterprises] = await mega.sql.all<{ N: number | string }>(enterpriseSql);
   const flagged = Number(enterprises?.N ?? 0);
   results.push(
@@ -316,7 +319,7 @@ async function checkMegaScope(mega: MegaConnection): Promise<CheckResult[]> {
           { inspectSql: enterpriseSql },
         ),
   );
-  const typesSql = `SELECT OCS_IN_MODULO AS M, OCS_IN_CODIGO AS C, OCS_CH_SITUACAOCRM AS S FROM ${t('DBM_TIPOOCORRENCIA')} WHERE OCS_BO_INTEGRACRM = 'S'`;
+  const typesSql = `SELECT OCS_IN_MODULO AS M, OCS_IN_CODIGO AS C, OCS_CH_SITUACAOCRM AS S FROM ${t('DBM_TIPOOCORRENCIA')} tp WHERE OCS_BO_INTEGRACRM = 'S'`;
   const types = await mega.sql.all<{ M: number; C: number; S: string | null }>(typesSql);
   if (types.length === 0) {
     results.push(
@@ -361,8 +364,8 @@ async function checkMegaScope(mega: MegaConnection): Promise<CheckResult[]> {
   return results;
 }
 
-async function checkMegaData(mega: MegaConnection): Promise<CheckResult[]> {
-  const found = await runDataChecks(mega.sql, { schemas: mega.schemas });
+async function checkMegaData(config: CliConfig, mega: MegaConnection): Promise<CheckResult[]> {
+  const found = await runDataChecks(mega.sql, { schemas: mega.schemas, schema: megaNames(config) });
   return found.map((check) =>
     check.count === 0
       ? ok(`mega.data.${check.id}`, `none: ${check.title}`, `nenhum: ${check.title}`)
@@ -378,7 +381,8 @@ async function checkFeed(config: CliConfig, mega: MegaConnection): Promise<Check
   if (config.mega.changes === 'timestamps')
     return ok('mega.feed', 'changes found by change timestamps (no feed needed)', 'alterações lidas pelas datas de alteração (sem feed)');
   const dialect = mega.sql.dialect;
-  const expected = feedDdl(dialect, mega.schemas)
+  const oracleVersion = config.mega.dialect === 'oracle' ? config.mega.oracleVersion : undefined;
+  const expected = feedDdl(dialect, mega.schemas, { schema: megaNames(config), ...(oracleVersion ? { oracleVersion } : {}) })
     .map((ddl) => /CREATE\s+(?:OR\s+REPLACE\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)/i.exec(ddl)?.[1])
     .filter((name): name is string => name !== undefined)
     .map((name) => name.toUpperCase());

@@ -95,8 +95,14 @@ export async function captureChanges(options: {
   const { source, store, batchSize, tally, feed } = options;
   let cursor = await store.getCursor(source.id);
   let processed = 0;
+  const warned = new Set<string>();
   while (!options.stopped()) {
     const batch = await readSource(source, cursor, batchSize);
+    for (const warning of batch.warnings ?? []) {
+      const id = `${warning.entity}\u0000${warning.code}\u0000${warning.field}`;
+      if (!warned.has(id)) tally.warn({ entity: warning.entity, key: '*' }, [warning]);
+      warned.add(id);
+    }
     const { records, invalid, removals } = stage(batch.items, tally);
     const outcome = await store.capture({ sourceId: source.id, cursor: batch.cursor, records, invalid, fence: options.fence });
     await tallyRemovals(store, removals, tally);

@@ -117,7 +117,7 @@ async function loadPhones(ctx: LoaderContext, agents: readonly AgentKey[]): Prom
   const rows = await inChunks(agents, (chunk) => {
     const filter = pageFilter(AGENT_COLUMNS, null, chunk.map(tuple));
     return ctx.sql.all<MegaPhoneRow & { AGN_TAB_IN_CODIGO: number; AGN_PAD_IN_CODIGO: number; AGN_IN_CODIGO: number }>(
-      `SELECT ${AGENT_COLUMNS.join(', ')}, TEA_ST_DDD, TEA_ST_TELEFONE FROM ${ctx.t('GLO_AGENTES_TELEFONE')}
+      `SELECT ${AGENT_COLUMNS.join(', ')}, TEA_ST_DDD, TEA_ST_TELEFONE FROM ${ctx.t('GLO_AGENTES_TELEFONE')} x
         WHERE ${filter.sql} ORDER BY ${AGENT_COLUMNS.join(', ')}, TEA_IN_SEQUENCIA`,
       filter.params,
     );
@@ -223,7 +223,7 @@ async function absent(ctx: LoaderContext, entity: 'client' | 'spouse', keys: rea
     (chunk) => {
       const f = pageFilter(AGENT_COLUMNS, null, chunk.map(tuple));
       return ctx.sql.all<AgentRow>(
-        `SELECT ${AGENT_COLUMNS.join(', ')} FROM ${table} WHERE ${f.sql}${entity === 'spouse' ? " AND AGN_CH_TIPO = 'C'" : ''}`,
+        `SELECT ${AGENT_COLUMNS.join(', ')} FROM ${table} x WHERE ${f.sql}${entity === 'spouse' ? " AND AGN_CH_TIPO = 'C'" : ''}`,
         f.params,
       );
     },

@@ -1,20 +1,22 @@
 import { type CapturedItem, type CharsetPolicy, DEFAULT_CHARSET_POLICY, type EntityName, type MegaCrmError, type RecordWarning } from '@mega-crm/core';
 import { fitRecordText } from '@mega-crm/core/internal';
-import type { SchemaMapping, TableName } from '../schema/tables.js';
-import { tableNames } from '../schema/tables.js';
+import type { MegaSchema } from '../schema/overrides.js';
+import type { TableName } from '../schema/tables.js';
 import type { ScopeConfig } from '../scope.js';
 import { type Dialect, keysetAfter, keysIn, limitClause, type SqlDriver } from '../sql/driver.js';
 
 export interface LoaderContext {
   readonly sql: SqlDriver;
+  /** What a query puts after FROM for a table, with the source's schema overrides (see schema/overrides.ts). */
   readonly t: (name: TableName | 'MEGACRM_FEED') => string;
   readonly scope: ScopeConfig;
   /** What to do with text the CRM's charset cannot hold. */
   readonly charset: CharsetPolicy;
 }
 
-export function loaderContext(sql: SqlDriver, schemas: SchemaMapping, scope: ScopeConfig, charset: CharsetPolicy = DEFAULT_CHARSET_POLICY): LoaderContext {
-  return { sql, t: tableNames(schemas), scope, charset };
+/** `schema` is read on every query: the source learns which optional tables are missing on its first read. */
+export function loaderContext(sql: SqlDriver, schema: () => MegaSchema, scope: ScopeConfig, charset: CharsetPolicy = DEFAULT_CHARSET_POLICY): LoaderContext {
+  return { sql, t: (name) => schema().from(name), scope, charset };
 }
 
 /** One entity's reads: a keyset-paged full scan, and a load of given keys (the feed's). */

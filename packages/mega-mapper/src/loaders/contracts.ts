@@ -28,7 +28,7 @@ export function contractLoader(ctx: LoaderContext): EntityLoader {
     const rows = await inChunks(unique, (chunk) => {
       const f = pageFilter([...ORG_COLUMNS, 'EST_IN_CODIGO'], null, chunk);
       return sql.all<Structure>(
-        `SELECT ${ORG_COLUMNS.join(', ')}, EST_IN_CODIGO, EST_ST_CODIGO, EST_ST_NOME, EST_CH_TIPOESTRUTURA, PAI_EST_IN_CODIGO, EST_BO_INTEGRACRM FROM ${t('DBM_ESTRUTURA')} WHERE ${f.sql}`,
+        `SELECT ${ORG_COLUMNS.join(', ')}, EST_IN_CODIGO, EST_ST_CODIGO, EST_ST_NOME, EST_CH_TIPOESTRUTURA, PAI_EST_IN_CODIGO, EST_BO_INTEGRACRM FROM ${t('DBM_ESTRUTURA')} x WHERE ${f.sql}`,
         f.params,
       );
     });
@@ -42,14 +42,14 @@ export function contractLoader(ctx: LoaderContext): EntityLoader {
       const f = pageFilter(CONTRACT_COLUMNS, null, chunk);
       return sql.all<MegaBuyerRow & MegaOrgRow & { CTO_IN_CODIGO: number }>(
         `SELECT ${CONTRACT_COLUMNS.join(', ')}, AGN_TAB_IN_CODIGO, AGN_PAD_IN_CODIGO, AGN_IN_CODIGO, CTC_RE_PERCENTUAL, CTC_BO_PRINCIPAL
-          FROM ${t('CAR_CONTRATO_CLIENTE')} WHERE ${f.sql} ORDER BY ${CONTRACT_COLUMNS.join(', ')}, AGN_TAB_IN_CODIGO, AGN_PAD_IN_CODIGO, AGN_IN_CODIGO`,
+          FROM ${t('CAR_CONTRATO_CLIENTE')} x WHERE ${f.sql} ORDER BY ${CONTRACT_COLUMNS.join(', ')}, AGN_TAB_IN_CODIGO, AGN_PAD_IN_CODIGO, AGN_IN_CODIGO`,
         f.params,
       );
     });
     const involved = await inChunks(tuples, (chunk) => {
       const f = pageFilter(CONTRACT_COLUMNS, null, chunk);
       return sql.all<Involved>(
-        `SELECT ${CONTRACT_COLUMNS.join(', ')}, EST_IN_CODIGO, CTOENV_CH_ORIGEM FROM ${t('CAR_CONTRATO_ENVOLVIDO')} WHERE ${f.sql} ORDER BY ${CONTRACT_COLUMNS.join(', ')}, EST_IN_CODIGO`,
+        `SELECT ${CONTRACT_COLUMNS.join(', ')}, EST_IN_CODIGO, CTOENV_CH_ORIGEM FROM ${t('CAR_CONTRATO_ENVOLVIDO')} x WHERE ${f.sql} ORDER BY ${CONTRACT_COLUMNS.join(', ')}, EST_IN_CODIGO`,
         f.params,
       );
     });
@@ -59,7 +59,7 @@ export function contractLoader(ctx: LoaderContext): EntityLoader {
       (chunk) => {
         const f = pageFilter([...ORG_COLUMNS, 'EST_IN_CODIGO'], null, chunk);
         return sql.all<Unit>(
-          `SELECT ${ORG_COLUMNS.join(', ')}, EST_IN_CODIGO, EMP_EST_IN_CODIGO, BLO_EST_IN_CODIGO FROM ${t('DBM_UNIDADE')} WHERE ${f.sql}`,
+          `SELECT ${ORG_COLUMNS.join(', ')}, EST_IN_CODIGO, EMP_EST_IN_CODIGO, BLO_EST_IN_CODIGO FROM ${t('DBM_UNIDADE')} x WHERE ${f.sql}`,
           f.params,
         );
       },

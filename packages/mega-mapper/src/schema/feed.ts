@@ -4,7 +4,18 @@
  */
 import type { EntityName } from '@mega-crm/core';
 import type { Dialect } from '../sql/driver.js';
-import { type SchemaMapping, type TableName, tableNames } from './tables.js';
+import { type MegaSchema, type MegaSchemaOverrides, resolveMegaSchema } from './overrides.js';
+import type { SchemaMapping, TableName } from './tables.js';
+
+export interface FeedDdlOptions {
+  /** The real names where your Mega differs from the SDK's (the same overrides as `new MegaSource({ schema })`). */
+  readonly schema?: MegaSchemaOverrides;
+  /**
+   * Oracle: the database's major version. Default 12 (identity column, 12c or later); `11` numbers the
+   * feed with a sequence and a BEFORE INSERT trigger instead (Oracle 11g R2).
+   */
+  readonly oracleVersion?: number;
+}
 
 const AGENT = ['AGN_TAB_IN_CODIGO', 'AGN_PAD_IN_CODIGO', 'AGN_IN_CODIGO'];
 const ORG = ['ORG_TAB_IN_CODIGO', 'ORG_PAD_IN_CODIGO', 'ORG_IN_CODIGO', 'ORG_TAU_ST_CODIGO'];
@@ -47,27 +58,32 @@ const FEED_CONDITIONS: Partial<Record<TableName, readonly [column: string, value
   DBM_ESTRUTURA: ['EST_CH_TIPOESTRUTURA', 'E'],
 };
 
-function condition(table: TableName, row: string): string | undefined {
-  const c = FEED_CONDITIONS[table];
-  return c ? `${row}.${c[0]} = '${c[1]}'` : undefined;
-}
-
-/** Wraps trigger statements in the table's condition, if it has one. */
-function guarded(table: TableName, row: string, body: string, indent: string): string {
-  const when = condition(table, row);
-  return when ? `${indent}IF ${when} THEN\n${body}\n${indent}END IF;` : body;
-}
-
-function keyExpr(row: string, columns: readonly string[], suffix = ''): string {
-  const parts = columns.map((c) => `${row}.${c}`).join(" || '-' || ");
-  return suffix ? `${parts} || '${suffix}'` : parts;
+/** Trigger SQL for one Mega table: its real column names, under the overrides. */
+function triggerParts(schema: MegaSchema, table: TableName) {
+  const condition = (row: string): string | undefined => {
+    const c = FEED_CONDITIONS[table];
+    return c ? `${row}.${schema.column(table, c[0])} = '${c[1]}'` : undefined;
+  };
+  return {
+    condition,
+    /** Wraps trigger statements in the table's condition, if it has one. */
+    guarded(row: string, body: string, indent: string): string {
+      const when = condition(row);
+      return when ? `${indent}IF ${when} THEN\n${body}\n${indent}END IF;` : body;
+    },
+    keyExpr(row: string, columns: readonly string[], suffix = ''): string {
+      const parts = columns.map((c) => `${row}.${schema.column(table, c)}`).join(" || '-' || ");
+      return suffix ? `${parts} || '${suffix}'` : parts;
+    },
+  };
 }
 
 const INSERT_COLUMNS = '(FEED_ST_TABELA, FEED_ST_ENTIDADE, FEED_ST_CHAVE, FEED_CH_OPERACAO)';
 
 /** CREATE statements for the feed table and its triggers, one statement per array element. */
-export function feedDdl(dialect: Dialect, schemas: SchemaMapping): string[] {
-  const t = tableNames(schemas);
+export function feedDdl(dialect: Dialect, schemas: SchemaMapping, options: FeedDdlOptions = {}): string[] {
+  const schema = resolveMegaSchema(schemas, options.schema, dialect);
+  const t = schema.table;
   const feed = t('MEGACRM_FEED');
   const sources = Object.entries(FEED_SOURCES) as Array<[TableName, NonNullable<(typeof FEED_SOURCES)[TableName]>]>;
   if (dialect === 'sqlite') {
@@ -80,8 +96,9 @@ export function feedDdl(dialect: Dialect, schemas: SchemaMapping): string[] {
   FEED_CH_OPERACAO TEXT NOT NULL,
   FEED_DT_ALTERACAO TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 )`,
-      ...sources.flatMap(([table, entities]) =>
-        (
+      ...sources.flatMap(([table, entities]) => {
+        const { condition, keyExpr } = triggerParts(schema, table);
+        return (
           [
             ['INSERT', 'I', 'NEW'],
             ['UPDATE', 'U', 'NEW'],
@@ -89,12 +106,12 @@ export function feedDdl(dialect: Dialect, schemas: SchemaMapping): string[] {
           ] as const
         ).map(
           ([event, op, row]) =>
-            `CREATE TRIGGER IF NOT EXISTS MEGACRM_${table}_${op} AFTER ${event} ON ${t(table)}${condition(table, row) ? ` WHEN ${condition(table, row)}` : ''}
+            `CREATE TRIGGER IF NOT EXISTS MEGACRM_${table}_${op} AFTER ${event} ON ${t(table)}${condition(row) ? ` WHEN ${condition(row)}` : ''}
 BEGIN
 ${entities.map(([entity, cols, suffix]) => `  INSERT INTO ${feed} ${INSERT_COLUMNS} VALUES ('${table}', '${entity}', ${keyExpr(row, cols, suffix)}, '${op}');`).join('\n')}
 END`,
-        ),
-      ),
+        );
+      }),
     ];
   }
   if (dialect === 'postgres') {
@@ -110,47 +127,63 @@ END`,
   FEED_DT_ALTERACAO TIMESTAMP(3) NOT NULL DEFAULT clock_timestamp()
 )`,
       `CREATE INDEX IF NOT EXISTS MEGACRM_FEED_XID ON ${feed} (FEED_ID_XID, FEED_IN_SEQ)`,
-      ...sources.flatMap(([table, entities]) => [
-        `CREATE OR REPLACE FUNCTION ${fnSchema}MEGACRM_FEED_${table}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      ...sources.flatMap(([table, entities]) => {
+        const { guarded, keyExpr } = triggerParts(schema, table);
+        return [
+          `CREATE OR REPLACE FUNCTION ${fnSchema}MEGACRM_FEED_${table}() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE r RECORD; op CHAR(1);
 BEGIN
   IF TG_OP = 'DELETE' THEN r := OLD; op := 'D'; ELSIF TG_OP = 'UPDATE' THEN r := NEW; op := 'U'; ELSE r := NEW; op := 'I'; END IF;
-${guarded(table, 'r', entities.map(([entity, cols, suffix]) => `  INSERT INTO ${feed} ${INSERT_COLUMNS} VALUES ('${table}', '${entity}', ${keyExpr('r', cols, suffix)}, op);`).join('\n'), '  ')}
+${guarded('r', entities.map(([entity, cols, suffix]) => `  INSERT INTO ${feed} ${INSERT_COLUMNS} VALUES ('${table}', '${entity}', ${keyExpr('r', cols, suffix)}, op);`).join('\n'), '  ')}
   RETURN NULL;
 END
 $fn$`,
-        `CREATE OR REPLACE TRIGGER MEGACRM_${table} AFTER INSERT OR UPDATE OR DELETE ON ${t(table)} FOR EACH ROW EXECUTE FUNCTION ${fnSchema}MEGACRM_FEED_${table}()`,
-      ]),
+          `CREATE OR REPLACE TRIGGER MEGACRM_${table} AFTER INSERT OR UPDATE OR DELETE ON ${t(table)} FOR EACH ROW EXECUTE FUNCTION ${fnSchema}MEGACRM_FEED_${table}()`,
+        ];
+      }),
     ];
   }
   const trgSchema = schemas.MGCUSTOM ? `${schemas.MGCUSTOM}.` : '';
+  const identity = (options.oracleVersion ?? 12) >= 12;
   return [
     `CREATE TABLE ${feed} (
-  FEED_IN_SEQ NUMBER(19) GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  FEED_IN_SEQ NUMBER(19) ${identity ? 'GENERATED ALWAYS AS IDENTITY ' : 'NOT NULL '}PRIMARY KEY,
   FEED_ST_TABELA VARCHAR2(30) NOT NULL,
   FEED_ST_ENTIDADE VARCHAR2(20) NOT NULL,
   FEED_ST_CHAVE VARCHAR2(100) NOT NULL,
   FEED_CH_OPERACAO CHAR(1) NOT NULL,
   FEED_DT_ALTERACAO TIMESTAMP(3) DEFAULT SYSTIMESTAMP NOT NULL
 )`,
-    ...sources.map(
-      ([table, entities]) => `CREATE OR REPLACE TRIGGER ${trgSchema}MEGACRM_${table}
+    // Oracle 11g has no identity columns: a sequence numbers the rows, from a BEFORE INSERT trigger.
+    ...(identity
+      ? []
+      : [
+          `CREATE SEQUENCE ${trgSchema}MEGACRM_FEED_SEQ START WITH 1 INCREMENT BY 1`,
+          `CREATE OR REPLACE TRIGGER ${trgSchema}MEGACRM_FEED_BI
+BEFORE INSERT ON ${feed} FOR EACH ROW
+BEGIN
+  SELECT ${trgSchema}MEGACRM_FEED_SEQ.NEXTVAL INTO :NEW.FEED_IN_SEQ FROM DUAL;
+END;`,
+        ]),
+    ...sources.map(([table, entities]) => {
+      const { guarded, keyExpr } = triggerParts(schema, table);
+      return `CREATE OR REPLACE TRIGGER ${trgSchema}MEGACRM_${table}
 AFTER INSERT OR UPDATE OR DELETE ON ${t(table)} FOR EACH ROW
 DECLARE op CHAR(1);
 BEGIN
   op := CASE WHEN INSERTING THEN 'I' WHEN UPDATING THEN 'U' ELSE 'D' END;
   IF DELETING THEN
-${guarded(table, ':OLD', entities.map(([entity, cols, suffix]) => `    INSERT INTO ${feed} ${INSERT_COLUMNS} VALUES ('${table}', '${entity}', ${keyExpr(':OLD', cols, suffix)}, op);`).join('\n'), '    ')}
+${guarded(':OLD', entities.map(([entity, cols, suffix]) => `    INSERT INTO ${feed} ${INSERT_COLUMNS} VALUES ('${table}', '${entity}', ${keyExpr(':OLD', cols, suffix)}, op);`).join('\n'), '    ')}
   ELSE
-${guarded(table, ':NEW', entities.map(([entity, cols, suffix]) => `    INSERT INTO ${feed} ${INSERT_COLUMNS} VALUES ('${table}', '${entity}', ${keyExpr(':NEW', cols, suffix)}, op);`).join('\n'), '    ')}
+${guarded(':NEW', entities.map(([entity, cols, suffix]) => `    INSERT INTO ${feed} ${INSERT_COLUMNS} VALUES ('${table}', '${entity}', ${keyExpr(':NEW', cols, suffix)}, op);`).join('\n'), '    ')}
   END IF;
-END;`,
-    ),
+END;`;
+    }),
   ];
 }
 
 /** DDL to install the feed on an existing Mega (the DBA runs it once). */
-export function feedInstallScript(dialect: Dialect, schemas: SchemaMapping): string {
+export function feedInstallScript(dialect: Dialect, schemas: SchemaMapping, options: FeedDdlOptions = {}): string {
   const separator = dialect === 'oracle' ? '\n/\n' : ';\n';
-  return `${feedDdl(dialect, schemas).join(separator)}${separator}`;
+  return `${feedDdl(dialect, schemas, options).join(separator)}${separator}`;
 }

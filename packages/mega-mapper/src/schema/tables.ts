@@ -15,6 +15,12 @@ export interface TableDef {
   readonly primaryKey: readonly string[];
   /** Secondary indexes the SDK's queries rely on (a production Mega has its own). */
   readonly indexes?: ReadonlyArray<readonly string[]>;
+  /**
+   * Set on a table the SDK can do without: what is left out when it is missing. Reading then goes on
+   * with a warning in the run summary (once per run) instead of failing; a missing table without it
+   * is a MEGA_SCHEMA_MISMATCH configuration error.
+   */
+  readonly optional?: string;
 }
 
 const ORG = [
@@ -86,6 +92,7 @@ export const TABLES = {
     group: 'MGGLO',
     columns: [...AGENT, ['TEA_IN_SEQUENCIA', 'int'], ['TEA_ST_DDD', 'text', 'null'], ['TEA_ST_TELEFONE', 'text']],
     primaryKey: [...AGENT_KEY, 'TEA_IN_SEQUENCIA'],
+    optional: 'clients are sent without phones',
   },
   DBM_ESTRUTURA: {
     name: 'DBM_ESTRUTURA',
@@ -130,6 +137,7 @@ export const TABLES = {
       ['UND_EST_IN_CODIGO', 'int', 'null'],
     ],
     primaryKey: [...ORG_KEY, 'EST_IN_CODIGO'],
+    optional: 'the "garage without its DBM_GARAGEM row" data check is left out',
   },
   CAR_CONTRATO: {
     name: 'CAR_CONTRATO',
@@ -248,7 +256,8 @@ export function tableNames(schemas: SchemaMapping): (name: TableName | 'MEGACRM_
   return (name) => (name === 'MEGACRM_FEED' ? qualify(FEED_TABLE, schemas) : qualify(TABLES[name], schemas));
 }
 
-const TYPES: Record<Dialect, Record<ColumnType, string>> = {
+/** SQL type of each column type, per dialect (DDL, and the empty stand-in of a missing optional table). */
+export const COLUMN_SQL_TYPES: Record<Dialect, Record<ColumnType, string>> = {
   sqlite: { int: 'INTEGER', money: 'REAL', date: 'TEXT', timestamp: 'TEXT', char: 'TEXT', text: 'TEXT' },
   postgres: { int: 'INTEGER', money: 'NUMERIC(18,2)', date: 'DATE', timestamp: 'TIMESTAMP(3)', char: 'CHAR(1)', text: 'VARCHAR(4000)' },
   oracle: { int: 'NUMBER(10)', money: 'NUMBER(18,2)', date: 'DATE', timestamp: 'TIMESTAMP(3)', char: 'CHAR(1)', text: 'VARCHAR2(4000)' },
@@ -258,7 +267,7 @@ const TYPES: Record<Dialect, Record<ColumnType, string>> = {
 export function createTablesDdl(dialect: Dialect, schemas: SchemaMapping): string[] {
   const t = tableNames(schemas);
   return (Object.values(TABLES) as TableDef[]).flatMap((table) => {
-    const columns = table.columns.map(([name, type, nullable]) => `  ${name} ${TYPES[dialect][type]}${nullable ? '' : ' NOT NULL'}`);
+    const columns = table.columns.map(([name, type, nullable]) => `  ${name} ${COLUMN_SQL_TYPES[dialect][type]}${nullable ? '' : ' NOT NULL'}`);
     const create = `CREATE TABLE ${t(table.name as TableName)} (\n${columns.join(',\n')},\n  PRIMARY KEY (${table.primaryKey.join(', ')})\n)`;
     const indexes = (table.indexes ?? []).map((cols, i) => `CREATE INDEX ${table.name}_X${i + 1} ON ${t(table.name as TableName)} (${cols.join(', ')})`);
     return [create, ...indexes];
