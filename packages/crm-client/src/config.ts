@@ -3,6 +3,7 @@ import { ConfigurationError, isValidCnpj } from '@mega-crm/core';
 import { z } from 'zod';
 import type { CrmClientHooks } from './hooks.js';
 import { SERVICE_DEFAULTS } from './profile/profile.js';
+import { CrmProfileOverridesSchema } from './profile/runtime.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, type HttpClient } from './transport.js';
 
 const HTTP_URL = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL (give a file as wsdlFile, text as wsdl)' });
@@ -66,6 +67,11 @@ export const CrmClientConfigSchema = z
     /** Allows calls over http: when the WSDL came over https: (its soap:address says http:); off, that is refused. */
     allowInsecureEndpoint: z.boolean().default(false),
     hooks: z.object({ onRequest: fn.optional(), onResponse: fn.optional(), onError: fn.optional() }).strict().optional(),
+    /**
+     * The live CRM's names where they differ from the reconstructed profile: operations, parameters,
+     * response parts, struct types and fields, message patterns (see `CrmProfileOverrides`).
+     */
+    profile: CrmProfileOverridesSchema.optional(),
     /** Replaces the HTTP transport (tests, custom stacks). */
     httpClient: z.custom<HttpClient>((v) => typeof (v as HttpClient | undefined)?.send === 'function', 'must implement HttpClient').optional(),
   })
@@ -93,7 +99,7 @@ export function resolveCrmClientConfig(input: CrmClientConfig): ResolvedCrmClien
     const problems = parsed.error.issues
       .map((issue) =>
         issue.code === 'unrecognized_keys'
-          ? `unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+          ? `${issue.path.length ? `${issue.path.join('.')}: ` : ''}unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`
           : `${issue.path.join('.') || 'config'}: ${issue.message}`,
       )
       .join('; ');

@@ -1,8 +1,8 @@
 import { maskPii } from '@mega-crm/core/internal';
-import { XMLParser } from 'fast-xml-parser';
 import * as soap from 'soap';
-import { AUTH_PARTS, OPERATIONS, type OperationKey } from '../profile/profile.js';
-import { wsdlTypeOf } from '../profile/wsdl.js';
+import { compareProfile, type ProfileReport, profileFromWsdl, wsdlDefinitions } from '../profile/compare.js';
+import type { OperationKey } from '../profile/profile.js';
+import type { CrmProfile } from '../profile/runtime.js';
 
 export interface OperationBinding {
   readonly key: OperationKey;
@@ -15,9 +15,10 @@ export interface OperationBinding {
 export interface WsdlModel {
   readonly endpoint: string;
   readonly namespace: string;
+  /** The operations the client can call: present and as the profile says. */
   readonly operations: ReadonlyMap<OperationKey, OperationBinding>;
-  /** Profile operations the WSDL does not offer: calling them fails with a configuration error. */
-  readonly missing: readonly string[];
+  /** The WSDL compared with the profile: `ok` false when a required operation is missing or differs. */
+  readonly report: ProfileReport;
 }
 
 export class WsdlMismatchError extends Error {
@@ -26,14 +27,14 @@ export class WsdlMismatchError extends Error {
 
 interface SoapPort {
   location?: string;
-  binding?: { methods?: Record<string, { soapAction?: string; style?: string; input?: { parts?: Record<string, string> } }> };
+  binding?: { methods?: Record<string, { soapAction?: string; style?: string }> };
 }
 
 /**
- * Reads the WSDL with node-soap's model and checks it against the profile: the service and port
- * exist, every operation the profile knows has the parts the profile sends, in order.
+ * Reads the WSDL with node-soap's model (the service and port exist, the document is usable) and
+ * compares what it declares with the profile in effect (compareProfile).
  */
-export async function readWsdlModel(text: string, url: string, names: { serviceName: string; portName: string }): Promise<WsdlModel> {
+export async function readWsdlModel(text: string, url: string, names: { serviceName: string; portName: string }, profile: CrmProfile): Promise<WsdlModel> {
   // node-soap would fetch <import>/<include> locations by itself (any URL or local path, without the
   // SDK's deadline, size limit or TLS options): the CRM's WSDL is one document, so imports are refused.
   const refuseImports = (_resolved: string, _from: string, location: string): never => {
@@ -53,44 +54,23 @@ export async function readWsdlModel(text: string, url: string, names: { serviceN
   // node-soap drops soap:body/@namespace; NuSOAP WSDLs often set it (urn:…) apart from the targetNamespace.
   const bodyNamespace = bodyNamespaces(text, names);
   const targetNamespace = definitions.$targetNamespace ?? '';
+  const report = compareProfile(profileFromWsdl(text, names), profile);
   const operations = new Map<OperationKey, OperationBinding>();
-  const missing: string[] = [];
-  const mismatches: string[] = [];
-  for (const [key, op] of Object.entries(OPERATIONS) as Array<[OperationKey, (typeof OPERATIONS)[OperationKey]]>) {
+  for (const op of report.operations) {
     const method = methods[op.name];
-    if (!method) {
-      missing.push(op.name);
-      continue;
-    }
-    // node-soap resolves complex part types into objects: their names are compared, their types are not.
-    const expected = [...AUTH_PARTS.map((n) => `${n}:xsd:string`), ...op.input.map(([n, t]) => `${n}:${typeof t === 'string' ? wsdlTypeOf(t) : 'complex'}`)];
-    const actual = Object.entries(method.input?.parts ?? {}).map(([n, t]) => `${n}:${typeof t === 'string' ? t : 'complex'}`);
-    const length = Math.max(expected.length, actual.length);
-    const diffs: string[] = [];
-    for (let i = 0; i < length; i++) {
-      if (expected[i] !== actual[i]) diffs.push(`part ${i + 1}: WSDL ${actual[i] ?? '(none)'}, profile ${expected[i] ?? '(none)'}`);
-    }
-    if (diffs.length > 0) mismatches.push(`${op.name} (${diffs.join('; ')})`);
-    operations.set(key, { key, name: op.name, soapAction: method.soapAction ?? '', namespace: bodyNamespace.get(op.name) || targetNamespace });
+    if (!op.usable || !method) continue;
+    operations.set(op.key, { key: op.key, name: op.name, soapAction: method.soapAction ?? '', namespace: bodyNamespace.get(op.name) || targetNamespace });
   }
-  if (mismatches.length > 0) throw new WsdlMismatchError(`the WSDL's parameters differ from the profile: ${mismatches.join(' | ')}`);
   const endpoint = port.location;
   if (!endpoint) throw new WsdlMismatchError('the port has no soap:address location');
-  return { endpoint, namespace: targetNamespace, operations, missing };
+  return { endpoint, namespace: targetNamespace, operations, report };
 }
-
-const wsdlParser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  removeNSPrefix: true,
-  isArray: (name, _path, _leaf, isAttribute) => !isAttribute && ['service', 'port', 'binding', 'operation'].includes(name),
-});
 
 type Named = { name?: string; binding?: string; port?: Named[]; operation?: Array<{ name?: string; input?: { body?: { namespace?: string } } }> };
 
 /** soap:body/@namespace of each input of the service's port's binding. */
 function bodyNamespaces(text: string, names: { serviceName: string; portName: string }): Map<string, string> {
-  const definitions = (wsdlParser.parse(text) as { definitions?: { service?: Named[]; binding?: Named[] } }).definitions;
+  const definitions = wsdlDefinitions(text) as { service?: Named[]; binding?: Named[] };
   const port = definitions?.service?.find((s) => s.name === names.serviceName)?.port?.find((p) => p.name === names.portName);
   const bindingName = port?.binding?.replace(/^.*:/, '');
   const binding = definitions?.binding?.find((b) => b.name === bindingName);
