@@ -122,6 +122,8 @@ export interface OperationReport {
   readonly status: 'match' | 'differs' | 'missing';
   /** The client can call it (present, parts and structs as the profile says). */
   readonly usable: boolean;
+  /** The WSDL operation it was compared with when the names differ (a rename: mostly the same parts). */
+  readonly wsdlName?: string;
   readonly request?: PartsReport;
   readonly response?: PartsReport;
 }
@@ -238,8 +240,28 @@ export function compareProfile(wsdl: WsdlProfile, profile: CrmProfile = DEFAULT_
     if (pn && wn && pk === wk && wn !== '?' && !counterpart.has(pn)) counterpart.set(pn, wn);
   };
 
+  // An operation the WSDL lacks, and one the profile does not know with mostly the same parts: a rename.
+  const known = new Set(operations.map((op) => op.name));
+  const unclaimed = new Set(wsdl.operations.filter((w) => !known.has(w.name)));
+  const renamedOp = (op: ProfileOperation): WsdlOperation | undefined => {
+    const own = op.input.slice(AUTH_PARTS.length).map((p) => p.name);
+    const auth = new Set(op.input.slice(0, AUTH_PARTS.length).map((p) => p.name));
+    let best: WsdlOperation | undefined;
+    let bestScore = 0;
+    for (const candidate of unclaimed) {
+      const theirs = candidate.request.map((p) => p.name).filter((n) => !auth.has(n));
+      const common = own.filter((n) => theirs.includes(n)).length;
+      const score = common / Math.max(own.length, theirs.length, 1);
+      if (common > 0 && score >= 0.5 && score > bestScore) {
+        best = candidate;
+        bestScore = score;
+      }
+    }
+    if (best) unclaimed.delete(best);
+    return best;
+  };
   const opResults = operations.map((op) => {
-    const found = wsdlOps.get(op.name);
+    const found = wsdlOps.get(op.name) ?? renamedOp(op);
     if (!found) return { op, found };
     const request = compareParts(op.input, found.request, true);
     const response = compareParts([{ name: op.response, source: 'response', type: { struct: op.output } }], found.response, false);
@@ -297,9 +319,10 @@ export function compareProfile(wsdl: WsdlProfile, profile: CrmProfile = DEFAULT_
 
   const opReports: OperationReport[] = opResults.map(({ op, found, request, response }) => {
     if (!found || !request || !response) return { key: op.key, name: op.name, required: op.required, status: 'missing', usable: false };
-    const usable = clean(request) && clean(response) && usesClean(op);
+    const usable = found.name === op.name && clean(request) && clean(response) && usesClean(op);
     const status = usable && [...usedBy].every(([n, u]) => !u.has(op) || structExact(n)) ? 'match' : 'differs';
-    return { key: op.key, name: op.name, required: op.required, status, usable, request: report(request), response: report(response) };
+    const renamed = found.name === op.name ? {} : { wsdlName: found.name };
+    return { key: op.key, name: op.name, required: op.required, status, usable, ...renamed, request: report(request), response: report(response) };
   });
   function structExact(name: string): boolean {
     const r = structResults.get(name);
@@ -323,6 +346,14 @@ export function compareProfile(wsdl: WsdlProfile, profile: CrmProfile = DEFAULT_
       continue;
     }
     const effect = op.required ? 'stops-connect' : 'disables-operation';
+    if (found.name !== op.name) {
+      differences.push({
+        operations: [op.key],
+        effect,
+        text: `operation ${label}: not in the WSDL; the WSDL has ${found.name} with mostly the same parts in its place`,
+      });
+      suggest(['operations', op.key, 'name'], found.name);
+    }
     for (const m of request.missing) {
       const r = request.renames.find((x) => x.field.name === m.name);
       const auth = r && op.input.indexOf(r.field as ProfileField) < AUTH_PARTS.length;
@@ -391,7 +422,10 @@ export function compareProfile(wsdl: WsdlProfile, profile: CrmProfile = DEFAULT_
       differences.push({ operations: keys, effect: effectOf(users), text: `${label}: not in the WSDL` });
       continue;
     }
-    if (wsdlName !== name) differences.push({ operations: keys, effect: effectOf(users), text: `${label}: the WSDL calls it ${wsdlName}` });
+    if (wsdlName !== name) {
+      differences.push({ operations: keys, effect: effectOf(users), text: `${label}: the WSDL calls it ${wsdlName}` });
+      suggest(['structs', struct.source, 'name'], wsdlName);
+    }
     for (const m of fields.missing) {
       const r = fields.renames.find((x) => x.field.name === m.name);
       differences.push({
@@ -421,8 +455,7 @@ export function compareProfile(wsdl: WsdlProfile, profile: CrmProfile = DEFAULT_
     }
   }
 
-  const names = new Set(operations.map((op) => op.name));
-  const extraOperations = wsdl.operations.map((op) => op.name).filter((n) => !names.has(n));
+  const extraOperations = [...unclaimed].map((op) => op.name);
   for (const name of extraOperations) differences.push({ operations: [], effect: 'none', text: `operation ${name}: in the WSDL, not used by the profile` });
 
   const structReports: StructReport[] = [...structResults].map(([name, { struct, wsdlName, fields }]) => ({
