@@ -82,7 +82,11 @@ export class CrmClient {
     const basic = basicAuth ? Buffer.from(`${basicAuth.user}:${basicAuth.password}`).toString('base64') : undefined;
     this.#headers = basic ? { Authorization: `Basic ${basic}` } : {};
     // Whatever echoes them (a CRM fault, a proxy page, an exception) is scrubbed from messages and logs.
-    this.#unregisterSecrets = [password, basicAuth?.password, basic, tls?.key as string | Buffer | undefined]
+    const keys = tls?.key === undefined ? [] : Array.isArray(tls.key) ? tls.key : [tls.key];
+    const keySecrets = keys.flatMap((k: string | Buffer | { pem: string | Buffer; passphrase?: string | undefined }) =>
+      typeof k === 'string' || Buffer.isBuffer(k) ? [k] : [k.pem, k.passphrase],
+    );
+    this.#unregisterSecrets = [password, basicAuth?.password, basic, ...keySecrets]
       .filter((secret): secret is string | Buffer => secret !== undefined && secret.length > 0)
       .map((secret) => registerSecret(secret));
   }

@@ -10,6 +10,9 @@ const HTTP_URL = z.url({ protocol: /^https?$/, error: 'must be an http:// or htt
 // A DNS name, IPv4 or [IPv6], with an optional scheme and port: what `host` is appended to.
 const HOST = /^(?:https?:\/\/)?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?\/?$/;
 
+/** PEM text or bytes, as Node's tls takes them. */
+const PEM = z.union([z.string().min(1), z.instanceof(Buffer)], { error: 'must be PEM text (a string) or a Buffer' });
+
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function');
 
 export const CrmClientConfigSchema = z
@@ -56,9 +59,9 @@ export const CrmClientConfigSchema = z
     agent: z.custom<http.Agent>((v) => v instanceof http.Agent, 'must be an http.Agent or https.Agent').optional(),
     tls: z
       .object({
-        ca: z.any().optional(),
-        cert: z.any().optional(),
-        key: z.any().optional(),
+        ca: z.union([PEM, z.array(PEM)]).optional(),
+        cert: z.union([PEM, z.array(PEM)]).optional(),
+        key: z.union([PEM, z.array(z.union([PEM, z.object({ pem: PEM, passphrase: z.string().optional() }).strict()]))]).optional(),
         rejectUnauthorized: z.boolean().optional(),
         servername: z.string().optional(),
       })

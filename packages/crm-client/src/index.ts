@@ -12,5 +12,5 @@ export { CrmProfileOverridesSchema, resolveProfile } from './profile/runtime.js'
 export type { BpoState, BpoStepStatus, Prospect, ProspectInput, ProspectOccurrence, ProspectOrigin } from './prospect.js';
 export { BPO_STATES, PROSPECT_ORIGINS, ProspectSchema, parseProspect } from './prospect.js';
 export { crmSink } from './sink.js';
-export type { HttpClient, HttpResponse, HttpTransportOptions, ResponseEncoding, TlsOptions } from './transport.js';
+export type { HttpClient, HttpResponse, HttpTransportOptions, Pem, ResponseEncoding, TlsKey, TlsOptions } from './transport.js';
 export { HttpTransport } from './transport.js';
