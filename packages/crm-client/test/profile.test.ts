@@ -4,7 +4,7 @@ import { SqliteStore } from '@mega-crm/core/sqlite';
 import { CrmSandbox } from '@mega-crm/crm-sandbox';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CrmClient } from '../src/client.js';
-import { compareProfile, profileFromWsdl } from '../src/profile/compare.js';
+import { compareProfile, formatProfileReport, profileFromWsdl } from '../src/profile/compare.js';
 import { type CrmProfileOverrides, DEFAULT_PROFILE, resolveProfile } from '../src/profile/runtime.js';
 import { renderWsdl } from '../src/profile/wsdl.js';
 import { crmSink } from '../src/sink.js';
@@ -230,6 +230,16 @@ describe('compareProfile: the mismatch report', () => {
       'operation ConsultarStatusBPO (bpoStatus): not in the WSDL',
       'operation ConsultarEmpreendimento: in the WSDL, not used by the profile',
     ]);
+  });
+
+  it('formatProfileReport marks each difference by its effect and ends with the profile to pass', () => {
+    const report = compareProfile(profileFromWsdl(alteredWsdl(), {}));
+    const text = formatProfileReport(report).split('\n');
+    expect(text).toContain('✗ struct RetornoIntegracao: field "mensagem" (xsd:string) is not in the WSDL; the WSDL has "msg" (xsd:string) in its place');
+    expect(text).toContain('! operation ConsultarStatusBPO (bpoStatus): not in the WSDL');
+    expect(text).toContain('· operation ConsultarEmpreendimento: in the WSDL, not used by the profile');
+    expect(text.at(-1)).toBe(`profile: ${JSON.stringify(report.suggestedProfile)}`);
+    expect(formatProfileReport(compareProfile(profileFromWsdl(renderWsdl({ serverName: 'h', endpoint: 'http://h/x' }))))).toBe('the WSDL matches the profile');
   });
 
   it('the reconstructed WSDL matches the default profile exactly', () => {

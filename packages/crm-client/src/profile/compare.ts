@@ -498,8 +498,14 @@ function setPath(target: Mutable, path: readonly string[], value: unknown): void
   node[path[path.length - 1] as string] = value;
 }
 
-/** Renders a report's differences and the override to pass, one per line, for messages and the CLI. */
+/**
+ * A report as text: one line per difference, marked ✗ (stops connect), ! (disables an optional
+ * operation) or · (harmless), then the `profile` option to pass when renames explain differences.
+ */
 export function formatProfileReport(report: ProfileReport): string {
   const lines = report.differences.map((d) => `${d.effect === 'stops-connect' ? '✗' : d.effect === 'disables-operation' ? '!' : '·'} ${d.text}`);
+  if (lines.length === 0) lines.push('the WSDL matches the profile');
+  const suggestion = JSON.stringify(report.suggestedProfile);
+  if (suggestion !== '{}') lines.push(`profile: ${suggestion}`);
   return lines.join('\n');
 }
