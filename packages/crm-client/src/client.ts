@@ -22,6 +22,7 @@ import {
   insecureEndpoint,
   malformed,
   profileMismatch,
+  serviceNotFound,
   transportError,
   wsdlUnavailable,
 } from './errors.js';
@@ -35,7 +36,7 @@ import type { ParamValues } from './profile/types.js';
 import { type BpoState, type BpoStepStatus, type ProspectInput, type ProspectOccurrence, parseProspect } from './prospect.js';
 import { compileEnvelope, type EnvelopeBuilder } from './soap/envelope.js';
 import { assertNoDtd, NotSoapError, parseSoapResponse, UnsafeXmlError } from './soap/response.js';
-import { readWsdlModel, WsdlMismatchError, type WsdlModel } from './soap/wsdl-model.js';
+import { readWsdlModel, ServiceNotFoundError, WsdlMismatchError, type WsdlModel } from './soap/wsdl-model.js';
 import { assertWellFormed } from './soap/xml.js';
 import { type HttpClient, type HttpResponse, HttpTransport } from './transport.js';
 
@@ -172,6 +173,7 @@ export class CrmClient {
     try {
       return await readWsdlModel(text, this.config.wsdlUrl ?? 'http://localhost/wsdl', this.config, this.#profile);
     } catch (error) {
+      if (error instanceof ServiceNotFoundError) throw serviceNotFound(this.config.wsdlLocation, error.message, error.found);
       const reason =
         error instanceof WsdlMismatchError ? error.message : `not a usable WSDL (${excerpt(error instanceof Error ? error.message : String(error))})`;
       throw wsdlUnavailable(this.config.wsdlLocation, reason, { cause: error });

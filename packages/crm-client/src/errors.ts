@@ -296,3 +296,26 @@ export function profileMismatch(location: string, report: ProfileReport, operati
         },
   });
 }
+
+/** The WSDL loads but names its service or port otherwise: a name to configure, not an address to fix. */
+export function serviceNotFound(
+  location: string,
+  problem: string,
+  found: ReadonlyArray<{ readonly service: string; readonly ports: readonly string[] }>,
+): ConfigurationError {
+  const first = found[0];
+  const option = first ? `serviceName: '${first.service}', portName: '${first.ports[0] ?? ''}'` : undefined;
+  return new ConfigurationError(`The CRM's WSDL (${location}) loads, but ${problem}.`, {
+    code: 'PROFILE_MISMATCH',
+    details: { url: location, services: found.map((f) => `${f.service}/${f.ports.join(',')}`) },
+    fix: option
+      ? {
+          en: `If this is the CRM's integration WSDL under other names, pass ${option} to CrmClient.connect; otherwise point the address at WebServicesMultidados.`,
+          pt: `Se este é o WSDL de integração do CRM com outros nomes, informe ${option} em CrmClient.connect; caso contrário, aponte o endereço para o WebServicesMultidados.`,
+        }
+      : {
+          en: 'The WSDL declares no service: point the address at WebServicesMultidados (…/webservices/index.php?wsdl).',
+          pt: 'O WSDL não declara serviço: aponte o endereço para o WebServicesMultidados (…/webservices/index.php?wsdl).',
+        },
+  });
+}

@@ -22,7 +22,18 @@ export interface WsdlModel {
 }
 
 export class WsdlMismatchError extends Error {
-  override readonly name = 'WsdlMismatchError';
+  override readonly name: string = 'WsdlMismatchError';
+}
+
+/** The WSDL is readable but has no service/port of the configured names; `found` lists what it has. */
+export class ServiceNotFoundError extends WsdlMismatchError {
+  override readonly name = 'ServiceNotFoundError';
+  constructor(
+    message: string,
+    readonly found: ReadonlyArray<{ readonly service: string; readonly ports: readonly string[] }>,
+  ) {
+    super(message);
+  }
 }
 
 interface SoapPort {
@@ -45,10 +56,9 @@ export async function readWsdlModel(text: string, url: string, names: { serviceN
   const definitions = wsdl.definitions as unknown as { services: Record<string, { ports: Record<string, SoapPort> }>; $targetNamespace?: string };
   const port = definitions.services[names.serviceName]?.ports[names.portName];
   if (!port) {
-    const found = Object.entries(definitions.services)
-      .map(([service, s]) => `${service}/${Object.keys(s.ports).join(',')}`)
-      .join('; ');
-    throw new WsdlMismatchError(`service "${names.serviceName}" / port "${names.portName}" not found (the WSDL has: ${found || 'nothing'})`);
+    const found = Object.entries(definitions.services).map(([service, s]) => ({ service, ports: Object.keys(s.ports) }));
+    const listed = found.map((f) => `${f.service}/${f.ports.join(',')}`).join('; ');
+    throw new ServiceNotFoundError(`service "${names.serviceName}" / port "${names.portName}" not found (the WSDL has: ${listed || 'nothing'})`, found);
   }
   const methods = port.binding?.methods ?? {};
   // node-soap drops soap:body/@namespace; NuSOAP WSDLs often set it (urn:…) apart from the targetNamespace.
