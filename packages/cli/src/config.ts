@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigurationError } from '@mega-crm/core';
-import { CrmProfileOverridesSchema } from '@mega-crm/crm-client';
+import { CrmProfileOverridesSchema } from '@mega-crm/crm-client/profile';
 import { z } from 'zod';
 
 export const CONFIG_FILE = 'mega-crm.config.json';
