@@ -242,6 +242,30 @@ describe('compareProfile: the mismatch report', () => {
     expect(formatProfileReport(compareProfile(profileFromWsdl(renderWsdl({ serverName: 'h', endpoint: 'http://h/x' }))))).toBe('the WSDL matches the profile');
   });
 
+  it('a retyped request part is reported with the typed override; reordered parts are reported (rpc/encoded is positional)', async () => {
+    const base = renderWsdl({ serverName: 'h', endpoint: 'http://127.0.0.1:9/x' });
+    const retyped = base.replace('<part name="valor" type="xsd:decimal" />', '<part name="valor" type="xsd:string" />');
+    const report = compareProfile(profileFromWsdl(retyped, {}));
+    expect(report.differences.map((d) => [d.effect, d.text])).toEqual([
+      ['stops-connect', 'IncluirAlterarContrato (upsertContract) request: part "valor" is xsd:decimal in the profile, xsd:string in the WSDL'],
+    ]);
+    expect(report.suggestedProfile).toEqual({ operations: { upsertContract: { params: { valor: { type: 'string' } } } } });
+    const client = await CrmClient.connect({ wsdl: retyped, ...CREDS, profile: report.suggestedProfile });
+    cleanup.push(() => client.close());
+    expect(client.profileReport.differences).toEqual([]);
+
+    const reordered = base.replace(
+      '<part name="motivo" type="xsd:string" /><part name="encerrar_fluxo" type="xsd:boolean" />',
+      '<part name="encerrar_fluxo" type="xsd:boolean" /><part name="motivo" type="xsd:string" />',
+    );
+    const order = compareProfile(profileFromWsdl(reordered, {}));
+    expect(order.ok).toBe(true); // closeOccurrence is optional
+    expect(order.differences.map((d) => [d.effect, d.text])).toEqual([
+      ['disables-operation', 'EncerrarOcorrencia (closeOccurrence) request: the parts are in another order in the WSDL (rpc/encoded is positional)'],
+    ]);
+    expect(order.operations.find((op) => op.key === 'closeOccurrence')).toMatchObject({ status: 'differs', usable: false });
+  });
+
   it('the reconstructed WSDL matches the default profile exactly', () => {
     const report = compareProfile(profileFromWsdl(renderWsdl({ serverName: 'h', endpoint: 'http://h/x' })), DEFAULT_PROFILE);
     expect(report.differences).toEqual([]);
