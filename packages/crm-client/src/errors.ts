@@ -284,7 +284,7 @@ export function profileMismatch(location: string, report: ProfileReport, operati
     : `The CRM's WSDL (${location}) differs from the profile in what a sync needs`;
   return new ConfigurationError(`${subject}: ${shown.join('; ') || 'the operation is not in the WSDL'}${more}.`, {
     code: 'PROFILE_MISMATCH',
-    details: { url: location, ...(operation ? { operation: operation.name } : {}), report },
+    details: { url: location, ...(operation ? { operation: operation.name } : {}), report: bounded(report) },
     fix: renames
       ? {
           en: `If the CRM only uses other names, pass them to CrmClient.connect (or as crm.profile in the CLI configuration): profile: ${suggestion}. Otherwise ask Multidados which version of WebServicesMultidados this is.`,
@@ -295,6 +295,21 @@ export function profileMismatch(location: string, report: ProfileReport, operati
           pt: 'Nenhuma troca de nome explica a diferença: pergunte à Multidados se este CRM oferece a operação (e com que nome) e informe os nomes na opção `profile` de CrmClient.connect.',
         },
   });
+}
+
+const REPORT_LIST_CAP = 100;
+
+/** The report as kept in an error (and a run log): its long lists cut, with how much was left out. */
+function bounded(report: ProfileReport): ProfileReport & { readonly omitted?: { readonly differences: number; readonly extraOperations: number } } {
+  const differences = Math.max(0, report.differences.length - REPORT_LIST_CAP);
+  const extraOperations = Math.max(0, report.extraOperations.length - REPORT_LIST_CAP);
+  if (differences === 0 && extraOperations === 0) return report;
+  return {
+    ...report,
+    differences: report.differences.slice(0, REPORT_LIST_CAP),
+    extraOperations: report.extraOperations.slice(0, REPORT_LIST_CAP),
+    omitted: { differences, extraOperations },
+  };
 }
 
 /** The WSDL loads but names its service or port otherwise: a name to configure, not an address to fix. */

@@ -283,6 +283,22 @@ describe('compareProfile: the mismatch report', () => {
     expect((error as Error).message).toContain('operation IncluirAlterarProspect (upsertProspect): not in the WSDL');
   });
 
+  it("the report kept in the error's details is bounded (a WSDL with thousands of operations)", async () => {
+    const extra = Array.from(
+      { length: 3000 },
+      (_, i) => `<operation name="Extra${i}"><input message="tns:ValidarCNPJRequest"/><output message="tns:ValidarCNPJResponse"/></operation>`,
+    ).join('');
+    const wsdl = renderWsdl({ serverName: 'h', endpoint: 'http://127.0.0.1:9/x' })
+      .replace(/<operation name="IncluirAlterarContrato">.*?<\/operation>/gs, '')
+      .replace('<portType name="WebServicesMultidadosPortType">', `<portType name="WebServicesMultidadosPortType">${extra}`);
+    const error = await CrmClient.connect({ wsdl, ...CREDS }).catch((e: unknown) => e);
+    const details = (error as { details: { report: { differences: unknown[]; extraOperations: unknown[]; omitted: unknown } } }).details;
+    expect(details.report.differences).toHaveLength(100);
+    expect(details.report.extraOperations).toHaveLength(100);
+    expect(details.report.omitted).toEqual({ differences: 2901, extraOperations: 2900 });
+    expect((error as Error).message.length).toBeLessThan(4000);
+  });
+
   it('a missing required operation stops connect', async () => {
     const wsdl = renderWsdl({ serverName: 'h', endpoint: 'http://127.0.0.1:9/x' }).replace(/<operation name="IncluirAlterarContrato">.*?<\/operation>/gs, '');
     const error = await CrmClient.connect({ wsdl, ...CREDS }).catch((e: unknown) => e);
