@@ -288,7 +288,7 @@ export function compareProfile(wsdl: WsdlProfile, profile: CrmProfile = DEFAULT_
   for (const { op, found } of opResults) if (found) for (const name of [op.output, ...referencedStructs(op.input)]) use(name, op);
 
   const structResults = new Map<string, { struct: ProfileStruct; wsdlName?: string; fields?: Compared }>();
-  // Field comparisons reveal further counterparts (an array field's item type): resolved until stable.
+  // Field comparisons reveal further counterparts (an array field's item type): a few passes, structs nest two deep.
   for (let pass = 0; pass < 4; pass++) {
     for (const name of usedBy.keys()) {
       const struct = structByName.get(name);
