@@ -47,12 +47,15 @@ const attr = (node: Xml | undefined, name: string): string => (typeof node?.[nam
 const local = (qname: string): string => qname.replace(/^.*:/, '');
 
 /**
- * Reads what a WSDL declares: each operation of the service's port type (or of every port type when
+ * Reads what a WSDL (its text, or wsdlDefinitions(text)) declares: each operation of the service's port type (or of every port type when
  * `names` are not found) with its request and response parts, and its complex types. Struct and
  * array types are resolved by name; SOAP-ENC arrays become `array:<item type>`.
  */
-export function profileFromWsdl(text: string, names: { readonly serviceName?: string; readonly portName?: string } = {}): WsdlProfile {
-  const definitions = wsdlDefinitions(text);
+export function profileFromWsdl(
+  wsdl: string | Readonly<Record<string, unknown>>,
+  names: { readonly serviceName?: string; readonly portName?: string } = {},
+): WsdlProfile {
+  const definitions = typeof wsdl === 'string' ? wsdlDefinitions(wsdl) : (wsdl as Xml);
   const complexTypes = list(definitions.types && (definitions.types as Xml).schema).flatMap((schema) => list(schema.complexType));
   const arrays = new Map<string, string>();
   const structFields = new Map<string, Xml[]>();

@@ -62,9 +62,10 @@ export async function readWsdlModel(text: string, url: string, names: { serviceN
   }
   const methods = port.binding?.methods ?? {};
   // node-soap drops soap:body/@namespace; NuSOAP WSDLs often set it (urn:…) apart from the targetNamespace.
-  const bodyNamespace = bodyNamespaces(text, names);
+  const parsed = wsdlDefinitions(text);
+  const bodyNamespace = bodyNamespaces(parsed, names);
   const targetNamespace = definitions.$targetNamespace ?? '';
-  const report = compareProfile(profileFromWsdl(text, names), profile);
+  const report = compareProfile(profileFromWsdl(parsed, names), profile);
   const operations = new Map<OperationKey, OperationBinding>();
   for (const op of report.operations) {
     const method = methods[op.name];
@@ -79,8 +80,8 @@ export async function readWsdlModel(text: string, url: string, names: { serviceN
 type Named = { name?: string; binding?: string; port?: Named[]; operation?: Array<{ name?: string; input?: { body?: { namespace?: string } } }> };
 
 /** soap:body/@namespace of each input of the service's port's binding. */
-function bodyNamespaces(text: string, names: { serviceName: string; portName: string }): Map<string, string> {
-  const definitions = wsdlDefinitions(text) as { service?: Named[]; binding?: Named[] };
+function bodyNamespaces(parsed: Readonly<Record<string, unknown>>, names: { serviceName: string; portName: string }): Map<string, string> {
+  const definitions = parsed as { service?: Named[]; binding?: Named[] };
   const port = definitions?.service?.find((s) => s.name === names.serviceName)?.port?.find((p) => p.name === names.portName);
   const bindingName = port?.binding?.replace(/^.*:/, '');
   const binding = definitions?.binding?.find((b) => b.name === bindingName);
