@@ -193,7 +193,7 @@ export class CrmClient {
       calls.set(key, {
         name: binding.name,
         soapAction: binding.soapAction,
-        build: compileEnvelope(this.#profile.operations[key], binding.namespace, this.#profile),
+        build: compileEnvelope(this.#profile.operations[key], binding.namespace, this.#profile, binding.order),
       });
     }
     this.#model = model;

@@ -129,3 +129,24 @@ describe.runIf(missing === undefined)('against NuSOAP 0.9.5 serving the CRM unde
     }
   });
 });
+
+describe.runIf(missing === undefined)('against NuSOAP 0.9.5 declaring parts in another order', () => {
+  let server: NusoapServer;
+  beforeAll(async () => {
+    server = await startNusoap('UTF-8', {}, ['EncerrarOcorrencia']);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('NuSOAP maps rpc parameters by position: the client sends them in the WSDL order, and reports the order', async () => {
+    const client = await CrmClient.connect({ wsdlUrl: server.wsdlUrl, ...CREDENTIALS, timeoutMs: 10_000 });
+    try {
+      await client.closeOccurrence({ occurrenceKey: occurrence.key, reason: 'motivo X', closeFlow: true });
+      const call = server.calls().find((c) => c.operation === 'EncerrarOcorrencia');
+      expect(call?.params).toMatchObject({ id_integracao_ocorrencia: occurrence.key, motivo: 'motivo X', encerrar_fluxo: true });
+    } finally {
+      client.close();
+    }
+  });
+});

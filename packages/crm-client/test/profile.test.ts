@@ -242,7 +242,7 @@ describe('compareProfile: the mismatch report', () => {
     expect(formatProfileReport(compareProfile(profileFromWsdl(renderWsdl({ serverName: 'h', endpoint: 'http://h/x' }))))).toBe('the WSDL matches the profile');
   });
 
-  it('a retyped request part is reported with the typed override; reordered parts are reported (rpc/encoded is positional)', async () => {
+  it('a retyped request part is reported with the typed override; reordered parts are reported and harmless (sent in the WSDL order)', async () => {
     const base = renderWsdl({ serverName: 'h', endpoint: 'http://127.0.0.1:9/x' });
     const retyped = base.replace('<part name="valor" type="xsd:decimal" />', '<part name="valor" type="xsd:string" />');
     const report = compareProfile(profileFromWsdl(retyped, {}));
@@ -259,11 +259,11 @@ describe('compareProfile: the mismatch report', () => {
       '<part name="encerrar_fluxo" type="xsd:boolean" /><part name="motivo" type="xsd:string" />',
     );
     const order = compareProfile(profileFromWsdl(reordered, {}));
-    expect(order.ok).toBe(true); // closeOccurrence is optional
+    expect(order.ok).toBe(true);
     expect(order.differences.map((d) => [d.effect, d.text])).toEqual([
-      ['disables-operation', 'EncerrarOcorrencia (closeOccurrence) request: the parts are in another order in the WSDL (rpc/encoded is positional)'],
+      ['none', 'EncerrarOcorrencia (closeOccurrence) request: the parts are in another order in the WSDL; they are sent in its order'],
     ]);
-    expect(order.operations.find((op) => op.key === 'closeOccurrence')).toMatchObject({ status: 'differs', usable: false });
+    expect(order.operations.find((op) => op.key === 'closeOccurrence')).toMatchObject({ status: 'differs', usable: true, request: { orderDiffers: true } });
   });
 
   it('the reconstructed WSDL matches the default profile exactly', () => {

@@ -113,7 +113,7 @@ export interface PartsReport {
   /** In the WSDL, not in the profile. */
   readonly extra: readonly WsdlPart[];
   readonly typeDiffers: ReadonlyArray<{ readonly name: string; readonly profile: string; readonly wsdl: string }>;
-  /** Same names, another order (request parts only: rpc/encoded is positional). */
+  /** Same names, another order (request parts only): NuSOAP passes them by position, so the client sends them in the WSDL's order. */
   readonly orderDiffers: boolean;
 }
 
@@ -208,7 +208,9 @@ function compareParts(
   return { matched, missing, extra, typeDiffers, orderDiffers, renames };
 }
 
-const clean = (r: PartsReport | undefined): boolean => !!r && r.missing.length === 0 && r.extra.length === 0 && r.typeDiffers.length === 0 && !r.orderDiffers;
+/** Nothing that stops a call: the order of parts is not, the client follows the WSDL's. */
+const clean = (r: PartsReport | undefined): boolean => !!r && r.missing.length === 0 && r.extra.length === 0 && r.typeDiffers.length === 0;
+const exact = (r: PartsReport | undefined): boolean => clean(r) && !r?.orderDiffers;
 
 const report = (c: Compared): PartsReport => ({
   matched: c.matched,
@@ -323,7 +325,7 @@ export function compareProfile(wsdl: WsdlProfile, profile: CrmProfile = DEFAULT_
   const opReports: OperationReport[] = opResults.map(({ op, found, request, response }) => {
     if (!found || !request || !response) return { key: op.key, name: op.name, required: op.required, status: 'missing', usable: false };
     const usable = found.name === op.name && clean(request) && clean(response) && usesClean(op);
-    const status = usable && [...usedBy].every(([n, u]) => !u.has(op) || structExact(n)) ? 'match' : 'differs';
+    const status = usable && exact(request) && [...usedBy].every(([n, u]) => !u.has(op) || structExact(n)) ? 'match' : 'differs';
     const renamed = found.name === op.name ? {} : { wsdlName: found.name };
     return { key: op.key, name: op.name, required: op.required, status, usable, ...renamed, request: report(request), response: report(response) };
   });
@@ -391,7 +393,11 @@ export function compareProfile(wsdl: WsdlProfile, profile: CrmProfile = DEFAULT_
       else if (field && typeof field.type !== 'string') suggestStruct(field.type, t.wsdl);
     }
     if (request.orderDiffers)
-      differences.push({ operations: [op.key], effect, text: `${label} request: the parts are in another order in the WSDL (rpc/encoded is positional)` });
+      differences.push({
+        operations: [op.key],
+        effect: 'none',
+        text: `${label} request: the parts are in another order in the WSDL; they are sent in its order`,
+      });
     for (const m of response.missing) {
       const r = response.renames[0];
       differences.push({

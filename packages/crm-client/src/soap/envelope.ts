@@ -26,9 +26,11 @@ export type EnvelopeBuilder = (auth: readonly string[], values: ParamValues) => 
 /**
  * Compiles an rpc/encoded request envelope for one operation of the profile in effect: every part
  * under its live name, typed with xsi:type (NuSOAP reads the types), arrays as SOAP-ENC:Array, values
- * (keyed by the default names) escaped. The fixed parts are concatenated once, so a call costs string joins only.
+ * (keyed by the default names) escaped; with `order` (the WSDL's part names), parts go in that order,
+ * since NuSOAP hands them to the service by position. The fixed parts are concatenated once, so a call
+ * costs string joins only.
  */
-export function compileEnvelope(op: ProfileOperation, namespace: string, profile: CrmProfile): EnvelopeBuilder {
+export function compileEnvelope(op: ProfileOperation, namespace: string, profile: CrmProfile, order?: readonly string[]): EnvelopeBuilder {
   const head =
     '<?xml version="1.0" encoding="utf-8"?>' +
     '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ' +
@@ -36,21 +38,30 @@ export function compileEnvelope(op: ProfileOperation, namespace: string, profile
     `xmlns:tns="${escapeXml(namespace)}" soap:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/">` +
     `<soap:Body><tns:${op.name}>`;
   const tail = `</tns:${op.name}></soap:Body></soap:Envelope>`;
-  const authParts = op.input.slice(0, AUTH_PARTS.length);
-  const authOpen = authParts.map(({ name }) => `<${name} xsi:type="xsd:string">`);
-  const authClose = authParts.map(({ name }) => `</${name}>`);
-  const parts = op.input.slice(AUTH_PARTS.length).map(({ name, source, type }) => compilePart(name, source, type, profile));
+  // Authentication parts take the i-th credential; the others their value by default name.
+  const writers = op.input.map(({ name, source, type }, i): { name: string; write: (auth: readonly string[], values: ParamValues) => string } => {
+    if (i < AUTH_PARTS.length) {
+      const open = `<${name} xsi:type="xsd:string">`;
+      const close = `</${name}>`;
+      return { name, write: (auth) => `${open}${text(auth[i] ?? '')}${close}` };
+    }
+    const part = compilePart(name, type, profile);
+    return { name, write: (_auth, values) => part(values[source]) };
+  });
+  if (order) {
+    const position = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
+    writers.sort((a, b) => position(a.name) - position(b.name));
+  }
   return (auth, values) => {
     let xml = head;
-    for (let i = 0; i < authOpen.length; i++) xml += `${authOpen[i]}${text(auth[i] ?? '')}${authClose[i]}`;
-    for (const part of parts) xml += part(values[part.partName]);
+    for (const writer of writers) xml += writer.write(auth, values);
     return xml + tail;
   };
 }
 
-type PartWriter = ((value: ParamValue | undefined) => string) & { partName: string };
+type PartWriter = (value: ParamValue | undefined) => string;
 
-function compilePart(name: string, source: string, type: ParamType, profile: CrmProfile): PartWriter {
+function compilePart(name: string, type: ParamType, profile: CrmProfile): PartWriter {
   let writer: (value: ParamValue | undefined) => string;
   if (typeof type === 'string') {
     const open = `<${name} xsi:type="${xsdTypeOf(type)}">`;
@@ -71,7 +82,7 @@ function compilePart(name: string, source: string, type: ParamType, profile: Crm
     const struct = structWriter(name, type.struct, profile);
     writer = (value) => struct(value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, string>) : {});
   }
-  return Object.assign(writer, { partName: source });
+  return writer;
 }
 
 function structWriter(element: string, structName: string, profile: CrmProfile): (value: Readonly<Record<string, string>>) => string {

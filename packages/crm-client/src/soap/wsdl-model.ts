@@ -10,6 +10,8 @@ export interface OperationBinding {
   readonly soapAction: string;
   /** Namespace of the rpc wrapper element: the binding's soap:body/@namespace, else the targetNamespace. */
   readonly namespace: string;
+  /** The request parts' names in the WSDL's order (NuSOAP passes parameters by position). */
+  readonly order: readonly string[];
 }
 
 export interface WsdlModel {
@@ -65,12 +67,20 @@ export async function readWsdlModel(text: string, url: string, names: { serviceN
   const parsed = wsdlDefinitions(text);
   const bodyNamespace = bodyNamespaces(parsed, names);
   const targetNamespace = definitions.$targetNamespace ?? '';
-  const report = compareProfile(profileFromWsdl(parsed, names), profile);
+  const declared = profileFromWsdl(parsed, names);
+  const report = compareProfile(declared, profile);
   const operations = new Map<OperationKey, OperationBinding>();
   for (const op of report.operations) {
     const method = methods[op.name];
     if (!op.usable || !method) continue;
-    operations.set(op.key, { key: op.key, name: op.name, soapAction: method.soapAction ?? '', namespace: bodyNamespace.get(op.name) || targetNamespace });
+    const order = declared.operations.find((w) => w.name === op.name)?.request.map((p) => p.name) ?? [];
+    operations.set(op.key, {
+      key: op.key,
+      name: op.name,
+      soapAction: method.soapAction ?? '',
+      namespace: bodyNamespace.get(op.name) || targetNamespace,
+      order,
+    });
   }
   const endpoint = port.location;
   if (!endpoint) throw new WsdlMismatchError('the port has no soap:address location');

@@ -47,7 +47,12 @@ export interface NusoapServer {
 }
 
 /** NuSOAP serving the profile's operations; with `overrides`, a CRM under those live names (its own WSDL generation). */
-export async function startNusoap(encoding: 'ISO-8859-1' | 'UTF-8', overrides: CrmProfileOverrides = {}): Promise<NusoapServer> {
+export async function startNusoap(
+  encoding: 'ISO-8859-1' | 'UTF-8',
+  overrides: CrmProfileOverrides = {},
+  /** Operations whose own parts (after authentication) NuSOAP registers in reverse order. */
+  reversed: readonly string[] = [],
+): Promise<NusoapServer> {
   const dir = mkdtempSync(join(tmpdir(), 'nusoap-'));
   writeFileSync(join(dir, 'nusoap.php'), patchedNusoap(readFileSync(SYSTEM_NUSOAP, 'latin1')), 'latin1');
   copyFileSync(SERVICE, join(dir, 'service.php'));
@@ -70,7 +75,9 @@ export async function startNusoap(encoding: 'ISO-8859-1' | 'UTF-8', overrides: C
     operations: operations.map((op) => ({
       name: op.name,
       doc: op.doc,
-      input: op.input.slice(AUTH_PARTS.length).map((p) => [p.name, p.type]),
+      input: (reversed.includes(op.name) ? [...op.input].reverse() : op.input)
+        .slice(reversed.includes(op.name) ? 0 : AUTH_PARTS.length, reversed.includes(op.name) ? -AUTH_PARTS.length : undefined)
+        .map((p) => [p.name, p.type]),
       output: op.output,
       outputSource: op.outputSource,
       response: op.response,
