@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrmClient } from '../src/client.js';
 import type { ProfileReport } from '../src/profile/compare.js';
-import type { CrmProfileOverrides } from '../src/profile/runtime.js';
+import { type CrmProfileOverrides, DEFAULT_PROFILE } from '../src/profile/runtime.js';
+import { compileEnvelope } from '../src/soap/envelope.js';
 import { CREDENTIALS } from './contract/paths.js';
 import { angela, contract, joao, occurrence } from './contract/scenarios.js';
 import { type NusoapServer, nusoapMissing, startNusoap } from './nusoap/nusoap-server.js';
@@ -148,5 +149,27 @@ describe.runIf(missing === undefined)('against NuSOAP 0.9.5 declaring parts in a
     } finally {
       client.close();
     }
+    // The same call in the profile's order: NuSOAP hands the values to the wrong parameters.
+    const op = DEFAULT_PROFILE.operations.closeOccurrence;
+    const envelope = compileEnvelope(
+      op,
+      'urn:WebServicesMultidados',
+      DEFAULT_PROFILE,
+    )([CREDENTIALS.user, CREDENTIALS.password, CREDENTIALS.openedBy, CREDENTIALS.openedFor, CREDENTIALS.cnpj], {
+      id_integracao_ocorrencia: occurrence.key,
+      motivo: 'motivo Y',
+      encerrar_fluxo: 'true',
+    });
+    await fetch(server.wsdlUrl.replace('?wsdl', ''), {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"urn:WebServicesMultidados#${op.name}"` },
+      body: envelope,
+    });
+    const swapped = server
+      .calls()
+      .filter((c) => c.operation === 'EncerrarOcorrencia')
+      .at(-1)?.params;
+    // Three parts reversed: the middle one lands right, the first and last trade places.
+    expect(swapped).toMatchObject({ id_integracao_ocorrencia: true, motivo: 'motivo Y', encerrar_fluxo: occurrence.key });
   });
 });
