@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigurationError } from '@mega-crm/core';
+import { CrmProfileOverridesSchema } from '@mega-crm/crm-client/profile';
 import { z } from 'zod';
 
 export const CONFIG_FILE = 'mega-crm.config.json';
@@ -35,6 +36,8 @@ const CrmSchema = z
     cnpj: z.string().min(14),
     timeoutMs: z.number().int().min(1).max(600_000).optional(),
     encoding: z.enum(['auto', 'utf-8', 'iso-8859-1']).optional(),
+    /** The live CRM's names where they differ from the reconstruction (`mega-crm doctor` prints the ones to set). */
+    profile: CrmProfileOverridesSchema.optional(),
   })
   .strict();
 

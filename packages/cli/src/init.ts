@@ -43,7 +43,7 @@ export function configTemplate(
   const config = {
     '//': `mega-crm configuration. Secrets never go here: the CRM password comes from ${ENV.crmPassword} (or a file named by ${ENV.crmPasswordFile}).`,
     crm: {
-      '//': 'Fields of Mega\'s "Configuração Integração CRM" screen. wsdlUrl, or host + clientPath.',
+      '//': 'Fields of Mega\'s "Configuração Integração CRM" screen. wsdlUrl, or host + clientPath. Where the live WSDL names things otherwise, add "profile": { … } (mega-crm doctor prints it).',
       wsdlUrl: crm.wsdlUrl ?? 'http://crm.example.com.br/cliente/webservices/index.php?wsdl',
       user: 'integra.mega',
       openedBy: 'integra.mega',

@@ -133,6 +133,7 @@ export function crmClientConfig(config: CliConfig): CrmClientConfig {
     cnpj: c.cnpj,
     ...(c.timeoutMs ? { timeoutMs: c.timeoutMs } : {}),
     ...(c.encoding ? { encoding: c.encoding } : {}),
+    ...(c.profile ? { profile: c.profile } : {}),
   };
 }
 

@@ -77,6 +77,26 @@ describe('doctor', () => {
     expect(report.ok).toBe(true);
   });
 
+  it('crm.profile: a CRM under other names FAILs naming the differences and the crm.profile to set; with it, the CRM is reached', async () => {
+    const renamed = { operations: { upsertClient: { params: { cpf_cnpj: 'documento' } } } };
+    const s = await fresh({ sandbox: { profile: renamed } });
+    const report = await runDoctor(s.config());
+    const result = report.checks.find((c) => c.id === 'crm.profile') as CheckResult;
+    expectProblem(
+      result,
+      'fail',
+      /IncluirAlterarCliente \(upsertClient\) request: part "cpf_cnpj" \(xsd:string\) is not in the WSDL; the WSDL has "documento"/,
+    );
+    expect(result.fix?.en).toContain(`"profile": ${JSON.stringify(renamed)}`);
+    expect(result.details?.suggestedProfile).toBe(JSON.stringify(renamed));
+    expect(report.checks.find((c) => c.id === 'crm.access')?.status).toBe('skip');
+
+    const fixed = await fresh({ sandbox: { profile: renamed }, crm: { profile: renamed } });
+    const again = await runDoctor(fixed.config());
+    expect(again.checks.find((c) => c.id === 'crm.profile')?.status).toBe('ok');
+    expect(again.checks.find((c) => c.id === 'crm.access')?.status).toBe('ok');
+  });
+
   describe('CRM address (the manual\'s "Unable to load WSDL … Empty document")', () => {
     it('empty document', async () => {
       const s = await fresh({ sandbox: { faults: { wsdl: 'empty' } } });

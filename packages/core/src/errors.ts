@@ -13,6 +13,7 @@ export interface FixText {
 export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'WSDL_UNAVAILABLE'
+  | 'PROFILE_MISMATCH'
   | 'IP_NOT_ALLOWED'
   | 'AUTH_FAILED'
   | 'CNPJ_INVALID'

@@ -3,6 +3,7 @@ import {
   type Client,
   type CloseOccurrenceInput,
   CloseOccurrenceSchema,
+  ConfigurationError,
   type Contract,
   type IntegrationLogEntry,
   MegaCrmError,
@@ -20,19 +21,22 @@ import {
   httpStatusError,
   insecureEndpoint,
   malformed,
-  operationUnsupported,
+  profileMismatch,
+  serviceNotFound,
   transportError,
   wsdlUnavailable,
 } from './errors.js';
 import { redactEnvelope } from './hooks.js';
+import type { ProfileReport } from './profile/compare.js';
 import { clientParams, closeOccurrenceParams, contractParams, narrativeParams, occurrenceParams, spouseParams } from './profile/params.js';
 import { prospectParams } from './profile/presales-params.js';
-import { LABELS, OPERATIONS, type OperationKey, PRESALES_LABELS, RESULT_FIELDS, RESULT_OK, STRUCTS } from './profile/profile.js';
+import { LABELS, type OperationKey, PRESALES_LABELS, RESULT_FIELDS, RESULT_OK } from './profile/profile.js';
+import { type CrmProfile, ProfileConflictError, renameResult, resolveProfile } from './profile/runtime.js';
 import type { ParamValues } from './profile/types.js';
 import { type BpoState, type BpoStepStatus, type ProspectInput, type ProspectOccurrence, parseProspect } from './prospect.js';
 import { compileEnvelope, type EnvelopeBuilder } from './soap/envelope.js';
 import { assertNoDtd, NotSoapError, parseSoapResponse, UnsafeXmlError } from './soap/response.js';
-import { readWsdlModel, WsdlMismatchError, type WsdlModel } from './soap/wsdl-model.js';
+import { readWsdlModel, ServiceNotFoundError, WsdlMismatchError, type WsdlModel } from './soap/wsdl-model.js';
 import { assertWellFormed } from './soap/xml.js';
 import { type HttpClient, type HttpResponse, HttpTransport } from './transport.js';
 
@@ -65,26 +69,72 @@ export class CrmClient {
   readonly #http: HttpClient;
   readonly #headers: Readonly<Record<string, string>>;
   readonly #unregisterSecrets: Array<() => void>;
+  readonly #profile: CrmProfile;
   #model!: WsdlModel;
   #calls = new Map<OperationKey, CompiledCall>();
   #endpoint = '';
 
-  private constructor(config: ResolvedCrmClientConfig, http: HttpClient) {
+  private constructor(config: ResolvedCrmClientConfig, http: HttpClient, profile: CrmProfile) {
     const { password, basicAuth, tls, ...rest } = config;
+    this.#profile = profile;
     this.config = { ...rest, ...(tls ? { tls: { ...tls, key: undefined } } : {}) };
     this.#auth = [config.user, password, config.openedBy, config.openedFor, config.cnpj];
     this.#http = http;
     const basic = basicAuth ? Buffer.from(`${basicAuth.user}:${basicAuth.password}`).toString('base64') : undefined;
     this.#headers = basic ? { Authorization: `Basic ${basic}` } : {};
     // Whatever echoes them (a CRM fault, a proxy page, an exception) is scrubbed from messages and logs.
-    this.#unregisterSecrets = [password, basicAuth?.password, basic, tls?.key as string | Buffer | undefined]
+    const keys = tls?.key === undefined ? [] : Array.isArray(tls.key) ? tls.key : [tls.key];
+    const keySecrets = keys.flatMap((k: string | Buffer | { pem: string | Buffer; passphrase?: string | undefined }) =>
+      typeof k === 'string' || Buffer.isBuffer(k) ? [k] : [k.pem, k.passphrase],
+    );
+    this.#unregisterSecrets = [password, basicAuth?.password, basic, ...keySecrets]
       .filter((secret): secret is string | Buffer => secret !== undefined && secret.length > 0)
       .map((secret) => registerSecret(secret));
   }
 
-  /** Validates the configuration, loads and checks the WSDL, and returns a ready client. */
+  /**
+   * Validates the configuration, loads the WSDL and compares it with the profile in effect (the
+   * reconstructed one with `profile` overrides): a required operation missing or different is
+   * PROFILE_MISMATCH, naming the differences and the `profile` option to pass. Returns a ready client.
+   */
   static async connect(input: CrmClientConfig): Promise<CrmClient> {
+    const client = CrmClient.#create(input);
+    try {
+      await client.refreshWsdl();
+      return client;
+    } catch (error) {
+      client.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Loads the WSDL as `connect` does and returns how it differs from the profile in effect, without
+   * throwing on a mismatch: per operation and part, what matches, what is missing and what is extra,
+   * and the `profile` override that renames the profile's names to the WSDL's.
+   */
+  static async checkProfile(input: CrmClientConfig): Promise<ProfileReport> {
+    const client = CrmClient.#create(input);
+    try {
+      return (await client.#readModel()).report;
+    } finally {
+      client.close();
+    }
+  }
+
+  static #create(input: CrmClientConfig): CrmClient {
     const config = resolveCrmClientConfig(input);
+    let profile: CrmProfile;
+    try {
+      profile = resolveProfile(config.profile);
+    } catch (error) {
+      if (!(error instanceof ProfileConflictError)) throw error;
+      throw new ConfigurationError(`Invalid CRM client configuration: profile: ${error.message}.`, {
+        code: 'CONFIG_INVALID',
+        details: { option: 'profile' },
+        fix: { en: 'Give each live name to one profile entry only.', pt: 'Informe cada nome real para uma única entrada do perfil.' },
+      });
+    }
     const http =
       config.httpClient ??
       new HttpTransport({
@@ -95,14 +145,7 @@ export class CrmClient {
         ...(config.agent ? { agent: config.agent } : {}),
         ...(config.tls ? { tls: config.tls } : {}),
       });
-    const client = new CrmClient(config, http);
-    try {
-      await client.refreshWsdl();
-      return client;
-    } catch (error) {
-      client.close();
-      throw error;
-    }
+    return new CrmClient(config, http, profile);
   }
 
   /** Where calls go (the WSDL's soap:address, or the configured endpoint). */
@@ -110,30 +153,48 @@ export class CrmClient {
     return this.#endpoint;
   }
 
-  /** Profile operations the loaded WSDL does not offer. */
+  /** Profile operations the loaded WSDL does not offer as the profile describes them (calling one is PROFILE_MISMATCH). */
   get unsupportedOperations(): readonly string[] {
-    return this.#model.missing;
+    return this.#model.report.operations.filter((op) => !op.usable).map((op) => op.name);
+  }
+
+  /** The loaded WSDL compared with the profile in effect (see `CrmClient.checkProfile`). */
+  get profileReport(): ProfileReport {
+    return this.#model.report;
+  }
+
+  /** The profile in effect: the reconstructed names with the `profile` overrides merged over them. */
+  get profile(): CrmProfile {
+    return this.#profile;
+  }
+
+  async #readModel(): Promise<WsdlModel> {
+    const text = await this.#loadWsdlText();
+    try {
+      return await readWsdlModel(text, this.config.wsdlUrl ?? 'http://localhost/wsdl', this.config, this.#profile);
+    } catch (error) {
+      if (error instanceof ServiceNotFoundError) throw serviceNotFound(this.config.wsdlLocation, error.message, error.found);
+      const reason =
+        error instanceof WsdlMismatchError ? error.message : `not a usable WSDL (${excerpt(error instanceof Error ? error.message : String(error))})`;
+      throw wsdlUnavailable(this.config.wsdlLocation, reason, { cause: error });
+    }
   }
 
   /** Loads the WSDL again (after the CRM was upgraded, say) and recompiles the envelopes. */
   async refreshWsdl(): Promise<void> {
-    const { wsdlLocation } = this.config;
-    const text = await this.#loadWsdlText();
-    let model: WsdlModel;
-    try {
-      model = await readWsdlModel(text, this.config.wsdlUrl ?? 'http://localhost/wsdl', this.config);
-    } catch (error) {
-      const reason =
-        error instanceof WsdlMismatchError ? error.message : `not a usable WSDL (${excerpt(error instanceof Error ? error.message : String(error))})`;
-      throw wsdlUnavailable(wsdlLocation, reason, { cause: error });
-    }
+    const model = await this.#readModel();
+    if (!model.report.ok) throw profileMismatch(this.config.wsdlLocation, model.report);
     const endpoint = this.config.endpoint ?? model.endpoint;
     if (this.config.wsdlUrl?.startsWith('https:') && endpoint.startsWith('http:') && !this.config.allowInsecureEndpoint) {
       throw insecureEndpoint(this.config.wsdlUrl, endpoint);
     }
     const calls = new Map<OperationKey, CompiledCall>();
     for (const [key, binding] of model.operations) {
-      calls.set(key, { name: binding.name, soapAction: binding.soapAction, build: compileEnvelope(OPERATIONS[key], binding.namespace, STRUCTS) });
+      calls.set(key, {
+        name: binding.name,
+        soapAction: binding.soapAction,
+        build: compileEnvelope(this.#profile.operations[key], binding.namespace, this.#profile, binding.order),
+      });
     }
     this.#model = model;
     this.#calls = calls;
@@ -230,13 +291,13 @@ export class CrmClient {
   }
 
   #context(key: OperationKey): CallContext {
-    return { operation: OPERATIONS[key].name, url: this.#endpoint, timeoutMs: this.config.timeoutMs };
+    return { operation: this.#profile.operations[key].name, url: this.#endpoint, timeoutMs: this.config.timeoutMs };
   }
 
   async #call(key: OperationKey, values: ParamValues): Promise<Record<string, unknown>> {
     const context = this.#context(key);
     const call = this.#calls.get(key);
-    if (!call) throw operationUnsupported(OPERATIONS[key].name, this.config.wsdlLocation);
+    if (!call) throw profileMismatch(this.config.wsdlLocation, this.#model.report, this.#profile.operations[key]);
     const { hooks } = this.config;
     const envelope = call.build(this.#auth, values);
     const started = performance.now();
@@ -277,21 +338,25 @@ export class CrmClient {
       if (error instanceof NotSoapError && res.status !== 200) throw httpStatusError(res.status, res.data, context);
       throw malformed(`${(error as Error).message}; body starts: "${excerpt(res.data)}"`, context);
     }
-    if (parsed.kind === 'fault') throw crmMessageError(parsed.faultstring, context, 'fault', undefined, parsed.faultcode);
-    const expected = `${OPERATIONS[key].name}Response`;
+    const patterns = this.#profile.messagePatterns;
+    if (parsed.kind === 'fault') throw crmMessageError(parsed.faultstring, context, 'fault', undefined, parsed.faultcode, patterns);
+    const op = this.#profile.operations[key];
+    const expected = `${op.name}Response`;
     if (parsed.element !== expected) throw malformed(`the answer is <${excerpt(parsed.element)}>, not <${expected}>`, context);
-    const value = (parsed.value as Record<string, unknown> | undefined)?.return;
-    if (!value || typeof value !== 'object') throw malformed('the "return" struct is missing', context);
-    const result = value as Record<string, unknown>;
+    const value = (parsed.value as Record<string, unknown> | undefined)?.[op.response];
+    if (!value || typeof value !== 'object') throw malformed(`the "${op.response}" struct is missing`, context);
+    // Read under the default names from here on.
+    const result = renameResult(this.#profile, op.outputSource, value as Record<string, unknown>, false);
     const status = result[RESULT_FIELDS.status];
-    if (typeof status !== 'string') throw malformed(`the "return" struct has no "${RESULT_FIELDS.status}"`, context);
+    if (typeof status !== 'string')
+      throw malformed(`the "${op.response}" struct has no "${fieldName(this.#profile, op.outputSource, RESULT_FIELDS.status)}"`, context);
     if (status !== RESULT_OK) {
       const code = Number(result[RESULT_FIELDS.code]);
-      throw crmMessageError(String(result[RESULT_FIELDS.message] ?? ''), context, 'rejected', Number.isFinite(code) ? code : undefined);
+      throw crmMessageError(String(result[RESULT_FIELDS.message] ?? ''), context, 'rejected', Number.isFinite(code) ? code : undefined, undefined, patterns);
     }
     // An accepted write names the CRM's id for the record; without it nothing proves the write happened.
-    if (OPERATIONS[key].output === 'RetornoIntegracao' && key !== 'validateCnpj' && !String(result[RESULT_FIELDS.crmId] ?? '').trim()) {
-      throw malformed(`status ${RESULT_OK} without "${RESULT_FIELDS.crmId}"`, context);
+    if (op.outputSource === 'RetornoIntegracao' && key !== 'validateCnpj' && !String(result[RESULT_FIELDS.crmId] ?? '').trim()) {
+      throw malformed(`status ${RESULT_OK} without "${fieldName(this.#profile, op.outputSource, RESULT_FIELDS.crmId)}"`, context);
     }
     return result;
   }
@@ -343,6 +408,11 @@ function checkWsdlText(text: string, location: string, status?: number): void {
   } catch (error) {
     throw wsdlUnavailable(location, (error as Error).message, extra);
   }
+}
+
+/** A default struct field's live name, for messages. */
+function fieldName(profile: CrmProfile, struct: string, field: string): string {
+  return profile.structs.find((s) => s.source === struct)?.fields.find((f) => f.source === field)?.name ?? field;
 }
 
 function toUpsert(result: Record<string, unknown>): UpsertResult {

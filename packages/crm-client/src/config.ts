@@ -3,11 +3,15 @@ import { ConfigurationError, isValidCnpj } from '@mega-crm/core';
 import { z } from 'zod';
 import type { CrmClientHooks } from './hooks.js';
 import { SERVICE_DEFAULTS } from './profile/profile.js';
+import { CrmProfileOverridesSchema } from './profile/runtime.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, type HttpClient } from './transport.js';
 
 const HTTP_URL = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL (give a file as wsdlFile, text as wsdl)' });
 // A DNS name, IPv4 or [IPv6], with an optional scheme and port: what `host` is appended to.
 const HOST = /^(?:https?:\/\/)?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?\/?$/;
+
+/** PEM text or bytes, as Node's tls takes them. */
+const PEM = z.union([z.string().min(1), z.instanceof(Buffer)], { error: 'must be PEM text (a string) or a Buffer' });
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function');
 
@@ -55,9 +59,9 @@ export const CrmClientConfigSchema = z
     agent: z.custom<http.Agent>((v) => v instanceof http.Agent, 'must be an http.Agent or https.Agent').optional(),
     tls: z
       .object({
-        ca: z.any().optional(),
-        cert: z.any().optional(),
-        key: z.any().optional(),
+        ca: z.union([PEM, z.array(PEM)]).optional(),
+        cert: z.union([PEM, z.array(PEM)]).optional(),
+        key: z.union([PEM, z.array(z.union([PEM, z.object({ pem: PEM, passphrase: z.string().optional() }).strict()]))]).optional(),
         rejectUnauthorized: z.boolean().optional(),
         servername: z.string().optional(),
       })
@@ -66,6 +70,11 @@ export const CrmClientConfigSchema = z
     /** Allows calls over http: when the WSDL came over https: (its soap:address says http:); off, that is refused. */
     allowInsecureEndpoint: z.boolean().default(false),
     hooks: z.object({ onRequest: fn.optional(), onResponse: fn.optional(), onError: fn.optional() }).strict().optional(),
+    /**
+     * The live CRM's names where they differ from the reconstructed profile: operations, parameters,
+     * response parts, struct types and fields, message patterns (see `CrmProfileOverrides`).
+     */
+    profile: CrmProfileOverridesSchema.optional(),
     /** Replaces the HTTP transport (tests, custom stacks). */
     httpClient: z.custom<HttpClient>((v) => typeof (v as HttpClient | undefined)?.send === 'function', 'must implement HttpClient').optional(),
   })
@@ -93,7 +102,7 @@ export function resolveCrmClientConfig(input: CrmClientConfig): ResolvedCrmClien
     const problems = parsed.error.issues
       .map((issue) =>
         issue.code === 'unrecognized_keys'
-          ? `unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+          ? `${issue.path.length ? `${issue.path.join('.')}: ` : ''}unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`
           : `${issue.path.join('.') || 'config'}: ${issue.message}`,
       )
       .join('; ');

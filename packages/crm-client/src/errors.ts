@@ -13,6 +13,7 @@ import {
   ValidationError,
 } from '@mega-crm/core';
 import { maskPii } from '@mega-crm/core/internal';
+import type { ProfileReport } from './profile/compare.js';
 import { MESSAGE_PATTERNS } from './profile/profile.js';
 import { ResponseTooLargeError } from './transport.js';
 
@@ -57,7 +58,14 @@ export function wsdlUnavailable(url: string, problem: string, extra: { status?: 
 }
 
 /** A SOAP fault (faultstring) or a rejection message (RetornoIntegracao.mensagem) into a typed error. */
-export function crmMessageError(fullMessage: string, context: CallContext, kind: 'fault' | 'rejected', code?: number, faultcode?: string): MegaCrmError {
+export function crmMessageError(
+  fullMessage: string,
+  context: CallContext,
+  kind: 'fault' | 'rejected',
+  code?: number,
+  faultcode?: string,
+  patterns: { readonly [K in keyof typeof MESSAGE_PATTERNS]: RegExp } = MESSAGE_PATTERNS,
+): MegaCrmError {
   // Classified on a bounded prefix: the patterns look at the start of the CRM's message.
   const message = fullMessage.slice(0, MESSAGE_CAP * 2);
   const text = capped(fullMessage);
@@ -66,7 +74,7 @@ export function crmMessageError(fullMessage: string, context: CallContext, kind:
     ...(code === undefined ? {} : { crmCode: code }),
     ...(context.charsetFallback ? { charsetFallback: true } : {}),
   };
-  const ip = MESSAGE_PATTERNS.ipNotAllowed.exec(message);
+  const ip = patterns.ipNotAllowed.exec(message);
   if (ip?.groups) {
     return new ConfigurationError(`The CRM refused this machine's IP ${ip.groups.ip}: "${text}"`, {
       code: 'IP_NOT_ALLOWED',
@@ -77,7 +85,7 @@ export function crmMessageError(fullMessage: string, context: CallContext, kind:
       },
     });
   }
-  if (MESSAGE_PATTERNS.authFailed.test(message)) {
+  if (patterns.authFailed.test(message)) {
     return new ConfigurationError(`The CRM rejected the integration credentials: "${text}"`, {
       code: 'AUTH_FAILED',
       details,
@@ -87,7 +95,7 @@ export function crmMessageError(fullMessage: string, context: CallContext, kind:
       },
     });
   }
-  if (MESSAGE_PATTERNS.cnpjInvalid.test(message)) {
+  if (patterns.cnpjInvalid.test(message)) {
     return new ConfigurationError(`The CRM does not accept the integration CNPJ: "${text}"`, {
       code: 'CNPJ_INVALID',
       details,
@@ -97,7 +105,7 @@ export function crmMessageError(fullMessage: string, context: CallContext, kind:
       },
     });
   }
-  if (MESSAGE_PATTERNS.spouseWithoutId.test(message)) {
+  if (patterns.spouseWithoutId.test(message)) {
     return new DependencyMissingError(`The CRM needs the client's spouse first: "${text}"`, {
       code: 'SPOUSE_WITHOUT_INTEGRATION_ID',
       retryable: false,
@@ -108,7 +116,7 @@ export function crmMessageError(fullMessage: string, context: CallContext, kind:
       },
     });
   }
-  const dependency = MESSAGE_PATTERNS.dependencyNotFound.exec(message);
+  const dependency = patterns.dependencyNotFound.exec(message);
   if (dependency?.groups?.key) {
     return new DependencyMissingError(`The CRM does not have ${dependency.groups.key} yet, which this record refers to: "${text}"`, {
       code: 'DEPENDENCY_MISSING',
@@ -120,7 +128,7 @@ export function crmMessageError(fullMessage: string, context: CallContext, kind:
       },
     });
   }
-  if (MESSAGE_PATTERNS.duplicateDocument.test(message)) {
+  if (patterns.duplicateDocument.test(message)) {
     return new DuplicateDocumentError(`The CRM already has this CPF/CNPJ under another record: "${text}"`, {
       code: 'DUPLICATE_CPF',
       details,
@@ -130,7 +138,7 @@ export function crmMessageError(fullMessage: string, context: CallContext, kind:
       },
     });
   }
-  const missing = MESSAGE_PATTERNS.missingField.exec(message);
+  const missing = patterns.missingField.exec(message);
   if (missing?.groups?.field) {
     return new ValidationError(
       `The CRM refused the record on ${context.operation}: "${text}"`,
@@ -238,8 +246,8 @@ export function malformed(problem: string, context: CallContext): ProtocolError 
     code: 'MALFORMED_RESPONSE',
     details: { operation: context.operation, url: context.url, ...(context.charsetFallback ? { charsetFallback: true } : {}) },
     fix: {
-      en: 'The endpoint does not behave as WebServicesMultidados: check the endpoint URL and the profile (profile.ts) against the live WSDL.',
-      pt: 'O endpoint não se comporta como o WebServicesMultidados: confira a URL e o perfil (profile.ts) com a WSDL real.',
+      en: 'The endpoint does not behave as WebServicesMultidados: check the endpoint URL, and compare the live WSDL with the profile (CrmClient.checkProfile, or `mega-crm doctor`); pass the names it suggests as the `profile` option.',
+      pt: 'O endpoint não se comporta como o WebServicesMultidados: confira a URL e compare a WSDL real com o perfil (CrmClient.checkProfile, ou `mega-crm doctor`); informe os nomes sugeridos na opção `profile`.',
     },
   });
 }
@@ -259,14 +267,70 @@ export function insecureEndpoint(wsdlUrl: string, endpoint: string): Configurati
   );
 }
 
-/** The profile knows the operation but the loaded WSDL does not offer it. */
-export function operationUnsupported(operation: string, location: string): ConfigurationError {
-  return new ConfigurationError(`The CRM's WSDL (${location}) has no operation ${operation}.`, {
-    code: 'CONFIG_INVALID',
-    details: { operation },
-    fix: {
-      en: 'Ask Multidados to enable this operation, or map it to the live name in crm-client/src/profile/profile.ts.',
-      pt: 'Peça à Multidados para habilitar esta operação ou ajuste o nome real em crm-client/src/profile/profile.ts.',
-    },
+/**
+ * The live WSDL's names differ from the profile in effect. Never WSDL_UNAVAILABLE: the WSDL was read;
+ * the fix is the `profile` option, given exactly (the report's suggestion), never a source file.
+ */
+export function profileMismatch(location: string, report: ProfileReport, operation?: { readonly name: string; readonly key: string }): ConfigurationError {
+  const relevant = report.differences.filter((d) =>
+    operation ? d.effect !== 'none' && d.operations.includes(operation.key as never) : d.effect === 'stops-connect',
+  );
+  const shown = relevant.slice(0, 12).map((d) => d.text);
+  const more = relevant.length > shown.length ? ` (and ${relevant.length - shown.length} more in details.report)` : '';
+  const suggestion = JSON.stringify(report.suggestedProfile);
+  const renames = suggestion !== '{}';
+  const subject = operation
+    ? `The CRM's WSDL (${location}) does not offer ${operation.name} (${operation.key}) as the profile describes it`
+    : `The CRM's WSDL (${location}) differs from the profile in what a sync needs`;
+  return new ConfigurationError(`${subject}: ${shown.join('; ') || 'the operation is not in the WSDL'}${more}.`, {
+    code: 'PROFILE_MISMATCH',
+    details: { url: location, ...(operation ? { operation: operation.name } : {}), report: bounded(report) },
+    fix: renames
+      ? {
+          en: `If the CRM only uses other names, pass them to CrmClient.connect (or as crm.profile in the CLI configuration): profile: ${suggestion}. Otherwise ask Multidados which version of WebServicesMultidados this is.`,
+          pt: `Se o CRM apenas usa outros nomes, informe-os em CrmClient.connect (ou em crm.profile na configuração da CLI): profile: ${suggestion}. Caso contrário, pergunte à Multidados qual versão do WebServicesMultidados é esta.`,
+        }
+      : {
+          en: 'No rename explains the difference: ask Multidados whether this CRM offers the operation (and under which name), then pass the names as the `profile` option of CrmClient.connect.',
+          pt: 'Nenhuma troca de nome explica a diferença: pergunte à Multidados se este CRM oferece a operação (e com que nome) e informe os nomes na opção `profile` de CrmClient.connect.',
+        },
+  });
+}
+
+const REPORT_LIST_CAP = 100;
+
+/** The report as kept in an error (and a run log): its long lists cut, with how much was left out. */
+function bounded(report: ProfileReport): ProfileReport & { readonly omitted?: { readonly differences: number; readonly extraOperations: number } } {
+  const differences = Math.max(0, report.differences.length - REPORT_LIST_CAP);
+  const extraOperations = Math.max(0, report.extraOperations.length - REPORT_LIST_CAP);
+  if (differences === 0 && extraOperations === 0) return report;
+  return {
+    ...report,
+    differences: report.differences.slice(0, REPORT_LIST_CAP),
+    extraOperations: report.extraOperations.slice(0, REPORT_LIST_CAP),
+    omitted: { differences, extraOperations },
+  };
+}
+
+/** The WSDL loads but names its service or port otherwise: a name to configure, not an address to fix. */
+export function serviceNotFound(
+  location: string,
+  problem: string,
+  found: ReadonlyArray<{ readonly service: string; readonly ports: readonly string[] }>,
+): ConfigurationError {
+  const first = found[0];
+  const option = first ? `serviceName: '${first.service}', portName: '${first.ports[0] ?? ''}'` : undefined;
+  return new ConfigurationError(`The CRM's WSDL (${location}) loads, but ${problem}.`, {
+    code: 'PROFILE_MISMATCH',
+    details: { url: location, services: found.map((f) => `${f.service}/${f.ports.join(',')}`) },
+    fix: option
+      ? {
+          en: `If this is the CRM's integration WSDL under other names, pass ${option} to CrmClient.connect; otherwise point the address at WebServicesMultidados.`,
+          pt: `Se este é o WSDL de integração do CRM com outros nomes, informe ${option} em CrmClient.connect; caso contrário, aponte o endereço para o WebServicesMultidados.`,
+        }
+      : {
+          en: 'The WSDL declares no service: point the address at WebServicesMultidados (…/webservices/index.php?wsdl).',
+          pt: 'O WSDL não declara serviço: aponte o endereço para o WebServicesMultidados (…/webservices/index.php?wsdl).',
+        },
   });
 }

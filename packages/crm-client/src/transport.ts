@@ -26,10 +26,23 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
 export type ResponseEncoding = 'auto' | 'utf-8' | 'iso-8859-1';
 
+/** PEM text or bytes, as Node's `tls.connect` takes them. */
+export type Pem = string | Buffer;
+
+/** A private key, optionally encrypted: `{ pem, passphrase }` (Node's `tls` KeyObject). */
+export interface TlsKey {
+  readonly pem: Pem;
+  readonly passphrase?: string | undefined;
+}
+
+/** The TLS options passed to Node's https agent (same shapes as `tls.connect`). */
 export interface TlsOptions {
-  readonly ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined;
-  readonly cert?: string | Buffer | undefined;
-  readonly key?: string | Buffer | undefined;
+  /** CA certificates to trust instead of Node's bundle (a private CA, a self-signed CRM). */
+  readonly ca?: Pem | ReadonlyArray<Pem> | undefined;
+  /** Client certificate chain(s), for a CRM that asks for one. */
+  readonly cert?: Pem | ReadonlyArray<Pem> | undefined;
+  /** Client private key(s); registered as secrets. */
+  readonly key?: Pem | ReadonlyArray<Pem | TlsKey> | undefined;
   readonly rejectUnauthorized?: boolean | undefined;
   readonly servername?: string | undefined;
 }
@@ -70,7 +83,8 @@ export class HttpTransport implements HttpClient {
   constructor(options: HttpTransportOptions) {
     this.#options = options;
     this.#ownsAgents = !options.agent;
-    const tls = options.tls ? { ...options.tls, ca: options.tls.ca as string | Buffer | Array<string | Buffer> | undefined } : {};
+    // Node's types want mutable arrays; the values are passed through as given.
+    const tls = options.tls ? (options.tls as https.AgentOptions) : {};
     this.#http = options.agent ?? new http.Agent({ keepAlive: true, maxSockets: options.maxSockets });
     this.#https = (options.agent as https.Agent | undefined) ?? new https.Agent({ keepAlive: true, maxSockets: options.maxSockets, ...tls });
   }

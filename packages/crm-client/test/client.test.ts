@@ -215,11 +215,12 @@ describe('CrmClient WSDL loading failures', () => {
     await expect(CrmClient.connect({ wsdlUrl: url, ...CREDS })).rejects.toMatchObject({ code: 'WSDL_UNAVAILABLE' });
   });
 
-  it('a WSDL without the configured service/port says what it has', async () => {
+  it('a WSDL without the configured service/port is PROFILE_MISMATCH saying what it has and what to pass', async () => {
     const crm = await sandbox();
-    await expect(CrmClient.connect({ wsdlUrl: crm.wsdlUrl, ...CREDS, portName: 'OtherPort' })).rejects.toThrow(
-      /port "OtherPort" not found \(the WSDL has: WebServicesMultidados\/WebServicesMultidadosPort\)/,
-    );
+    const error = await CrmClient.connect({ wsdlUrl: crm.wsdlUrl, ...CREDS, portName: 'OtherPort' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PROFILE_MISMATCH', stopsRun: true });
+    expect((error as Error).message).toMatch(/port "OtherPort" not found \(the WSDL has: WebServicesMultidados\/WebServicesMultidadosPort\)/);
+    expect((error as Error).message).toContain("pass serviceName: 'WebServicesMultidados', portName: 'WebServicesMultidadosPort'");
   });
 
   it('a call slower than the timeout fails with TIMEOUT naming the limit, close to the limit', async () => {

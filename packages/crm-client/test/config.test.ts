@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { resolveCrmClientConfig } from '../src/config.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { type CrmClientConfig, resolveCrmClientConfig } from '../src/config.js';
+import type { Pem, TlsKey } from '../src/transport.js';
 
 const base = { user: 'integra.mega', password: 's3cret', openedBy: 'integra.mega', openedFor: 'integra.mega', cnpj: '11.222.333/0001-81' };
 
@@ -42,5 +43,19 @@ describe('CRM client configuration', () => {
     );
     expect(() => resolveCrmClientConfig({ ...base })).toThrow(/exactly one of wsdlUrl, host and clientPath, wsdl \(text\) or wsdlFile/);
     expect(() => resolveCrmClientConfig({ ...base, wsdlUrl: 'http://x/y?wsdl', host: 'x', clientPath: 'y' })).toThrow(/exactly one of/);
+  });
+
+  it('types and checks tls.ca, cert and key as Node takes them (PEM string or Buffer, or lists of them)', () => {
+    type Tls = NonNullable<CrmClientConfig['tls']>;
+    expectTypeOf<Tls['ca']>().toEqualTypeOf<Pem | Pem[] | undefined>();
+    expectTypeOf<Tls['cert']>().toEqualTypeOf<Pem | Pem[] | undefined>();
+    expectTypeOf<Tls['key']>().toEqualTypeOf<Pem | Array<Pem | { pem: Pem; passphrase?: string | undefined }> | undefined>();
+    expectTypeOf<{ pem: Pem; passphrase?: string }>().toExtend<TlsKey>();
+    const url = { wsdlUrl: 'https://x/y/webservices/index.php?wsdl' };
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const ok = resolveCrmClientConfig({ ...base, ...url, tls: { ca: [pem, Buffer.from(pem)], cert: pem, key: [{ pem: Buffer.from('k'), passphrase: 'p' }] } });
+    expect(ok.tls?.ca).toHaveLength(2);
+    expect(() => resolveCrmClientConfig({ ...base, ...url, tls: { ca: 42 as never } })).toThrow(/tls\.ca: /);
+    expect(() => resolveCrmClientConfig({ ...base, ...url, tls: { key: [{ pem: 'k', pass: 'p' }] as never } })).toThrow(/"pass"/);
   });
 });

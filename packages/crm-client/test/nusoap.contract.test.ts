@@ -6,6 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrmClient } from '../src/client.js';
+import type { ProfileReport } from '../src/profile/compare.js';
+import { type CrmProfileOverrides, DEFAULT_PROFILE } from '../src/profile/runtime.js';
+import { compileEnvelope } from '../src/soap/envelope.js';
 import { CREDENTIALS } from './contract/paths.js';
 import { angela, contract, joao, occurrence } from './contract/scenarios.js';
 import { type NusoapServer, nusoapMissing, startNusoap } from './nusoap/nusoap-server.js';
@@ -84,5 +87,89 @@ describe.runIf(missing === undefined).each(['ISO-8859-1', 'UTF-8'] as const)('ag
     const error = await wrong.validateCnpj().catch((e: unknown) => e);
     wrong.close();
     expect(error).toMatchObject({ code: 'AUTH_FAILED', stopsRun: true });
+  });
+});
+
+describe.runIf(missing === undefined)('against NuSOAP 0.9.5 serving the CRM under other names', () => {
+  const renamed: CrmProfileOverrides = {
+    authParts: { usuario: 'login' },
+    operations: {
+      upsertClient: { name: 'IncluirCliente', params: { cpf_cnpj: 'documento', nome: 'razao_social' }, response: 'retorno' },
+      upsertContract: { params: { compradores: 'adquirentes' } },
+    },
+    structs: { RetornoIntegracao: { fields: { mensagem: 'msg' } }, Comprador: { name: 'Adquirente', fields: { percentual: 'participacao' } } },
+  };
+  let server: NusoapServer;
+  beforeAll(async () => {
+    server = await startNusoap('ISO-8859-1', renamed);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("compares NuSOAP's own WSDL of the renamed CRM: PROFILE_MISMATCH whose suggested profile is exactly the renames", async () => {
+    const error = await CrmClient.connect({ wsdlUrl: server.wsdlUrl, ...CREDENTIALS, timeoutMs: 10_000 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PROFILE_MISMATCH' });
+    expect((error as { details: { report: ProfileReport } }).details.report.suggestedProfile).toEqual(renamed);
+  });
+
+  it('with the profile, every renamed name goes through NuSOAP: operation, auth and request parts, array items, response part and fields', async () => {
+    const client = await CrmClient.connect({ wsdlUrl: server.wsdlUrl, ...CREDENTIALS, timeoutMs: 10_000, profile: renamed });
+    try {
+      expect(client.unsupportedOperations).toEqual([]);
+      await expect(client.upsertClient({ ...joao, name: TEXT })).resolves.toEqual({ crmId: '42', message: 'IncluirCliente OK' });
+      const call = server.calls().find((c) => c.operation === 'IncluirCliente');
+      expect(call?.params).toMatchObject({ login: CREDENTIALS.user, razao_social: TEXT, documento: joao.document });
+      await client.upsertContract(contract);
+      const buyers = server.calls().find((c) => c.operation === 'IncluirAlterarContrato')?.params.adquirentes as Array<Record<string, unknown>>;
+      expect(buyers[0]).toMatchObject({ id_integracao_cliente: contract.buyers[0]?.clientKey });
+      expect(Object.keys(buyers[0] ?? {})).toContain('participacao');
+      await expect(client.upsertClient({ ...joao, name: TEXT })).resolves.toMatchObject({ message: 'IncluirCliente OK' });
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe.runIf(missing === undefined)('against NuSOAP 0.9.5 declaring parts in another order', () => {
+  let server: NusoapServer;
+  beforeAll(async () => {
+    server = await startNusoap('UTF-8', {}, ['EncerrarOcorrencia']);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('NuSOAP maps rpc parameters by position: the client sends them in the WSDL order, and reports the order', async () => {
+    const client = await CrmClient.connect({ wsdlUrl: server.wsdlUrl, ...CREDENTIALS, timeoutMs: 10_000 });
+    try {
+      await client.closeOccurrence({ occurrenceKey: occurrence.key, reason: 'motivo X', closeFlow: true });
+      const call = server.calls().find((c) => c.operation === 'EncerrarOcorrencia');
+      expect(call?.params).toMatchObject({ id_integracao_ocorrencia: occurrence.key, motivo: 'motivo X', encerrar_fluxo: true });
+    } finally {
+      client.close();
+    }
+    // The same call in the profile's order: NuSOAP hands the values to the wrong parameters.
+    const op = DEFAULT_PROFILE.operations.closeOccurrence;
+    const envelope = compileEnvelope(
+      op,
+      'urn:WebServicesMultidados',
+      DEFAULT_PROFILE,
+    )([CREDENTIALS.user, CREDENTIALS.password, CREDENTIALS.openedBy, CREDENTIALS.openedFor, CREDENTIALS.cnpj], {
+      id_integracao_ocorrencia: occurrence.key,
+      motivo: 'motivo Y',
+      encerrar_fluxo: 'true',
+    });
+    await fetch(server.wsdlUrl.replace('?wsdl', ''), {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"urn:WebServicesMultidados#${op.name}"` },
+      body: envelope,
+    });
+    const swapped = server
+      .calls()
+      .filter((c) => c.operation === 'EncerrarOcorrencia')
+      .at(-1)?.params;
+    // Three parts reversed: the middle one lands right, the first and last trade places.
+    expect(swapped).toMatchObject({ id_integracao_ocorrencia: true, motivo: 'motivo Y', encerrar_fluxo: occurrence.key });
   });
 });

@@ -29,8 +29,8 @@ function fields(values: ResultFields): string {
     .join('');
 }
 
-export function resultEnvelope(operation: string, namespace: string, typeName: string, values: ResultFields, charset: string): string {
-  return `<?xml version="1.0" encoding="${charset}"?>${ENVELOPE_OPEN} xmlns:tns="${namespace}"><SOAP-ENV:Body><ns1:${operation}Response xmlns:ns1="${namespace}"><return xsi:type="tns:${typeName}">${fields(values)}</return></ns1:${operation}Response></SOAP-ENV:Body></SOAP-ENV:Envelope>`;
+export function resultEnvelope(operation: string, namespace: string, typeName: string, values: ResultFields, charset: string, part = 'return'): string {
+  return `<?xml version="1.0" encoding="${charset}"?>${ENVELOPE_OPEN} xmlns:tns="${namespace}"><SOAP-ENV:Body><ns1:${operation}Response xmlns:ns1="${namespace}"><${part} xsi:type="tns:${typeName}">${fields(values)}</${part}></ns1:${operation}Response></SOAP-ENV:Body></SOAP-ENV:Envelope>`;
 }
 
 export function faultEnvelope(faultcode: 'SOAP-ENV:Client' | 'SOAP-ENV:Server', faultstring: string, charset: string): string {

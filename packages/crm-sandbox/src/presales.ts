@@ -4,7 +4,7 @@
  * does not accept duplicate CPFs), each prospect's main occurrence, BPO step states on occurrences,
  * and the conversion of a prospect into a client that keeps the record and its id.
  */
-import { OPERATIONS, PRESALES_LABELS } from '@mega-crm/crm-client/profile';
+import { OPERATIONS, type OperationKey, PRESALES_LABELS } from '@mega-crm/crm-client/profile';
 import type { SandboxOccurrence, SandboxRecord } from './state.js';
 
 /** SANDBOX CONVENTIONS (the live CRM's wording is not public); each matches crm-client's MESSAGE_PATTERNS. */
@@ -56,15 +56,15 @@ export class PresalesDesk {
     this.#host = host;
   }
 
-  /** Answers a pre-sales operation, or `undefined` when `operation` is not one. */
-  handle(operation: string, p: Readonly<Record<string, unknown>>): PresalesReply | undefined {
+  /** Answers a pre-sales operation (parameters under the profile's default names), or `undefined` when `key` is not one. */
+  handle(key: OperationKey, p: Readonly<Record<string, unknown>>): PresalesReply | undefined {
     const s = (name: string) => (typeof p[name] === 'string' ? (p[name] as string) : '');
-    switch (operation) {
-      case OPERATIONS.upsertProspect.name:
+    switch (key) {
+      case 'upsertProspect':
         return this.#upsertProspect(s);
-      case OPERATIONS.prospectMainOccurrence.name:
+      case 'prospectMainOccurrence':
         return this.#mainOccurrence(s('id_integracao_prospect'));
-      case OPERATIONS.bpoStatus.name:
+      case 'bpoStatus':
         return this.#bpoStatus(s('id_integracao_ocorrencia'), s('etapa'));
       default:
         return undefined;

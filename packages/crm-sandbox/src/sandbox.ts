@@ -2,7 +2,21 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { isValidCnpj } from '@mega-crm/core';
 import { seededRandom } from '@mega-crm/core/internal';
-import { nusoapNamespace, OPERATIONS, type ParamType, readSoapBody, renderWsdl, STRUCTS, type XsdScalar } from '@mega-crm/crm-client/profile';
+import {
+  type CrmProfile,
+  type CrmProfileOverrides,
+  CrmProfileOverridesSchema,
+  nusoapNamespace,
+  type OperationKey,
+  type ParamType,
+  type ProfileOperation,
+  readSoapBody,
+  renameParams,
+  renameResult,
+  renderWsdl,
+  resolveProfile,
+  type XsdScalar,
+} from '@mega-crm/crm-client/profile';
 import { faultEnvelope, type ResultFields, resultEnvelope } from './envelope.js';
 import { type FaultPlan, parseFaults, planFault, type SandboxFaults } from './faults.js';
 import { MESSAGES, RESULT_CODES } from './messages.js';
@@ -34,13 +48,17 @@ export interface CrmSandboxOptions {
   readonly nusoap?: boolean;
   /** Largest request body read, in bytes (default 10 MB); a larger one is answered 413 and its connection closed. */
   readonly maxRequestBytes?: number;
+  /**
+   * Serve a CRM under other names: the WSDL and the answers use the profile's overrides (as given to
+   * `CrmClient.connect({ profile })`), so a client can be tried against a renamed CRM.
+   */
+  readonly profile?: CrmProfileOverrides;
 }
 
 type Params = Record<string, string | Array<Record<string, string>>>;
 type Answer = { kind: 'result'; type: string; fields: ResultFields } | { kind: 'fault'; faultstring: string; server?: boolean };
 type Store<T extends SandboxRecord> = Map<string, T>;
 
-const OPERATION_BY_NAME = new Map(Object.values(OPERATIONS).map((op) => [op.name as string, op]));
 const LOG_LIMIT = 100_000;
 
 /**
@@ -49,13 +67,15 @@ const LOG_LIMIT = 100_000;
  * NuSOAP does; state and faults are reachable in code and over HTTP (`/__sandbox/state`, `/__sandbox/faults`).
  */
 export class CrmSandbox {
-  readonly #options: Required<Omit<CrmSandboxOptions, 'allowedIps' | 'integrationCnpjs' | 'faults' | 'seed' | 'maxRequestBytes' | 'nusoap'>> & {
+  readonly #options: Required<Omit<CrmSandboxOptions, 'allowedIps' | 'integrationCnpjs' | 'faults' | 'seed' | 'maxRequestBytes' | 'nusoap' | 'profile'>> & {
     allowedIps?: readonly string[];
     integrationCnpjs?: readonly string[];
   };
   readonly #random: () => number;
   readonly #maxRequestBytes: number;
   readonly #nusoap: boolean;
+  readonly #profile: CrmProfile;
+  readonly #operationByName: ReadonlyMap<string, ProfileOperation>;
   #faults: SandboxFaults;
   readonly #clients: Store<SandboxRecord> = new Map();
   readonly #spouses: Store<SandboxRecord> = new Map();
@@ -92,6 +112,8 @@ export class CrmSandbox {
     this.#faults = parseFaults(options.faults ?? {});
     this.#maxRequestBytes = options.maxRequestBytes ?? 10 * 1024 * 1024;
     this.#nusoap = options.nusoap ?? false;
+    this.#profile = resolveProfile(CrmProfileOverridesSchema.parse(options.profile ?? {}));
+    this.#operationByName = new Map(Object.values(this.#profile.operations).map((op) => [op.name, op]));
     this.#random = seededRandom(options.seed ?? 1);
   }
 
@@ -264,15 +286,24 @@ export class CrmSandbox {
     if (plan.kind) this.#injected++;
     if (plan.kind === 'serverFault') return this.#send(res, 500, 'text/xml', faultEnvelope('SOAP-ENV:Server', MESSAGES.serverError, out), out);
     if (plan.kind && !plan.applyFirst) return this.#fail(res, plan);
-    const answer = this.#dispatch(call.operation, call.params, remoteIp(req));
+    const answer = this.#dispatch(call.op, call.params, remoteIp(req));
     if (plan.kind) return this.#fail(res, plan);
     if (answer.kind === 'fault')
       return this.#send(res, 500, 'text/xml', faultEnvelope(answer.server ? 'SOAP-ENV:Server' : 'SOAP-ENV:Client', answer.faultstring, out), out);
-    return this.#send(res, 200, 'text/xml', resultEnvelope(call.operation, nusoapNamespace(serverName), answer.type, answer.fields, out), out);
+    // Built under the default names; answered under the profile's.
+    const type = this.#profile.structs.find((s) => s.source === answer.type);
+    const fields = renameResult(this.#profile, answer.type as never, answer.fields, true) as ResultFields;
+    return this.#send(
+      res,
+      200,
+      'text/xml',
+      resultEnvelope(call.operation, nusoapNamespace(serverName), type?.name ?? answer.type, fields, out, call.op.response),
+      out,
+    );
   }
 
   #serveWsdl(res: ServerResponse, serverName: string, endpoint: string): void {
-    const wsdl = renderWsdl({ serverName, endpoint });
+    const wsdl = renderWsdl({ serverName, endpoint }, this.#profile);
     const broken: Record<string, [number, string, string, 'ISO-8859-1' | 'UTF-8']> = {
       empty: [200, 'text/xml', '', 'UTF-8'],
       html: [200, 'text/html', '<html><body><b>Fatal error</b>: Uncaught Error in index.php</body></html>', 'UTF-8'],
@@ -291,7 +322,8 @@ export class CrmSandbox {
     this.#send(res, 500, 'text/html', '<html><body>500 Internal Server Error</body></html>', 'UTF-8');
   }
 
-  #parseCall(xml: string): { operation: string; params: Params } | undefined {
+  /** The call under its live operation name, its parameters under the profile's default names. */
+  #parseCall(xml: string): { operation: string; op: ProfileOperation; params: Params } | undefined {
     let bodyEl: Record<string, unknown>;
     try {
       bodyEl = readSoapBody(xml);
@@ -299,7 +331,8 @@ export class CrmSandbox {
       return undefined; // DTDs, malformed XML, no Envelope/Body: answered as a Client fault
     }
     const [operation, raw] = Object.entries(bodyEl)[0] ?? [];
-    if (!operation || !OPERATION_BY_NAME.has(operation)) return undefined;
+    const op = operation ? this.#operationByName.get(operation) : undefined;
+    if (!operation || !op) return undefined;
     const params: Params = {};
     if (raw && typeof raw === 'object') {
       for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
@@ -311,58 +344,60 @@ export class CrmSandbox {
         } else params[name] = '';
       }
     }
-    return { operation, params: this.#nusoap ? this.#asNusoap(operation, params, xml) : params };
+    const live = this.#nusoap ? this.#asNusoap(op, params, xml) : params;
+    return { operation, op, params: renameParams(this.#profile, op.key, live, false) as Params };
   }
 
-  #asNusoap(operation: string, params: Params, xml: string): Params {
+  #asNusoap(op: ProfileOperation, params: Params, xml: string): Params {
     const nils = new Set([...xml.matchAll(/<([\w.-]+)\b[^>]*\bxsi:nil="(?:true|1)"/g)].map((m) => m[1] as string));
     const latin1 = this.#options.encoding === 'ISO-8859-1';
     const value = (name: string, type: ParamType | XsdScalar | undefined, raw: string): string => {
       if (raw === '' && (type === 'decimal' || type === 'int') && !nils.has(name)) return '0';
       return latin1 ? raw.replace(/[\u0100-\u{10FFFF}]/gu, '?') : raw;
     };
-    const types = new Map<string, ParamType>(OPERATION_BY_NAME.get(operation)?.input ?? []);
+    const types = new Map<string, ParamType>(op.input.map((p) => [p.name, p.type]));
     const out: Params = {};
     for (const [name, raw] of Object.entries(params)) {
       const type = types.get(name);
       if (typeof raw === 'string') out[name] = value(name, type, raw);
       else {
         const arrayOf = type && typeof type === 'object' && 'arrayOf' in type ? type.arrayOf : undefined;
-        const fieldTypes = new Map<string, unknown>(STRUCTS.find((st) => st.name === arrayOf)?.fields ?? []);
+        const fieldTypes = new Map<string, unknown>((this.#profile.structs.find((st) => st.name === arrayOf)?.fields ?? []).map((f) => [f.name, f.type]));
         out[name] = raw.map((item) => Object.fromEntries(Object.entries(item).map(([k, v]) => [k, value(k, fieldTypes.get(k) as XsdScalar | undefined, v)])));
       }
     }
     return out;
   }
 
-  #dispatch(operation: string, p: Params, ip: string): Answer {
+  #dispatch(op: ProfileOperation, p: Params, ip: string): Answer {
+    const operation = op.name;
     const { allowedIps, user, password, clientPath } = this.#options;
     if (allowedIps && !allowedIps.includes(ip)) return { kind: 'fault', faultstring: MESSAGES.ipNotAllowed(clientPath, ip) };
     if (p.usuario !== user || p.senha !== password) return { kind: 'fault', faultstring: MESSAGES.authFailed };
     const cnpj = str(p.cnpj_empresa).replace(/\D+/g, '');
     if (!isValidCnpj(cnpj) || (this.#options.integrationCnpjs && !this.#options.integrationCnpjs.includes(cnpj)))
       return this.#error(operation, '', RESULT_CODES.cnpjInvalid, MESSAGES.cnpjInvalid);
-    switch (operation) {
-      case OPERATIONS.validateCnpj.name:
+    switch (op.key) {
+      case 'validateCnpj':
         return ok('CNPJ VALIDO', '');
-      case OPERATIONS.upsertClient.name:
+      case 'upsertClient':
         return this.#upsertClient(operation, p);
-      case OPERATIONS.upsertSpouse.name:
+      case 'upsertSpouse':
         return this.#upsertSpouse(operation, p);
-      case OPERATIONS.upsertContract.name:
+      case 'upsertContract':
         return this.#upsertContract(operation, p);
-      case OPERATIONS.upsertOccurrence.name:
+      case 'upsertOccurrence':
         return this.#upsertOccurrence(operation, p);
-      case OPERATIONS.addNarrative.name:
+      case 'addNarrative':
         return this.#addNarrative(operation, p);
-      case OPERATIONS.closeOccurrence.name:
+      case 'closeOccurrence':
         return this.#closeOccurrence(operation, p);
-      case OPERATIONS.occurrenceOrigin.name:
+      case 'occurrenceOrigin':
         return this.#origin(operation, p);
-      case OPERATIONS.integrationLog.name:
+      case 'integrationLog':
         return this.#integrationLog(p);
       default:
-        return this.#presales(operation, p) ?? { kind: 'fault', faultstring: `Operation ${operation} is not implemented by the sandbox`, server: true };
+        return this.#presales(op.key, operation, p) ?? { kind: 'fault', faultstring: `Operation ${operation} is not implemented by the sandbox`, server: true };
     }
   }
 
@@ -481,8 +516,8 @@ export class CrmSandbox {
     return { kind: 'result', type: 'RetornoLog', fields: { status: 'OK', codigo: 0, mensagem: '', registros: { itemType: 'LogIntegracao', items } } };
   }
 
-  #presales(operation: string, p: Params): Answer | undefined {
-    const reply = this.#desk.handle(operation, p);
+  #presales(key: OperationKey, operation: string, p: Params): Answer | undefined {
+    const reply = this.#desk.handle(key, p);
     if (!reply) return undefined;
     this.#record(operation, reply.key, reply.ok ? 'OK' : 'ERRO', reply.message);
     return {

@@ -4,11 +4,10 @@
  */
 import { daily as dailyPolicy, isValidCnpj, MegaCrmError, type SyncStore } from '@mega-crm/core';
 import { parseInterval } from '@mega-crm/core/internal';
-import type { CrmClient } from '@mega-crm/crm-client';
-import { SERVICE_DEFAULTS } from '@mega-crm/crm-client';
+import { CrmClient, type ProfileReport, SERVICE_DEFAULTS } from '@mega-crm/crm-client';
 import { feedDdl, type MegaSchemaOverrides, resolveMegaSchema, runDataChecks, tableNames } from '@mega-crm/mega-mapper';
 import type { CliConfig } from '../config.js';
-import { connectCrm, type MegaConnection, openMega, openStore, Resources } from '../runtime.js';
+import { connectCrm, crmClientConfig, type MegaConnection, openMega, openStore, Resources } from '../runtime.js';
 import { probeWsdl, type WsdlProbe } from './wsdl-probe.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
@@ -67,7 +66,9 @@ export async function runDoctor(config: CliConfig, options: DoctorOptions = {}):
     checks.push(checkCnpj(config.crm.cnpj));
     const probe = await checkWsdl(config, checks);
     checks.push(checkClock(probe, now(), options.maxSkewMs ?? 120_000));
-    await checkCrmService(config, checks, probe, resources);
+    const profile = await checkProfile(config, probe);
+    checks.push(profile);
+    await checkCrmService(config, checks, probe, resources, profile.status === 'fail');
 
     let mega: MegaConnection | undefined;
     try {
@@ -264,7 +265,52 @@ function checkClock(probe: WsdlProbe | undefined, now: Date, maxSkewMs: number):
   );
 }
 
-async function checkCrmService(config: CliConfig, checks: CheckResult[], probe: WsdlProbe | undefined, resources: Resources): Promise<void> {
+/** The live WSDL compared with the profile in effect (reconstruction + crm.profile): what differs, and the crm.profile to set. */
+async function checkProfile(config: CliConfig, probe: WsdlProbe | undefined): Promise<CheckResult> {
+  if (probe && probe.kind !== 'ok') return skipped('crm.profile', 'the WSDL did not load', 'o WSDL não carregou');
+  let report: ProfileReport;
+  try {
+    report = await CrmClient.checkProfile(crmClientConfig(config));
+  } catch (error) {
+    return failFromError('crm.profile', error);
+  }
+  const found = report.differences.filter((d) => d.effect !== 'none').map((d) => d.text);
+  if (found.length === 0)
+    return ok('crm.profile', 'the WSDL offers every operation as the profile describes it', 'o WSDL oferece todas as operações como o perfil as descreve');
+  const listed = `${found.slice(0, 6).join('; ')}${found.length > 6 ? ` (+${found.length - 6})` : ''}`;
+  const suggestion = JSON.stringify(report.suggestedProfile);
+  const renames = suggestion !== '{}';
+  return problem(
+    'crm.profile',
+    report.ok ? 'warn' : 'fail',
+    {
+      en: `The CRM's WSDL differs from the profile${report.ok ? ' (only in operations a sync does not need)' : ''}: ${listed}.`,
+      pt: `O WSDL do CRM difere do perfil${report.ok ? ' (só em operações que a sincronização não usa)' : ''}: ${listed}.`,
+    },
+    renames
+      ? {
+          en: `If the CRM only uses other names, set in the configuration file "crm": { …, "profile": ${suggestion} }; otherwise ask Multidados which version of WebServicesMultidados this is.`,
+          pt: `Se o CRM apenas usa outros nomes, informe no arquivo de configuração "crm": { …, "profile": ${suggestion} }; caso contrário, pergunte à Multidados qual versão do WebServicesMultidados é esta.`,
+        }
+      : {
+          en: 'Ask Multidados whether this CRM offers these operations (and under which names), then set them as crm.profile.',
+          pt: 'Pergunte à Multidados se este CRM oferece estas operações (e com que nomes) e informe-os em crm.profile.',
+        },
+    { differences: found, ...(renames ? { suggestedProfile: suggestion } : {}) },
+  );
+}
+
+async function checkCrmService(
+  config: CliConfig,
+  checks: CheckResult[],
+  probe: WsdlProbe | undefined,
+  resources: Resources,
+  profileFailed = false,
+): Promise<void> {
+  if (profileFailed) {
+    checks.push(skipped('crm.access', 'the WSDL differs from the profile (see crm.profile)', 'o WSDL difere do perfil (veja crm.profile)'));
+    return;
+  }
   if (probe && probe.kind !== 'ok') {
     checks.push(skipped('crm.access', 'the WSDL did not load', 'o WSDL não carregou'));
     return;

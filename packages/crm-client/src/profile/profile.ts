@@ -1,8 +1,9 @@
 /**
  * RECONSTRUCTED PROFILE of the CRM's WebServicesMultidados. The live WSDL is not public
  * (domain/reference.md §1.2, §6): every operation name, parameter name and type, result field and
- * message pattern the SDK relies on lives in this file, so a user holding the live WSDL edits this
- * file only. The sandbox serves the WSDL rendered from it; the recorded fixture
+ * message pattern the SDK relies on lives in this file. These are the defaults: a user holding the live
+ * WSDL overrides any of them at run time (`CrmClient.connect({ profile })`, see runtime.ts), and
+ * `compareProfile` says which. The sandbox serves the WSDL rendered from it; the recorded fixture
  * `test/fixtures/WebServicesMultidados.wsdl` is that rendering, checked by a contract test.
  */
 import type { OperationDef, StructDef } from './types.js';
@@ -17,7 +18,7 @@ export const SERVICE_DEFAULTS = {
 /** Sent first by every operation: the fields of Mega's "Configuração Integração CRM" screen. */
 export const AUTH_PARTS = ['usuario', 'senha', 'conexao_aberta_por', 'conexao_aberta_para', 'cnpj_empresa'] as const;
 
-export const STRUCTS: readonly StructDef[] = [
+export const STRUCTS = [
   {
     name: 'RetornoIntegracao',
     fields: [
@@ -89,7 +90,12 @@ export const STRUCTS: readonly StructDef[] = [
       ['data_conclusao', 'string'],
     ],
   },
-];
+] as const satisfies readonly StructDef[];
+
+export type StructName = (typeof STRUCTS)[number]['name'];
+
+/** GUESS: the name of the one part of every `…Response` message (NuSOAP's default for a returned value). */
+export const RESPONSE_PART = 'return';
 
 export const OPERATIONS = {
   validateCnpj: { name: 'ValidarCNPJ', doc: 'Valida o CNPJ de integração cadastrado no Portal do CRM', input: [], output: 'RetornoIntegracao' },
@@ -244,6 +250,13 @@ export const OPERATIONS = {
 
 export type OperationKey = keyof typeof OPERATIONS;
 
+/**
+ * What a sync cannot do without (the engine's CrmSink delivers through these). The others (validation,
+ * narratives, closing, queries, pre-sales) may be absent from a live WSDL: `connect` reports them and a
+ * call to one fails with PROFILE_MISMATCH.
+ */
+export const REQUIRED_OPERATIONS = ['upsertClient', 'upsertSpouse', 'upsertContract', 'upsertOccurrence'] as const satisfies readonly OperationKey[];
+
 /** Result fields shared by every return struct. */
 export const RESULT_FIELDS = { status: 'status', code: 'codigo', message: 'mensagem', crmId: 'id_crm' } as const;
 export const RESULT_OK = 'OK';
@@ -271,7 +284,7 @@ export const LABELS = {
  * `?` (NuSOAP's stand-in for what its charset lacks), U+FFFD, and the two-character mojibake of UTF-8
  * read as ISO-8859-1 ("NÃ£o"), so a message sent in one charset and declared in another is still recognised.
  */
-function loose(source: string): RegExp {
+export function loose(source: string): RegExp {
   const letter = (ch: string) => `(?:${ch}|${ch.normalize('NFD').replace(/\p{M}/gu, '')}|[ÃÂ].|\\?|\uFFFD)`;
   return new RegExp(source.replace(/[À-ÿ]/g, letter), 'iu');
 }

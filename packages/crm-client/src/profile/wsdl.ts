@@ -1,4 +1,5 @@
-import { AUTH_PARTS, OPERATIONS, SERVICE_DEFAULTS, STRUCTS } from './profile.js';
+import { SERVICE_DEFAULTS } from './profile.js';
+import { type CrmProfile, DEFAULT_PROFILE } from './runtime.js';
 import { type ParamType, type XsdScalar, xsdTypeOf } from './types.js';
 
 export interface WsdlSite {
@@ -22,30 +23,33 @@ export function wsdlTypeOf(type: ParamType | XsdScalar): string {
 }
 
 /** Names of the array types the structs and operations use (each gets a SOAP-ENC:Array restriction). */
-function arrayTypes(): string[] {
+function arrayTypes(profile: CrmProfile): string[] {
   const names = new Set<string>();
-  for (const s of STRUCTS) for (const [, t] of s.fields) if (typeof t !== 'string') names.add(t.arrayOf);
-  for (const op of Object.values(OPERATIONS)) for (const [, t] of op.input) if (typeof t !== 'string' && 'arrayOf' in t) names.add(t.arrayOf);
+  for (const s of profile.structs) for (const { type: t } of s.fields) if (typeof t !== 'string') names.add(t.arrayOf);
+  for (const op of Object.values(profile.operations)) for (const { type: t } of op.input) if (typeof t !== 'string' && 'arrayOf' in t) names.add(t.arrayOf);
   return [...names];
 }
 
-/** Renders the profile's WSDL as PHP NuSOAP's wsdl::serialize() lays it out (rpc/encoded, SOAP 1.1). */
-export function renderWsdl(site: WsdlSite): string {
+/**
+ * Renders the profile's WSDL as PHP NuSOAP's wsdl::serialize() lays it out (rpc/encoded, SOAP 1.1);
+ * with an effective profile (resolveProfile(overrides)), the WSDL of a CRM under those live names.
+ */
+export function renderWsdl(site: WsdlSite, profile: CrmProfile = DEFAULT_PROFILE): string {
   const service = site.serviceName ?? SERVICE_DEFAULTS.serviceName;
   const tns = nusoapNamespace(site.serverName, service);
-  const operations = Object.values(OPERATIONS);
-  const structs = STRUCTS.map(
+  const operations = Object.values(profile.operations);
+  const structs = profile.structs.map(
     (s) =>
-      `<xsd:complexType name="${s.name}"><xsd:all>${s.fields.map(([n, t]) => `<xsd:element name="${n}" type="${wsdlTypeOf(t)}"/>`).join('')}</xsd:all></xsd:complexType>`,
+      `<xsd:complexType name="${s.name}"><xsd:all>${s.fields.map(({ name: n, type: t }) => `<xsd:element name="${n}" type="${wsdlTypeOf(t)}"/>`).join('')}</xsd:all></xsd:complexType>`,
   );
-  const arrays = arrayTypes().map(
+  const arrays = arrayTypes(profile).map(
     (item) =>
       `<xsd:complexType name="${item}Array"><xsd:complexContent><xsd:restriction base="SOAP-ENC:Array"><xsd:attribute ref="SOAP-ENC:arrayType" wsdl:arrayType="tns:${item}[]"/></xsd:restriction></xsd:complexContent></xsd:complexType>`,
   );
   const messages = operations.map(
     (op) =>
-      `<message name="${op.name}Request">${[...AUTH_PARTS.map((n) => [n, 'string'] as const), ...op.input].map(([n, t]) => `<part name="${n}" type="${wsdlTypeOf(t)}" />`).join('')}</message>\n` +
-      `<message name="${op.name}Response"><part name="return" type="tns:${op.output}" /></message>`,
+      `<message name="${op.name}Request">${op.input.map(({ name: n, type: t }) => `<part name="${n}" type="${wsdlTypeOf(t)}" />`).join('')}</message>\n` +
+      `<message name="${op.name}Response"><part name="${op.response}" type="tns:${op.output}" /></message>`,
   );
   const portOps = operations.map(
     (op) =>

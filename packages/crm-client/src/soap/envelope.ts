@@ -1,5 +1,6 @@
 import { AUTH_PARTS } from '../profile/profile.js';
-import type { OperationDef, ParamType, ParamValue, ParamValues, StructDef } from '../profile/types.js';
+import type { CrmProfile, ProfileOperation } from '../profile/runtime.js';
+import type { ParamType, ParamValue, ParamValues } from '../profile/types.js';
 import { xsdTypeOf } from '../profile/types.js';
 
 const XML_SPECIAL = /[&<>"']/;
@@ -23,11 +24,13 @@ function text(value: string): string {
 export type EnvelopeBuilder = (auth: readonly string[], values: ParamValues) => string;
 
 /**
- * Compiles an rpc/encoded request envelope for one operation: every part typed with xsi:type (NuSOAP
- * reads the types), arrays as SOAP-ENC:Array, values escaped. The fixed parts are concatenated once,
- * so a call costs string joins only.
+ * Compiles an rpc/encoded request envelope for one operation of the profile in effect: every part
+ * under its live name, typed with xsi:type (NuSOAP reads the types), arrays as SOAP-ENC:Array, values
+ * (keyed by the default names) escaped; with `order` (the WSDL's part names), parts go in that order,
+ * since NuSOAP hands them to the service by position. The fixed parts are concatenated once, so a call
+ * costs string joins only.
  */
-export function compileEnvelope(op: OperationDef, namespace: string, structs: readonly StructDef[]): EnvelopeBuilder {
+export function compileEnvelope(op: ProfileOperation, namespace: string, profile: CrmProfile, order?: readonly string[]): EnvelopeBuilder {
   const head =
     '<?xml version="1.0" encoding="utf-8"?>' +
     '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ' +
@@ -35,20 +38,30 @@ export function compileEnvelope(op: OperationDef, namespace: string, structs: re
     `xmlns:tns="${escapeXml(namespace)}" soap:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/">` +
     `<soap:Body><tns:${op.name}>`;
   const tail = `</tns:${op.name}></soap:Body></soap:Envelope>`;
-  const authOpen = AUTH_PARTS.map((name) => `<${name} xsi:type="xsd:string">`);
-  const authClose = AUTH_PARTS.map((name) => `</${name}>`);
-  const parts = op.input.map(([name, type]) => compilePart(name, type, structs));
+  // Authentication parts take the i-th credential; the others their value by default name.
+  const writers = op.input.map(({ name, source, type }, i): { name: string; write: (auth: readonly string[], values: ParamValues) => string } => {
+    if (i < AUTH_PARTS.length) {
+      const open = `<${name} xsi:type="xsd:string">`;
+      const close = `</${name}>`;
+      return { name, write: (auth) => `${open}${text(auth[i] ?? '')}${close}` };
+    }
+    const part = compilePart(name, type, profile);
+    return { name, write: (_auth, values) => part(values[source]) };
+  });
+  if (order) {
+    const position = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
+    writers.sort((a, b) => position(a.name) - position(b.name));
+  }
   return (auth, values) => {
     let xml = head;
-    for (let i = 0; i < authOpen.length; i++) xml += `${authOpen[i]}${text(auth[i] ?? '')}${authClose[i]}`;
-    for (const part of parts) xml += part(values[part.partName]);
+    for (const writer of writers) xml += writer.write(auth, values);
     return xml + tail;
   };
 }
 
-type PartWriter = ((value: ParamValue | undefined) => string) & { partName: string };
+type PartWriter = (value: ParamValue | undefined) => string;
 
-function compilePart(name: string, type: ParamType, structs: readonly StructDef[]): PartWriter {
+function compilePart(name: string, type: ParamType, profile: CrmProfile): PartWriter {
   let writer: (value: ParamValue | undefined) => string;
   if (typeof type === 'string') {
     const open = `<${name} xsi:type="${xsdTypeOf(type)}">`;
@@ -60,24 +73,24 @@ function compilePart(name: string, type: ParamType, structs: readonly StructDef[
       return nil && scalar === '' ? nil : `${open}${text(scalar)}${close}`;
     };
   } else if ('arrayOf' in type) {
-    const item = structWriter('item', type.arrayOf, structs);
+    const item = structWriter('item', type.arrayOf, profile);
     writer = (value) => {
       const list = Array.isArray(value) ? value : [];
       return `<${name} xsi:type="SOAP-ENC:Array" SOAP-ENC:arrayType="tns:${type.arrayOf}[${list.length}]">${list.map(item).join('')}</${name}>`;
     };
   } else {
-    const struct = structWriter(name, type.struct, structs);
+    const struct = structWriter(name, type.struct, profile);
     writer = (value) => struct(value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, string>) : {});
   }
-  return Object.assign(writer, { partName: name });
+  return writer;
 }
 
-function structWriter(element: string, structName: string, structs: readonly StructDef[]): (value: Readonly<Record<string, string>>) => string {
-  const def = structs.find((s) => s.name === structName);
+function structWriter(element: string, structName: string, profile: CrmProfile): (value: Readonly<Record<string, string>>) => string {
+  const def = profile.structs.find((s) => s.name === structName);
   if (!def) throw new TypeError(`Profile error: struct ${structName} is not defined`);
-  const fields = def.fields.map(([field, type]) => {
+  const fields = def.fields.map(({ name: field, source, type }) => {
     if (typeof type !== 'string') throw new TypeError(`Profile error: nested arrays in request structs are not supported (${structName}.${field})`);
-    return [field, `<${field} xsi:type="${xsdTypeOf(type)}">`, `</${field}>`, type !== 'string'] as const;
+    return [source, `<${field} xsi:type="${xsdTypeOf(type)}">`, `</${field}>`, type !== 'string'] as const;
   });
   // Struct fields are an xsd:all (any order, each optional): an empty typed field is left out.
   return (value) => {

@@ -173,12 +173,20 @@ describe('WSDL failures', () => {
     expect(message).toMatch(/Fix: Check the WSDL address/);
   });
 
-  it('a WSDL whose parameters differ from the profile says which, part by part', async () => {
+  it('a WSDL whose parameters differ from the profile is PROFILE_MISMATCH naming the part and the override to pass', async () => {
     const altered = wsdlBytes.toString('latin1').replace('<part name="nome_fantasia" type="xsd:string" />', '<part name="fantasia" type="xsd:string" />');
     server.use(
       http.get(FIXTURE_ENDPOINT, () => new HttpResponse(Buffer.from(altered, 'latin1'), { headers: { 'Content-Type': 'text/xml; charset=ISO-8859-1' } })),
     );
-    await expect(connect()).rejects.toThrow(/IncluirAlterarCliente \(part 9: WSDL fantasia:xsd:string, profile nome_fantasia:xsd:string\)/);
+    const error = await connect().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PROFILE_MISMATCH', retryable: false, stopsRun: true });
+    const message = (error as Error).message;
+    expect(message).toContain('IncluirAlterarCliente (upsertClient) request: part "nome_fantasia" (xsd:string) is not in the WSDL; the WSDL has "fantasia"');
+    expect(message).toContain('profile: {"operations":{"upsertClient":{"params":{"nome_fantasia":"fantasia"}}}}');
+    expect(message).not.toMatch(/\.ts\b|src\//);
+    const fixed = await connect({ profile: { operations: { upsertClient: { params: { nome_fantasia: 'fantasia' } } } } });
+    expect(fixed.profileReport.ok).toBe(true);
+    fixed.close();
   });
 
   it('an operation missing from the WSDL fails when called, naming it', async () => {
@@ -188,7 +196,10 @@ describe('WSDL failures', () => {
     );
     const client = await connect();
     expect(client.unsupportedOperations).toEqual(['ConsultarLogIntegracao']);
-    await expect(client.integrationLog('x')).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    const error = await client.integrationLog('x').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PROFILE_MISMATCH', retryable: false, details: { operation: 'ConsultarLogIntegracao' } });
+    expect((error as Error).message).toContain('operation ConsultarLogIntegracao (integrationLog): not in the WSDL');
+    expect((error as Error).message).not.toMatch(/\.ts\b|src\//);
     client.close();
   });
 

@@ -9,7 +9,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AUTH_PARTS, OPERATIONS, SERVICE_DEFAULTS, STRUCTS } from '../../src/profile/profile.js';
+import { AUTH_PARTS, SERVICE_DEFAULTS } from '../../src/profile/profile.js';
+import { type CrmProfileOverrides, resolveProfile } from '../../src/profile/runtime.js';
 
 const SYSTEM_NUSOAP = '/usr/share/php/nusoap/nusoap.php';
 const SERVICE = fileURLToPath(new URL('./service.php', import.meta.url));
@@ -45,14 +46,43 @@ export interface NusoapServer {
   stop(): Promise<void>;
 }
 
-export async function startNusoap(encoding: 'ISO-8859-1' | 'UTF-8'): Promise<NusoapServer> {
+/** NuSOAP serving the profile's operations; with `overrides`, a CRM under those live names (its own WSDL generation). */
+export async function startNusoap(
+  encoding: 'ISO-8859-1' | 'UTF-8',
+  overrides: CrmProfileOverrides = {},
+  /** Operations whose own parts (after authentication) NuSOAP registers in reverse order. */
+  reversed: readonly string[] = [],
+): Promise<NusoapServer> {
   const dir = mkdtempSync(join(tmpdir(), 'nusoap-'));
   writeFileSync(join(dir, 'nusoap.php'), patchedNusoap(readFileSync(SYSTEM_NUSOAP, 'latin1')), 'latin1');
   copyFileSync(SERVICE, join(dir, 'service.php'));
+  const live = resolveProfile(overrides);
+  const operations = Object.values(live.operations);
   const arrays = new Set<string>();
-  for (const s of STRUCTS) for (const [, t] of s.fields) if (typeof t !== 'string') arrays.add(t.arrayOf);
-  for (const op of Object.values(OPERATIONS)) for (const [, t] of op.input) if (typeof t !== 'string' && 'arrayOf' in t) arrays.add(t.arrayOf);
-  const profile = { service: SERVICE_DEFAULTS.serviceName, auth: AUTH_PARTS, structs: STRUCTS, arrays: [...arrays], operations: Object.values(OPERATIONS) };
+  for (const s of live.structs) for (const { type: t } of s.fields) if (typeof t !== 'string') arrays.add(t.arrayOf);
+  for (const op of operations) for (const { type: t } of op.input) if (typeof t !== 'string' && 'arrayOf' in t) arrays.add(t.arrayOf);
+  const profile = {
+    service: SERVICE_DEFAULTS.serviceName,
+    auth: operations[0]?.input.slice(0, AUTH_PARTS.length).map((p) => p.name),
+    // Each struct with its live fields, and default → live field names for the answers service.php builds.
+    structs: live.structs.map((s) => ({
+      name: s.name,
+      source: s.source,
+      fields: s.fields.map((f) => [f.name, f.type]),
+      live: Object.fromEntries(s.fields.map((f) => [f.source, f.name])),
+    })),
+    arrays: [...arrays],
+    operations: operations.map((op) => ({
+      name: op.name,
+      doc: op.doc,
+      input: (reversed.includes(op.name) ? [...op.input].reverse() : op.input)
+        .slice(reversed.includes(op.name) ? 0 : AUTH_PARTS.length, reversed.includes(op.name) ? -AUTH_PARTS.length : undefined)
+        .map((p) => [p.name, p.type]),
+      output: op.output,
+      outputSource: op.outputSource,
+      response: op.response,
+    })),
+  };
   writeFileSync(join(dir, 'profile.json'), JSON.stringify(profile));
   const port = await freePort();
   const php: ChildProcess = spawn('php', ['-S', `127.0.0.1:${port}`, join(dir, 'service.php')], {

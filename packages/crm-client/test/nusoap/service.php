@@ -43,24 +43,37 @@ function record_call($operation, $names, $args) {
     return $values;
 }
 
+// An answer written under the reconstructed field names, sent under the struct's live ones.
+function live_fields($output, $values) {
+    global $profile;
+    foreach ($profile['structs'] as $struct) {
+        if ($struct['source'] !== $output) continue;
+        $out = array();
+        foreach ($values as $k => $v) $out[isset($struct['live'][$k]) ? $struct['live'][$k] : $k] = $v;
+        return $out;
+    }
+    return $values;
+}
+
 function handle_call($operation, $output, $names, $args) {
+    global $profile;
     $values = record_call($operation, $names, $args);
     // The manual's messages, as a PHP source in UTF-8 holds them: NuSOAP sends these bytes as they are,
     // whatever charset it declares.
-    if ($values['usuario'] === 'ip-blocked') return new soap_fault('Server', '', 'Cliente acme Erro Número 1: Esse IP: 127.0.0.1 Não está permitido o acesso a essa função');
-    if ($values['senha'] === 'wrong') return new soap_fault('Client', '', 'USUÁRIO OU SENHA INVÁLIDOS:: ACAO:: Verificar a configuração da integração::');
-    if ($output === 'RetornoOrigem') return array('status' => 'OK', 'codigo' => 0, 'mensagem' => '', 'id_crm' => '7', 'origem' => 'INTEGRACAO');
-    if ($output === 'RetornoLog') return array('status' => 'OK', 'codigo' => 0, 'mensagem' => '', 'registros' => array());
-    return array('status' => 'OK', 'codigo' => 0, 'mensagem' => $operation . ' OK', 'id_crm' => '42');
+    if ($values[$profile['auth'][0]] === 'ip-blocked') return new soap_fault('Server', '', 'Cliente acme Erro Número 1: Esse IP: 127.0.0.1 Não está permitido o acesso a essa função');
+    if ($values[$profile['auth'][1]] === 'wrong') return new soap_fault('Client', '', 'USUÁRIO OU SENHA INVÁLIDOS:: ACAO:: Verificar a configuração da integração::');
+    if ($output === 'RetornoOrigem') return live_fields($output, array('status' => 'OK', 'codigo' => 0, 'mensagem' => '', 'id_crm' => '7', 'origem' => 'INTEGRACAO'));
+    if ($output === 'RetornoLog') return live_fields($output, array('status' => 'OK', 'codigo' => 0, 'mensagem' => '', 'registros' => array()));
+    return live_fields($output, array('status' => 'OK', 'codigo' => 0, 'mensagem' => $operation . ' OK', 'id_crm' => '42'));
 }
 
 foreach ($profile['operations'] as $op) {
     $in = array();
     foreach ($profile['auth'] as $part) $in[$part] = 'xsd:string';
     foreach ($op['input'] as $part) $in[$part[0]] = xsd_type($part[1]);
-    $server->register($op['name'], $in, array('return' => 'tns:' . $op['output']), $ns, $ns . '#' . $op['name'], 'rpc', 'encoded', $op['doc']);
+    $server->register($op['name'], $in, array($op['response'] => 'tns:' . $op['output']), $ns, $ns . '#' . $op['name'], 'rpc', 'encoded', $op['doc']);
     $names = var_export(array_keys($in), true);
-    eval('function ' . $op['name'] . '() { return handle_call(' . var_export($op['name'], true) . ', ' . var_export($op['output'], true) . ', ' . $names . ', func_get_args()); }');
+    eval('function ' . $op['name'] . '() { return handle_call(' . var_export($op['name'], true) . ', ' . var_export($op['outputSource'], true) . ', ' . $names . ', func_get_args()); }');
 }
 
 $server->service(file_get_contents('php://input'));
