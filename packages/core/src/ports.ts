@@ -162,6 +162,26 @@ export interface RunRecord {
   readonly summary: unknown;
 }
 
+/** What the CRM last received for one key (`SyncStore.lastDelivered`). */
+export interface DeliveredRecord extends EntityRef {
+  readonly hash: string;
+  readonly crmId: string;
+  /** ISO timestamp of the delivery. */
+  readonly deliveredAt: string;
+  /** The payload sent; absent for deliveries recorded before the store kept payloads. */
+  readonly payload?: unknown;
+}
+
+/** Who holds the run lock (`SyncStore.runLockHolder`). */
+export interface RunLockHolder {
+  /** `host:pid:random[:label]` (see `SyncEngineOptions.owner`). */
+  readonly owner: string;
+  /** ISO timestamp of when this owner took the lock (absent for a lock taken before the store kept it). */
+  readonly since?: string;
+  /** ISO timestamp of when the lease runs out without a renewal; past: its holder died or hung without releasing it. */
+  readonly expiresAt: string;
+}
+
 export interface QueueCounts {
   readonly pending: number;
   readonly inflight: number;
@@ -218,6 +238,8 @@ export interface SyncStore {
   /** Whether a record is waiting in the outbox (pending or in flight), held, or not there. */
   queueState(ref: EntityRef): Promise<'queued' | 'held' | 'none'>;
   integrationId(ref: EntityRef): Promise<string | undefined>;
+  /** What the CRM last received for these keys (keys never delivered are left out): a dry run's diff. */
+  lastDelivered(refs: readonly EntityRef[]): Promise<DeliveredRecord[]>;
   counts(): Promise<QueueCounts>;
   listParked(filter?: ParkedFilter): Promise<ParkedRecord[]>;
   /** Removes the matching parked records and returns them, for the engine to queue again. */
@@ -229,6 +251,8 @@ export interface SyncStore {
   acquireRunLock(owner: string, ttlMs: number, takeOver?: (holder: string) => boolean): Promise<boolean>;
   renewRunLock(owner: string, ttlMs: number): Promise<boolean>;
   releaseRunLock(owner: string): Promise<void>;
+  /** The run lock's row, if any (an expired lease included: its holder did not release it). */
+  runLockHolder(): Promise<RunLockHolder | undefined>;
   saveRun(run: RunRecord): Promise<void>;
   listRuns(limit: number): Promise<RunRecord[]>;
   /** Rejects with STORE_BUSY while a run of an engine is using the store; see `SyncEngine.stop()`. */
