@@ -164,7 +164,7 @@ export async function runCli(io: CliIo): Promise<number> {
           const lock = holder ? lockState(holder) : null;
           const parkedByCode: Record<string, number> = {};
           for (const p of parked) parkedByCode[p.code] = (parkedByCode[p.code] ?? 0) + 1;
-          const lastRuns = runs.map((r) => ({ id: r.id, trigger: r.trigger, startedAt: r.startedAt, endedAt: r.endedAt, outcome: outcomeOf(r.summary) }));
+          const lastRuns = runs.map((r) => ({ id: r.id, trigger: r.trigger, startedAt: r.startedAt, endedAt: r.endedAt, outcome: r.summary.outcome }));
           if (out.json) {
             out.data({ queue: counts, parkedByCode, lock, lastRuns, schedule: c.schedule ?? null });
             return EXIT.ok;
@@ -201,9 +201,9 @@ export async function runCli(io: CliIo): Promise<number> {
           let runs = await store.listRuns(Math.max(1, Number(opts.limit) || 20));
           if (opts.run) runs = runs.filter((r) => r.id === opts.run);
           const entries = runs.map((r) => {
-            const summary = r.summary as Partial<RunSummary> | undefined;
-            const failures = (summary?.failures ?? []).filter((f) => !opts.key || f.key === opts.key);
-            return { id: r.id, trigger: r.trigger, startedAt: r.startedAt, endedAt: r.endedAt, outcome: outcomeOf(r.summary), failures };
+            // Runs logged by an older version may lack fields added since.
+            const failures = (r.summary.failures ?? []).filter((f) => !opts.key || f.key === opts.key);
+            return { id: r.id, trigger: r.trigger, startedAt: r.startedAt, endedAt: r.endedAt, outcome: r.summary.outcome, failures };
           });
           const shown = opts.key ? entries.filter((e) => e.failures.length > 0) : entries;
           if (out.json) {
@@ -479,11 +479,6 @@ function describeLock(lock: LockState): string {
   const state = lock.process === 'unknown' ? 'process not checkable from this machine' : `process ${lock.process}`;
   const lease = lock.leaseExpired ? `lease expired at ${lock.expiresAt}` : `lease until ${lock.expiresAt}`;
   return `held by ${who}${lock.since ? ` since ${lock.since}` : ''} (${state}; ${lease})`;
-}
-
-function outcomeOf(summary: unknown): string {
-  const s = summary as Partial<RunSummary> | undefined;
-  return s?.outcome ?? 'unknown';
 }
 
 function reportRun(out: Output, summary: RunSummary): number {

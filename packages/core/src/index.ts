@@ -36,7 +36,16 @@ export type { CountName, EntityCounts, RecordFailure, RecordWarningEntry, Remova
 export { formatSummary } from './engine/summary.js';
 export type { HoldOptions, RetryOptions, RunOptions, SyncEngineOptions, SyncProgress } from './engine/sync-engine.js';
 export { SyncEngine } from './engine/sync-engine.js';
-export type { ErrorCode, FixText, MegaCrmErrorOptions, ValidationIssue } from './errors.js';
+export type {
+  AnyMegaCrmError,
+  ErrorCode,
+  ErrorDetails,
+  ErrorDetailsByCode,
+  FixText,
+  MegaCrmErrorOptions,
+  OpenErrorDetails,
+  ValidationIssue,
+} from './errors.js';
 export {
   AlreadyRunningError,
   ConfigurationError,
@@ -67,6 +76,7 @@ export type {
   DeliveryReceipt,
   FailureInfo,
   HoldSettlement,
+  LoggedRunSummary,
   OutboxItem,
   ParkedFilter,
   ParkedRecord,

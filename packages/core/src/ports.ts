@@ -3,6 +3,7 @@
  * and keeps its state in a SyncStore. Tests and hosts swap any of them.
  */
 import type { EntityName, EntityRef, RecordWarning, RemovalCause, SyncRecord } from './domain/records.js';
+import type { RunSummary } from './engine/summary.js';
 import type { ErrorCode, MegaCrmError } from './errors.js';
 
 export type CapturedItem =
@@ -154,12 +155,15 @@ export interface ParkedFilter {
   readonly code?: ErrorCode;
 }
 
+/** A run's summary as the run log keeps it: plain JSON, the stop's cause in `stoppedBy` (code, message, fix) rather than an error object. */
+export type LoggedRunSummary = Omit<RunSummary, 'error'>;
+
 export interface RunRecord {
   readonly id: string;
   readonly trigger: string;
   readonly startedAt: string;
   readonly endedAt: string;
-  readonly summary: unknown;
+  readonly summary: LoggedRunSummary;
 }
 
 /** What the CRM last received for one key (`SyncStore.lastDelivered`). */

@@ -3,7 +3,7 @@
  * writes): nothing lost, nothing duplicated, per-key and dependency order, holds, parking, leases.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EntityName, OutboxItem, SyncStore } from '../src/index.js';
+import { ENTITIES, type EntityName, type LoggedRunSummary, type OutboxItem, type SyncStore } from '../src/index.js';
 
 export type OpenStore = () => Promise<SyncStore>;
 
@@ -294,11 +294,30 @@ export function describeStoreContract(name: string, openStore: OpenStore): void 
 
     it('keeps a run log', async () => {
       const store = await open();
-      await store.saveRun({ id: 'r1', trigger: 'cron', startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:00:01.000Z', summary: { ok: true } });
-      await store.saveRun({ id: 'r2', trigger: 'online', startedAt: '2026-01-01T00:01:00.000Z', endedAt: '2026-01-01T00:01:01.000Z', summary: { ok: false } });
+      const counts = { sent: 0, unchanged: 0, failed: 0, skipped: 0, retrying: 0, held: 0 };
+      const logged = (runId: string, trigger: string, startedAt: string, outcome: 'completed' | 'stopped'): LoggedRunSummary => ({
+        runId,
+        trigger,
+        startedAt,
+        endedAt: startedAt,
+        durationMs: 0,
+        outcome,
+        coalesced: 0,
+        queue: { pending: 0, held: 0, parked: 0 },
+        byEntity: Object.fromEntries(ENTITIES.map((e) => [e, { ...counts, sent: 1 }])) as LoggedRunSummary['byEntity'],
+        totals: { ...counts, sent: ENTITIES.length },
+        skippedReasons: {},
+        failures: [],
+        warnings: { count: 0, byCode: {}, first: [] },
+        removals: { count: 0, first: [] },
+      });
+      const r1 = logged('r1', 'cron', '2026-01-01T00:00:00.000Z', 'completed');
+      const r2 = logged('r2', 'online', '2026-01-01T00:01:00.000Z', 'stopped');
+      await store.saveRun({ id: 'r1', trigger: 'cron', startedAt: r1.startedAt, endedAt: '2026-01-01T00:00:01.000Z', summary: r1 });
+      await store.saveRun({ id: 'r2', trigger: 'online', startedAt: r2.startedAt, endedAt: '2026-01-01T00:01:01.000Z', summary: r2 });
       expect((await store.listRuns(5)).map((r) => [r.id, r.trigger, r.summary])).toEqual([
-        ['r2', 'online', { ok: false }],
-        ['r1', 'cron', { ok: true }],
+        ['r2', 'online', r2],
+        ['r1', 'cron', r1],
       ]);
     });
   });

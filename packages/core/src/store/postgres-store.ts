@@ -10,6 +10,7 @@ import type {
   DeliveryReceipt,
   FailureInfo,
   HoldSettlement,
+  LoggedRunSummary,
   OutboxItem,
   ParkedFilter,
   ParkedRecord,
@@ -506,7 +507,7 @@ export class PostgresStore implements SyncStore {
   }
 
   async listRuns(limit: number): Promise<RunRecord[]> {
-    const { rows } = await this.#pool.query<{ id: string; trigger: string; started_at: Date; ended_at: Date; summary: unknown }>(
+    const { rows } = await this.#pool.query<{ id: string; trigger: string; started_at: Date; ended_at: Date; summary: LoggedRunSummary }>(
       `SELECT * FROM ${this.#s}.runs ORDER BY started_at DESC LIMIT $1`,
       [limit],
     );

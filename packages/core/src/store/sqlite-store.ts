@@ -10,6 +10,7 @@ import type {
   DeliveryReceipt,
   FailureInfo,
   HoldSettlement,
+  LoggedRunSummary,
   OutboxItem,
   ParkedFilter,
   ParkedRecord,
@@ -523,7 +524,7 @@ export class SqliteStore implements SyncStore {
   async listRuns(limit: number): Promise<RunRecord[]> {
     return this.#stmt.listRuns
       .all(limit)
-      .map((r) => ({ id: r.id, trigger: r.trigger, startedAt: r.started_at, endedAt: r.ended_at, summary: JSON.parse(r.summary) as unknown }));
+      .map((r) => ({ id: r.id, trigger: r.trigger, startedAt: r.started_at, endedAt: r.ended_at, summary: JSON.parse(r.summary) as LoggedRunSummary }));
   }
 
   async close(): Promise<void> {
