@@ -177,6 +177,15 @@ export class SqliteStore implements SyncStore {
   readonly #stmt;
   readonly #use = new RunUse();
 
+  /**
+   * Opens (creating it if missing) the store file and applies pending migrations: the same call as
+   * `PostgresStore.open()`, so a host switches stores by changing one line.
+   */
+  static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
+    return new SqliteStore(options);
+  }
+
+  /** @deprecated Use `await SqliteStore.open(options)`, the one construction style of every store. */
   constructor(options: SqliteStoreOptions) {
     this.#db = new Database(options.path);
     this.#db.pragma('journal_mode = WAL');
