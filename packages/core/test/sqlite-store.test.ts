@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { describeStoreContract } from './store-contract.js';
 
-describeStoreContract('SQLite', async () => new SqliteStore({ path: ':memory:' }));
+describeStoreContract('SQLite', () => SqliteStore.open({ path: ':memory:' }));
 
 describe('SqliteStore', () => {
   it('applies versioned migrations once and keeps data across reopenings', async () => {
