@@ -7,8 +7,12 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '@mega-crm/core/sqlite';
+import { singleSchema } from '@mega-crm/mega-mapper';
+import { createDemoMegaPostgres } from '@mega-crm/mega-mapper/demo';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PG_URL } from '../../../tooling/test/pg.js';
 import type { CliConfig } from '../src/config.js';
 import { type CheckResult, runDoctor } from '../src/doctor/doctor.js';
 import { deadPid, type Setup, setup } from './helpers.js';
@@ -236,6 +240,27 @@ describe('doctor', () => {
       expectProblem(result, 'warn', /this machine's clock is -6\d\d s off Mega's/);
       expect(result.cause.pt).toMatch(/diferente do Mega/);
       expect(Math.abs(Number(result.details?.megaCrmSkewSeconds))).toBeLessThanOrEqual(2); // Mega and the CRM agree here
+    });
+
+    it("Mega's clock read from PostgreSQL (CURRENT_TIMESTAMP in UTC)", async () => {
+      const s = await fresh();
+      const schema = `cli_doctor_clock_${process.pid}`;
+      const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
+      try {
+        await createDemoMegaPostgres(pool, singleSchema(schema), { clients: 5, seed: 3 });
+        const config: CliConfig = { ...s.config(), mega: { dialect: 'postgres', connectionString: PG_URL, schemas: { schema } } };
+        const healthy = await check(config, 'mega.clock');
+        expect(healthy.status, JSON.stringify(healthy)).toBe('ok');
+        expect(Math.abs(Number(healthy.details?.skewSeconds))).toBeLessThanOrEqual(2);
+        expectProblem(
+          await check(config, 'mega.clock', { now: () => new Date(Date.now() + 5 * 60_000) }),
+          'warn',
+          /this machine's clock is 3\d\d s off Mega's/,
+        );
+      } finally {
+        await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await pool.end();
+      }
     });
 
     it('a change-feed trigger dropped', async () => {
