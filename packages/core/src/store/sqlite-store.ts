@@ -238,9 +238,12 @@ export class SqliteStore implements SyncStore {
       removeManyClaimed: db.prepare<[string], { seq: number }>(
         "DELETE FROM outbox WHERE state = 'inflight' AND (seq, claim_token) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?)) RETURNING seq",
       ),
+      // Before the claimed rows are removed, from those rows (fenced alike): the payload is copied in SQL, not serialized
+      // again. CROSS JOIN keeps json_each the outer loop, so each row is found by its primary key.
       deliveredMany: db.prepare(
         `INSERT INTO delivered (entity, key, hash, crm_id, delivered_at, payload)
-           SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, ?, value -> 4 FROM json_each(?) WHERE true
+           SELECT o.entity, o.key, o.hash, j.value ->> 2, ?, o.payload
+             FROM json_each(?) j CROSS JOIN outbox o ON o.seq = j.value ->> 0 AND o.claim_token = j.value ->> 1 AND o.state = 'inflight' WHERE true
          ON CONFLICT (entity, key) DO UPDATE SET hash = excluded.hash, crm_id = excluded.crm_id, delivered_at = excluded.delivered_at, payload = excluded.payload`,
       ),
       wakeWaiters: db.prepare(
@@ -396,13 +399,9 @@ export class SqliteStore implements SyncStore {
     if (done.length === 0) return [];
     const now = new Date().toISOString();
     return this.#db.transaction(() => {
+      this.#stmt.deliveredMany.run(now, JSON.stringify(done.map(([item, receipt]) => [item.seq, item.token, receipt.crmId])));
       const removed = new Set(this.#stmt.removeManyClaimed.all(JSON.stringify(done.map(([item]) => [item.seq, item.token]))).map((r) => r.seq));
       const accepted = done.filter(([item]) => removed.has(item.seq));
-      if (accepted.length > 0)
-        this.#stmt.deliveredMany.run(
-          now,
-          JSON.stringify(accepted.map(([item, receipt]) => [item.entity, item.key, item.hash, receipt.crmId, item.payload ?? null])),
-        );
       const parked = this.#stmt.anyParked.get()?.n === 1;
       const held = this.#stmt.anyHeld.get()?.n === 1;
       if (parked || held)
