@@ -23,7 +23,7 @@ import {
 } from '@mega-crm/core';
 import { asMegaCrmError, describeOwner } from '@mega-crm/core/internal';
 import { crmSink } from '@mega-crm/crm-client';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type CliConfig, loadConfig } from './config.js';
 import { runDoctor } from './doctor/doctor.js';
 import { type InitDialect, writeInitFiles } from './init.js';
@@ -124,16 +124,16 @@ export async function runCli(io: CliIo): Promise<number> {
     .description('run one sync now (capture Mega changes, deliver them to the CRM)')
     .addOption(new Option('--entity <entities...>', 'only these entities (own cursor; the first time reads them in full)').choices([...ENTITIES]))
     .option('--dry-run', 'list what would be sent, with a diff against what the CRM last received; sends and changes nothing', false)
-    .option('--max-read <n>', 'with --dry-run: most records read from Mega', '10000')
-    .option('--limit <n>', 'with --dry-run: most records listed with their diff', '200')
+    .option('--max-read <n>', 'with --dry-run: most records read from Mega', positiveInteger, 10_000)
+    .option('--limit <n>', 'with --dry-run: most records listed with their diff', positiveInteger, 200)
     .action(
-      action(async (out, config, opts: { entity?: EntityName[]; dryRun: boolean; maxRead: string; limit: string }) => {
+      action(async (out, config, opts: { entity?: EntityName[]; dryRun: boolean; maxRead: number; limit: number }) => {
         const c = config();
         if (opts.dryRun) {
           return withEngine(
             c,
             async (engine) => {
-              const preview = await engine.preview({ maxRead: positive(opts.maxRead, 10_000), limit: positive(opts.limit, 200) });
+              const preview = await engine.preview({ maxRead: opts.maxRead, limit: opts.limit });
               reportPreview(out, preview);
               return EXIT.ok;
             },
@@ -413,9 +413,11 @@ function progressLine(stream: NodeJS.WriteStream): { update: (p: SyncProgress) =
   };
 }
 
-function positive(text: string, fallback: number): number {
+/** A usage error (exit code 2) for anything but a whole number above 0. */
+function positiveInteger(text: string): number {
   const n = Number(text);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a whole number above 0.');
+  return n;
 }
 
 function reportPreview(out: Output, preview: SyncPreview): void {

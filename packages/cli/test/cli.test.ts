@@ -139,6 +139,9 @@ describe('mega-crm sync --dry-run', () => {
     expect(s.sandbox.state().clients.find((c) => c.integrationId === key)).toBeDefined();
     const after = JSON.parse((await run(['sync', '--dry-run', '--json'])).stdout);
     expect(after.records).toEqual([]);
+    const bad = await run(['sync', '--dry-run', '--limit', 'lots']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--limit.*whole number above 0/);
   });
 });
 
