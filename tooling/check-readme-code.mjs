@@ -4,6 +4,7 @@
 // and must declare what it uses. Plain ```ts blocks are checked both as ESM (.mts) and as CommonJS
 // (.cts), since users paste them into either; ```ts esm (top-level await) or ```ts cjs narrows that.
 // Run after `pnpm build`. Errors are reported at the README's own line numbers.
+// A block marked ```ts esm run (the root README's main sample) is also run by examples/test/readme-main.test.ts.
 // Also: every error code of core's ErrorCode union has a row in README.md's "Errors" table.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -17,7 +17,7 @@ const { values } = parseArgs({
 });
 const credentials = { user: 'integra.mega', password: 'sandbox', openedBy: 'integra.mega', openedFor: 'integra.mega', cnpj: '11.222.333/0001-81' };
 const mega = new Database(String(values.mega), { readonly: true });
-const store = new SqliteStore({ path: String(values.store) });
+const store = await SqliteStore.open({ path: String(values.store) });
 const crm = await CrmClient.connect({ wsdlUrl: String(values.wsdl), ...credentials });
 const engine = new SyncEngine({
   source: new MegaSource({ sql: sqliteDriver(mega) }),

@@ -33,7 +33,7 @@ export async function overheadSplit(megaPath: string, wsdlUrl: string): Promise<
   });
   const records = items.flatMap((i) => (i.kind === 'record' ? [i.record] : []));
 
-  const store = new SqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'bench-store-')), 'store.db') });
+  const store = await SqliteStore.open({ path: join(mkdtempSync(join(tmpdir(), 'bench-store-')), 'store.db') });
   const staged = records.map((r) => ({ entity: r.entity, key: r.key, payload: r.payload, hash: contentHash(r.payload) }));
   const storeUs = await cpuUsAsync(async () => {
     for (let i = 0; i < staged.length; i += 1_000)

@@ -245,7 +245,7 @@ try {
 
   // 6. Idle run: nothing changed in Mega.
   const crm = await CrmClient.connect({ wsdlUrl, ...DEMO_CREDENTIALS });
-  const store = new SqliteStore({ path: storePath });
+  const store = await SqliteStore.open({ path: storePath });
   const received = new Map<string, number>();
   const timedSink: CrmSink = {
     async deliver(record) {

@@ -49,7 +49,7 @@ export async function engineFromEnv(
   if (env.STORE_PG_URL) {
     const { PostgresStore } = await import('@mega-crm/core/postgres');
     store = await PostgresStore.open({ pool: { connectionString: env.STORE_PG_URL, max: 4 }, ...(env.STORE_PG_SCHEMA ? { schema: env.STORE_PG_SCHEMA } : {}) });
-  } else store = new SqliteStore({ path: env.STORE_SQLITE_PATH ?? 'mega-crm.db' });
+  } else store = await SqliteStore.open({ path: env.STORE_SQLITE_PATH ?? 'mega-crm.db' });
   closers.push(() => store.close());
   const crm = await CrmClient.connect({
     wsdlUrl: required(env, 'CRM_WSDL_URL'),

@@ -51,7 +51,7 @@ export async function createDemoEnvironment(options: DemoEnvironmentOptions): Pr
   const sandbox = await new CrmSandbox({ clientPath: 'demo', user: DEMO_CREDENTIALS.user, password: DEMO_CREDENTIALS.password }).start();
   const crm = await CrmClient.connect({ wsdlUrl: sandbox.wsdlUrl, ...DEMO_CREDENTIALS });
   const mega = new Database(megaPath);
-  const store = new SqliteStore({ path: join(options.dir, 'store.db') });
+  const store = await SqliteStore.open({ path: join(options.dir, 'store.db') });
   const engine = new SyncEngine({
     source: new MegaSource({ ...options.source, sql: sqliteDriver(mega) }),
     sink: crmSink(crm),

@@ -95,7 +95,7 @@ export interface SyncEnv {
 export async function syncEnv(mega: MegaDb, source: Omit<MegaSourceOptions, 'sql' | 'schemas'> = {}): Promise<SyncEnv> {
   const sandbox = await new CrmSandbox({ clientPath: 'real', user: DEMO_CREDENTIALS.user, password: DEMO_CREDENTIALS.password }).start();
   const crm = await CrmClient.connect({ wsdlUrl: sandbox.wsdlUrl, ...DEMO_CREDENTIALS });
-  const store = new SqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'mega-real-store-')), 'store.db') });
+  const store = await SqliteStore.open({ path: join(mkdtempSync(join(tmpdir(), 'mega-real-store-')), 'store.db') });
   const megaSource = new MegaSource({ ...source, sql: mega.sql, schemas: mega.schemas });
   const engine = new SyncEngine({ source: megaSource, sink: crmSink(crm), store });
   return {

@@ -14,7 +14,15 @@ async function main(): Promise<void> {
     const wrong = await CrmClient.connect({ ...settings, password: 'wrong' });
     const code = await wrong.validateCnpj().then(
       () => 'no error',
-      (error: unknown) => (MegaCrmError.is(error) ? error.code : String(error)),
+      (error: unknown) => {
+        if (!MegaCrmError.is(error)) return String(error);
+        // Narrowing on the code types the details (skipLibCheck false checks the published declarations).
+        if (error.code === 'IP_NOT_ALLOWED') {
+          const ip: string | undefined = error.details.ip;
+          return `IP_NOT_ALLOWED ${ip ?? ''}`;
+        }
+        return error.code;
+      },
     );
     wrong.close();
     if (code !== 'AUTH_FAILED') throw new Error(`a wrong password gave ${code}, not AUTH_FAILED`);

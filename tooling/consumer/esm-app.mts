@@ -27,6 +27,10 @@ try {
   if (summary.outcome !== 'completed' || summary.totals.failed > 0 || summary.totals.sent === 0 || inCrm === 0) {
     throw new Error(`the sync did not complete cleanly: ${JSON.stringify(summary.totals)}, ${inCrm} clients in the CRM`);
   }
+  // The run log's summary is typed (not unknown).
+  const [logged] = await store.listRuns(1);
+  const loggedSent: number | undefined = logged?.summary.totals.sent;
+  if (loggedSent !== summary.totals.sent) throw new Error(`the run log says ${loggedSent} sent, the run ${summary.totals.sent}`);
   console.log(`ESM host: ${demo.clients} demo clients in Mega, ${summary.totals.sent} records sent, ${inCrm} clients in the CRM`);
 } catch (error) {
   if (MegaCrmError.is(error)) console.error(`${error.code}: ${error.message}`);

@@ -28,7 +28,7 @@ const { values } = parseArgs({
 
 let store: SyncStore;
 if (values.store?.startsWith('pg:')) store = await PostgresStore.open({ pool: { connectionString: values.pg, max: 4 }, schema: values.store.slice(3) });
-else store = new SqliteStore({ path: String(values.store) });
+else store = await SqliteStore.open({ path: String(values.store) });
 const mega = new Database(String(values.mega), { readonly: true });
 const crm = await CrmClient.connect({ wsdlUrl: String(values.wsdl), ...DEMO_CREDENTIALS, timeoutMs: 5_000 });
 const lease = Number(values.lease);

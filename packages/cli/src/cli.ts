@@ -4,6 +4,7 @@
  * the terminal: every failure is a MegaCrmError with its fix.
  */
 import {
+  type CrmSink,
   daily,
   ENTITIES,
   type EntityName,
@@ -12,15 +13,17 @@ import {
   MegaCrmError,
   online,
   type ParkedFilter,
+  type RunLockHolder,
   type RunSummary,
   runOnSchedule,
   SyncEngine,
+  type SyncPreview,
   type SyncProgress,
   type SyncStore,
 } from '@mega-crm/core';
-import { asMegaCrmError } from '@mega-crm/core/internal';
+import { asMegaCrmError, describeOwner } from '@mega-crm/core/internal';
 import { crmSink } from '@mega-crm/crm-client';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type CliConfig, loadConfig } from './config.js';
 import { runDoctor } from './doctor/doctor.js';
 import { type InitFlags, oracleMajor, readMegaSchema, writeInitFiles } from './init.js';
@@ -127,9 +130,23 @@ export async function runCli(io: CliIo): Promise<number> {
     .command('sync')
     .description('run one sync now (capture Mega changes, deliver them to the CRM)')
     .addOption(new Option('--entity <entities...>', 'only these entities (own cursor; the first time reads them in full)').choices([...ENTITIES]))
+    .option('--dry-run', 'list what would be sent, with a diff against what the CRM last received; sends and changes nothing', false)
+    .option('--max-read <n>', 'with --dry-run: most records read from Mega', positiveInteger, 10_000)
+    .option('--limit <n>', 'with --dry-run: most records listed with their diff', positiveInteger, 200)
     .action(
-      action(async (out, config, opts: { entity?: EntityName[] }) => {
+      action(async (out, config, opts: { entity?: EntityName[]; dryRun: boolean; maxRead: number; limit: number }) => {
         const c = config();
+        if (opts.dryRun) {
+          return withEngine(
+            c,
+            async (engine) => {
+              const preview = await engine.preview({ maxRead: opts.maxRead, limit: opts.limit });
+              reportPreview(out, preview);
+              return EXIT.ok;
+            },
+            { entities: opts.entity, dryRun: true },
+          );
+        }
         const progress = out.json ? undefined : progressLine(io.stderr ?? process.stderr);
         return withEngine(
           c,
@@ -150,16 +167,18 @@ export async function runCli(io: CliIo): Promise<number> {
       action(async (out, config) => {
         const c = config();
         return withStore(c, async (store) => {
-          const [counts, runs, parked] = await Promise.all([store.counts(), store.listRuns(5), store.listParked()]);
+          const [counts, runs, parked, holder] = await Promise.all([store.counts(), store.listRuns(5), store.listParked(), store.runLockHolder()]);
+          const lock = holder ? lockState(holder) : null;
           const parkedByCode: Record<string, number> = {};
           for (const p of parked) parkedByCode[p.code] = (parkedByCode[p.code] ?? 0) + 1;
-          const lastRuns = runs.map((r) => ({ id: r.id, trigger: r.trigger, startedAt: r.startedAt, endedAt: r.endedAt, outcome: outcomeOf(r.summary) }));
+          const lastRuns = runs.map((r) => ({ id: r.id, trigger: r.trigger, startedAt: r.startedAt, endedAt: r.endedAt, outcome: r.summary.outcome }));
           if (out.json) {
-            out.data({ queue: counts, parkedByCode, lastRuns, schedule: c.schedule ?? null });
+            out.data({ queue: counts, parkedByCode, lock, lastRuns, schedule: c.schedule ?? null });
             return EXIT.ok;
           }
           out.line(`queue: ${counts.pending} pending, ${counts.inflight} in flight, ${counts.held} held, ${counts.parked} parked`);
           for (const [code, n] of Object.entries(parkedByCode)) out.line(`  parked ${code} × ${n}`);
+          out.line(lock ? `lock: ${describeLock(lock)}` : 'lock: free (no run in progress)');
           out.line(
             `schedule: ${c.schedule ? (c.schedule.mode === 'daily' ? `daily from ${c.schedule.start} every ${c.schedule.every}` : `online every ${c.schedule.every}`) : 'none configured'}`,
           );
@@ -189,9 +208,9 @@ export async function runCli(io: CliIo): Promise<number> {
           let runs = await store.listRuns(Math.max(1, Number(opts.limit) || 20));
           if (opts.run) runs = runs.filter((r) => r.id === opts.run);
           const entries = runs.map((r) => {
-            const summary = r.summary as Partial<RunSummary> | undefined;
-            const failures = (summary?.failures ?? []).filter((f) => !opts.key || f.key === opts.key);
-            return { id: r.id, trigger: r.trigger, startedAt: r.startedAt, endedAt: r.endedAt, outcome: outcomeOf(r.summary), failures };
+            // Runs logged by an older version may lack fields added since.
+            const failures = (r.summary.failures ?? []).filter((f) => !opts.key || f.key === opts.key);
+            return { id: r.id, trigger: r.trigger, startedAt: r.startedAt, endedAt: r.endedAt, outcome: r.summary.outcome, failures };
           });
           const shown = opts.key ? entries.filter((e) => e.failures.length > 0) : entries;
           if (out.json) {
@@ -340,18 +359,32 @@ export async function runCli(io: CliIo): Promise<number> {
   return exitCode;
 }
 
-async function openEngine(
-  config: CliConfig,
-  resources: Resources,
-  options: { readonly entities?: readonly EntityName[] | undefined; readonly onProgress?: ((progress: SyncProgress) => void) | undefined } = {},
-): Promise<SyncEngine> {
+interface EngineNeeds {
+  readonly entities?: readonly EntityName[] | undefined;
+  readonly onProgress?: ((progress: SyncProgress) => void) | undefined;
+  /** A dry run reads Mega and the store only: the CRM is not connected, and nothing can be sent. */
+  readonly dryRun?: boolean;
+}
+
+/** The sink of a dry run: the engine's preview never delivers; should anything try, it is refused. */
+const NO_SENDING: CrmSink = {
+  deliver: () =>
+    Promise.reject(
+      new MegaCrmError('A dry run sends nothing to the CRM.', {
+        code: 'CONFIG_INVALID',
+        fix: { en: 'Run `mega-crm sync` without --dry-run to send.', pt: 'Rode `mega-crm sync` sem --dry-run para enviar.' },
+      }),
+    ),
+};
+
+async function openEngine(config: CliConfig, resources: Resources, options: EngineNeeds = {}): Promise<SyncEngine> {
   const store = resources.add(await openStore(config), (s) => s.close());
   const mega = resources.add(await openMega(config), (m) => m.close());
-  const crm = resources.add(await connectCrm(config), (c) => c.close());
+  const sink = options.dryRun ? NO_SENDING : crmSink(resources.add(await connectCrm(config), (c) => c.close()));
   const { entities, onProgress } = options;
   return new SyncEngine({
     source: megaSource(config, mega, entities),
-    sink: crmSink(crm),
+    sink,
     store,
     ...engineOptions(config),
     ...(onProgress ? { onProgress } : {}),
@@ -364,7 +397,7 @@ function withStore<T>(config: CliConfig, use: (store: SyncStore) => Promise<T>):
 }
 
 /** Opens the store, Mega and the CRM, builds the engine for `use`, and closes them all afterwards. */
-function withEngine<T>(config: CliConfig, use: (engine: SyncEngine) => Promise<T>, options?: Parameters<typeof openEngine>[2]): Promise<T> {
+function withEngine<T>(config: CliConfig, use: (engine: SyncEngine) => Promise<T>, options?: EngineNeeds): Promise<T> {
   return using(async (resources) => use(await openEngine(config, resources, options)));
 }
 
@@ -387,9 +420,74 @@ function progressLine(stream: NodeJS.WriteStream): { update: (p: SyncProgress) =
   };
 }
 
-function outcomeOf(summary: unknown): string {
-  const s = summary as Partial<RunSummary> | undefined;
-  return s?.outcome ?? 'unknown';
+/** A usage error (exit code 2) for anything but a whole number above 0. */
+function positiveInteger(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a whole number above 0.');
+  return n;
+}
+
+function reportPreview(out: Output, preview: SyncPreview): void {
+  if (out.json) {
+    out.data(preview);
+    return;
+  }
+  const shown = ENTITIES.filter((e) => Object.values(preview.byEntity[e]).some((n) => n > 0));
+  out.line(`dry run: nothing sent. Read ${preview.read} record(s) from Mega${preview.complete ? '' : ' (more changes beyond --max-read)'}.`);
+  out.line(
+    shown.length
+      ? table(
+          shown.map((e) => {
+            const c = preview.byEntity[e];
+            return [e, c.new, c.changed, c.unchanged, c.invalid, c.skipped];
+          }),
+          ['entity', 'new', 'changed', 'unchanged', 'invalid', 'skipped'],
+        )
+      : 'nothing changed in Mega since the last run.',
+  );
+  for (const r of preview.records) {
+    out.line(`${r.status === 'new' ? out.color('green', 'new    ') : out.color('yellow', 'changed')} ${r.entity} ${r.key}`);
+    if (r.status === 'changed' && !r.changes) out.line('    (what the CRM received before is not kept: delivered before this version of the store)');
+    for (const change of r.changes ?? []) out.line(`    ${change.field}: ${change.from ?? '∅'} → ${change.to ?? '∅'}`);
+  }
+  const listed = preview.records.length;
+  const total = ENTITIES.reduce((n, e) => n + preview.byEntity[e].new + preview.byEntity[e].changed, 0);
+  if (total > listed) out.line(`… and ${total - listed} more (raise --limit to list them).`);
+  for (const f of preview.invalid) out.line(`invalid ${f.entity} ${f.key}  ${f.code}  ${f.message.split('\n')[0]}`);
+  const q = preview.queue;
+  if (q.pending + q.held > 0) out.line(`also queued from earlier runs: ${q.pending} pending, ${q.held} held (sent by the next sync too).`);
+  out.line('next: `mega-crm sync` sends them.');
+}
+
+interface LockState {
+  readonly owner: string;
+  readonly host: string;
+  readonly pid: number | null;
+  readonly since: string | null;
+  readonly expiresAt: string;
+  /** `alive` / `dead` when the owner runs on this machine; `unknown` on another host. */
+  readonly process: 'alive' | 'dead' | 'unknown';
+  readonly leaseExpired: boolean;
+}
+
+function lockState(holder: RunLockHolder): LockState {
+  const info = describeOwner(holder.owner);
+  return {
+    owner: holder.owner,
+    host: info.host,
+    pid: info.pid ?? null,
+    since: holder.since ?? null,
+    expiresAt: holder.expiresAt,
+    process: info.alive === undefined ? 'unknown' : info.alive ? 'alive' : 'dead',
+    leaseExpired: Date.parse(holder.expiresAt) < Date.now(),
+  };
+}
+
+function describeLock(lock: LockState): string {
+  const who = `host ${lock.host}${lock.pid ? `, pid ${lock.pid}` : ''}`;
+  const state = lock.process === 'unknown' ? 'process not checkable from this machine' : `process ${lock.process}`;
+  const lease = lock.leaseExpired ? `lease expired at ${lock.expiresAt}` : `lease until ${lock.expiresAt}`;
+  return `held by ${who}${lock.since ? ` since ${lock.since}` : ''} (${state}; ${lease})`;
 }
 
 function reportRun(out: Output, summary: RunSummary): number {

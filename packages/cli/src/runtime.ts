@@ -106,7 +106,7 @@ export async function openStore(config: CliConfig): Promise<SyncStore> {
   try {
     if (store.type === 'sqlite') {
       const { SqliteStore } = await import('@mega-crm/core/sqlite');
-      return new SqliteStore({ path: store.path });
+      return await SqliteStore.open({ path: store.path });
     }
     const { PostgresStore } = await import('@mega-crm/core/postgres').catch((error: unknown) => {
       throw isModuleNotFound(error) ? missingModule('pg', 'store.type') : error;

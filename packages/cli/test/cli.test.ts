@@ -3,10 +3,11 @@
  * errors without stack traces, and Ctrl-C during `schedule`.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '@mega-crm/core/sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, PASSWORD, type Setup, setup, spawnCli } from './helpers.js';
+import { cli, deadPid, PASSWORD, type Setup, setup, spawnCli } from './helpers.js';
 
 let s: Setup;
 let parkedKey = '';
@@ -91,6 +92,76 @@ describe('mega-crm sync / status / log', () => {
     expect(JSON.parse(resync.stdout).queued).toBe(1);
     const summary = JSON.parse((await run(['sync', '--json'])).stdout);
     expect(summary.byEntity.client.sent).toBe(1);
+  });
+});
+
+describe('mega-crm sync --dry-run', () => {
+  it('lists what would be sent with old → new per field (PII masked), sends and changes nothing; the real sync then sends exactly that', async () => {
+    expect(JSON.parse((await run(['sync', '--json'])).stdout).totals.sent).toBe(0); // in step with Mega
+    const key = s.sandbox.state().clients.find((c) => c.integrationId !== parkedKey)?.integrationId as string;
+    const code = Number(key.split('-')[2]);
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(s.megaPath);
+    db.prepare("UPDATE GLO_AGENTES SET AGN_ST_NOME = 'NOME ALTERADO NO MEGA', AGN_ST_EMAIL = 'novo.email@example.com' WHERE AGN_IN_CODIGO = ?").run(code);
+    db.close();
+    const crmBefore = JSON.stringify(s.sandbox.state().clients);
+    const storeDb = new Database(join(s.dir, 'store.db'), { readonly: true });
+    const storeState = () =>
+      JSON.stringify(storeDb.prepare('SELECT (SELECT COUNT(*) FROM outbox) AS o, (SELECT value FROM cursors) AS c, (SELECT COUNT(*) FROM runs) AS r').get());
+    const before = storeState();
+
+    const dry = await run(['sync', '--dry-run', '--json']);
+    expect(dry.code).toBe(0);
+    const preview = JSON.parse(dry.stdout);
+    expect(preview.complete).toBe(true);
+    expect(preview.byEntity.client).toMatchObject({ changed: 1, new: 0 });
+    expect(preview.records).toEqual([expect.objectContaining({ entity: 'client', key, status: 'changed' })]);
+    const changes = Object.fromEntries(preview.records[0].changes.map((c: { field: string; from?: string; to?: string }) => [c.field, c]));
+    expect(changes.name).toMatchObject({ to: 'NOME ALTERADO NO MEGA' });
+    expect(changes.name.from).not.toBe('NOME ALTERADO NO MEGA');
+    expect(changes['emails.0'].to).toBe('n***@example.com');
+    expect(dry.stdout).not.toContain('novo.email@example.com');
+
+    const human = await run(['sync', '--dry-run']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/dry run: nothing sent/);
+    expect(human.stdout).toMatch(new RegExp(`changed client ${key}`));
+    expect(human.stdout).toMatch(/name: .+ → NOME ALTERADO NO MEGA/);
+    expect(human.stdout).not.toContain('novo.email@example.com');
+
+    // Nothing sent to the CRM, nothing queued, cursor and run log untouched.
+    expect(JSON.stringify(s.sandbox.state().clients)).toBe(crmBefore);
+    expect(storeState()).toBe(before);
+    storeDb.close();
+
+    const real = JSON.parse((await run(['sync', '--json'])).stdout);
+    expect(real.byEntity.client.sent).toBe(1);
+    expect(s.sandbox.state().clients.find((c) => c.integrationId === key)).toBeDefined();
+    const after = JSON.parse((await run(['sync', '--dry-run', '--json'])).stdout);
+    expect(after.records).toEqual([]);
+    const bad = await run(['sync', '--dry-run', '--limit', 'lots']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--limit.*whole number above 0/);
+  });
+});
+
+describe('mega-crm status: the run lock owner', () => {
+  it('free, then held by a dead process on this machine (host, pid, since, dead)', async () => {
+    const free = JSON.parse((await run(['status', '--json'])).stdout);
+    expect(free.lock).toBeNull();
+    expect((await run(['status'])).stdout).toMatch(/^lock: free/m);
+    const pid = await deadPid();
+    const store = new SqliteStore({ path: join(s.dir, 'store.db') });
+    expect(await store.acquireRunLock(`${hostname()}:${pid}:crashed`, 3_600_000)).toBe(true);
+    const held = JSON.parse((await run(['status', '--json'])).stdout).lock;
+    expect(held).toMatchObject({ host: hostname(), pid, process: 'dead', leaseExpired: false });
+    expect(Date.parse(held.since)).toBeGreaterThan(Date.now() - 60_000);
+    expect((await run(['status'])).stdout).toMatch(new RegExp(`^lock: held by host ${hostname()}, pid ${pid} since \\S+ \\(process dead; lease until`, 'm'));
+    // The next sync on this machine takes the dead run's lock over.
+    expect((await run(['sync', '--json'])).code).toBe(0);
+    expect(JSON.parse((await run(['status', '--json'])).stdout).lock).toBeNull();
+    await store.releaseRunLock(`${hostname()}:${pid}:crashed`);
+    await store.close();
   });
 });
 

@@ -4,11 +4,18 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore } from '@mega-crm/core/sqlite';
+import { singleSchema } from '@mega-crm/mega-mapper';
+import { createDemoMegaPostgres } from '@mega-crm/mega-mapper/demo';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PG_URL } from '../../../tooling/test/pg.js';
 import type { CliConfig } from '../src/config.js';
 import { type CheckResult, runDoctor } from '../src/doctor/doctor.js';
-import { type Setup, setup } from './helpers.js';
+import { deadPid, type Setup, setup } from './helpers.js';
 
 const opened: Setup[] = [];
 const servers: Server[] = [];
@@ -232,6 +239,50 @@ describe('doctor', () => {
       expectProblem(await check(s.config(), 'mega.data.contract-enterprise-not-flagged'), 'warn', /not flagged/);
     });
 
+    it('contracts whose buyer is not in scope (not a client in Mega), with the count and the SQL to inspect', async () => {
+      const s = await fresh();
+      editMega(s, "UPDATE DBM_ESTRUTURA SET EST_BO_INTEGRACRM = 'S' WHERE EST_CH_TIPOESTRUTURA = 'E'");
+      const before = await check(s.config(), 'mega.data.contract-buyer-not-in-scope');
+      expect(before.status).toBe('ok');
+      // One buyer loses the client role: its contracts still go, and the CRM refuses them for the missing buyer.
+      editMega(s, "DELETE FROM GLO_AGENTES_ID WHERE AGN_TAU_ST_CODIGO = 'C' AND AGN_IN_CODIGO = (SELECT MIN(AGN_IN_CODIGO) FROM CAR_CONTRATO_CLIENTE)");
+      const result = await check(s.config(), 'mega.data.contract-buyer-not-in-scope');
+      expectProblem(result, 'warn', /^\d+ × Contracts of flagged enterprises with a buyer who is not a client/);
+      expect(Number(result.details?.count)).toBeGreaterThanOrEqual(1);
+      expect(result.details?.inspectSql).toMatch(/GLO_AGENTES_ID/);
+      expect(result.fix?.en).toMatch(/client role/);
+    });
+
+    it("clock skew between this machine and Mega's database (and Mega and the CRM)", async () => {
+      const s = await fresh();
+      expect((await check(s.config(), 'mega.clock')).status).toBe('ok');
+      const result = await check(s.config(), 'mega.clock', { now: () => new Date(Date.now() - 10 * 60_000) });
+      expectProblem(result, 'warn', /this machine's clock is -6\d\d s off Mega's/);
+      expect(result.cause.pt).toMatch(/diferente do Mega/);
+      expect(Math.abs(Number(result.details?.megaCrmSkewSeconds))).toBeLessThanOrEqual(2); // Mega and the CRM agree here
+    });
+
+    it("Mega's clock read from PostgreSQL (CURRENT_TIMESTAMP in UTC)", async () => {
+      const s = await fresh();
+      const schema = `cli_doctor_clock_${process.pid}`;
+      const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
+      try {
+        await createDemoMegaPostgres(pool, singleSchema(schema), { clients: 5, seed: 3 });
+        const config: CliConfig = { ...s.config(), mega: { dialect: 'postgres', connectionString: PG_URL, schemas: { schema } } };
+        const healthy = await check(config, 'mega.clock');
+        expect(healthy.status, JSON.stringify(healthy)).toBe('ok');
+        expect(Math.abs(Number(healthy.details?.skewSeconds))).toBeLessThanOrEqual(2);
+        expectProblem(
+          await check(config, 'mega.clock', { now: () => new Date(Date.now() + 5 * 60_000) }),
+          'warn',
+          /this machine's clock is 3\d\d s off Mega's/,
+        );
+      } finally {
+        await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await pool.end();
+      }
+    });
+
     it('a change-feed trigger dropped', async () => {
       const s = await fresh();
       editMega(s, 'DROP TRIGGER MEGACRM_CAR_CONTRATO_U');
@@ -276,6 +327,27 @@ describe('doctor', () => {
       const result = await check(s.config(), 'store.parked');
       expectProblem(result, 'warn', /\d+ record\(s\) parked \(refused for good\) by code: .*VALIDATION_FAILED × 1/);
       expect(result.details).toMatchObject({ VALIDATION_FAILED: 1 });
+    });
+
+    it('a run lock held by a dead process on this machine', async () => {
+      const s = await fresh();
+      expect((await check(s.config(), 'store.run-lock')).status).toBe('ok');
+      const pid = await deadPid();
+      const store = new SqliteStore({ path: join(s.dir, 'store.db') });
+      expect(await store.acquireRunLock(`${hostname()}:${pid}:crashed`, 3_600_000)).toBe(true);
+      const result = await check(s.config(), 'store.run-lock');
+      expectProblem(result, 'warn', new RegExp(`held by process ${pid} on this machine since .*no longer exists`));
+      expect(result.fix?.en).toMatch(/takes the lock over at once/);
+      expect(result.details?.owner).toBe(`${hostname()}:${pid}:crashed`);
+    });
+
+    it("a run lock whose lease expired without a release (another host's run died)", async () => {
+      const s = await fresh();
+      const store = new SqliteStore({ path: join(s.dir, 'store.db') });
+      expect(await store.acquireRunLock('other-host:4242:abcd', 100)).toBe(true);
+      const result = await check(s.config(), 'store.run-lock', { now: () => new Date(Date.now() + 60_000) });
+      expectProblem(result, 'warn', /run lock of other-host \(pid 4242\) since .* was not released and its lease expired/);
+      expect(result.fix?.en).toMatch(/logs of the integration on other-host/);
     });
 
     it("a daily schedule shorter than the manual's 30 minutes", async () => {

@@ -77,3 +77,12 @@ export function cli(args: readonly string[], options: { cwd: string; env: NodeJS
 export function spawnCli(args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
+
+/** The pid of a process that has just exited: a run that died. */
+export function deadPid(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', () => (child.pid ? resolve(child.pid) : reject(new Error('no pid'))));
+  });
+}

@@ -44,44 +44,103 @@ export type ErrorCode =
   | 'ENTRY_LOCKED'
   | 'GATE_DENIED'
   | 'WEBHOOK_SIGNATURE_INVALID'
-  | 'WEBHOOK_INVALID';
+  | 'WEBHOOK_INVALID'
+  // Codes another package declares in MegaCrmErrorCodes (declaration merging).
+  | keyof MegaCrmErrorCodes;
 
-export interface MegaCrmErrorOptions {
-  readonly code: ErrorCode;
+/** Where a call went: every CRM/Vimob transport error names the operation and the address. */
+type CallDetails = { readonly operation?: string | undefined; readonly url?: string | undefined };
+
+declare global {
+  /**
+   * Error codes a package adds without touching core, each with its details (a type literal), by
+   * declaration merging — one entry: `declare global { interface MegaCrmErrorCodes { MY_CODE: { readonly thing?: string } } }`.
+   */
+  interface MegaCrmErrorCodes {}
+}
+
+/**
+ * The `details` each error code carries, known fields typed (all redacted, never PII): after
+ * `MegaCrmError.is(e) && e.code === 'IP_NOT_ALLOWED'`, `e.details.ip` is a `string | undefined`.
+ * Codes without an entry carry an open record. A core code's details are one entry here; another
+ * package's code is one entry in the global `MegaCrmErrorCodes`.
+ */
+export interface ErrorDetailsByCode extends MegaCrmErrorCodes {
+  CONFIG_INVALID: {
+    readonly field?: string | undefined;
+    readonly module?: string | undefined;
+    readonly operation?: string | undefined;
+  };
+  WSDL_UNAVAILABLE: CallDetails & { readonly status?: number | undefined; readonly errno?: string | undefined };
+  IP_NOT_ALLOWED: CallDetails & { readonly ip?: string | undefined; readonly client?: string | undefined; readonly errorNumber?: string | undefined };
+  DEPENDENCY_MISSING: CallDetails & { readonly missingKey?: string | undefined };
+  TIMEOUT: CallDetails & { readonly timeoutMs?: number | undefined };
+  CONNECTION_FAILED: CallDetails & { readonly errno?: string | undefined; readonly status?: number | undefined };
+  CONNECTION_RESET: CallDetails & { readonly errno?: string | undefined };
+  RESPONSE_TOO_LARGE: CallDetails & { readonly limit?: number | undefined };
+  MALFORMED_RESPONSE: CallDetails & { readonly charsetFallback?: boolean | undefined };
+  INSECURE_ENDPOINT: { readonly url?: string | undefined; readonly endpoint?: string | undefined };
+  VALIDATION_FAILED: { readonly entity?: string | undefined; readonly key?: string | undefined };
+  SPOUSE_SAME_CPF: { readonly entity?: string | undefined; readonly key?: string | undefined; readonly clientKey?: string | undefined };
+  TEXT_NOT_IN_CHARSET: {
+    readonly entity?: string | undefined;
+    readonly key?: string | undefined;
+    readonly fields?: readonly string[] | undefined;
+    readonly charset?: string | undefined;
+  };
+  SOURCE_FAILED: { readonly source?: string | undefined; readonly field?: string | undefined };
+  STORE_FAILED: { readonly field?: string | undefined };
+  DRIVER_MISSING: { readonly package?: string | undefined };
+  ALREADY_RUNNING: { readonly owner?: string | undefined; readonly trigger?: string | undefined };
+  RUN_LOCK_LOST: { readonly owner?: string | undefined };
+  RUN_ABORTED: { readonly owner?: string | undefined; readonly trigger?: string | undefined };
+}
+
+/** Details of any error: structured, already-redacted facts. */
+export type OpenErrorDetails = { readonly [key: string]: unknown };
+
+/** The details of code `C`: its typed fields (any other field is `unknown`); an open record for a code without an entry. */
+export type ErrorDetails<C extends ErrorCode = ErrorCode> = C extends keyof ErrorDetailsByCode ? ErrorDetailsByCode[C] & OpenErrorDetails : OpenErrorDetails;
+
+export interface MegaCrmErrorOptions<C extends ErrorCode = ErrorCode> {
+  readonly code: C;
   readonly fix: FixText;
   readonly retryable?: boolean;
   /** The whole run must stop: retrying other records would only hammer a misconfigured CRM. */
   readonly stopsRun?: boolean;
   readonly cause?: unknown;
-  /** Structured, already-redacted facts (URL, status, operation…) for logs and tooling. */
-  readonly details?: Readonly<Record<string, unknown>>;
+  /** Structured, already-redacted facts (URL, status, operation…) for logs and tooling; typed per code (ErrorDetailsByCode). */
+  readonly details?: ErrorDetails<C>;
 }
 
 const BRAND = Symbol.for('@mega-crm/core/MegaCrmError');
 
-export class MegaCrmError extends Error {
+export class MegaCrmError<C extends ErrorCode = ErrorCode> extends Error {
   override readonly name: string = 'MegaCrmError';
-  readonly code: ErrorCode;
+  readonly code: C;
   readonly retryable: boolean;
   readonly stopsRun: boolean;
   readonly fix: FixText;
-  readonly details: Readonly<Record<string, unknown>>;
+  readonly details: ErrorDetails<C>;
   /** The problem alone, without the fix text appended to `message`. */
   readonly summary: string;
 
-  constructor(summary: string, options: MegaCrmErrorOptions) {
+  constructor(summary: string, options: MegaCrmErrorOptions<C>) {
     super(`${summary}\nFix: ${options.fix.en}\nCorreção: ${options.fix.pt}`, { cause: options.cause });
     this.summary = summary;
     this.code = options.code;
     this.retryable = options.retryable ?? false;
     this.stopsRun = options.stopsRun ?? false;
     this.fix = options.fix;
-    this.details = options.details ?? {};
+    this.details = options.details ?? ({} as ErrorDetails<C>);
     Object.defineProperty(this, BRAND, { value: true });
   }
 
-  /** Type guard that also recognises errors from a second copy of this package (duplicate installs). */
-  static is(value: unknown): value is MegaCrmError {
+  /**
+   * Type guard that also recognises errors from a second copy of this package (duplicate installs).
+   * Narrows to a union discriminated by `code`: `if (e.code === 'IP_NOT_ALLOWED') e.details.ip`.
+   */
+  static is(value: unknown): value is AnyMegaCrmError {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 
@@ -98,10 +157,13 @@ export class MegaCrmError extends Error {
   }
 }
 
+/** A MegaCrmError of one of its codes, its details typed by that code: narrow it with `e.code === '…'`. */
+export type AnyMegaCrmError = { [C in ErrorCode]: MegaCrmError<C> }[ErrorCode];
+
 /** Wrong or refused setup (WSDL address, IP allow-list, credentials, CNPJ): stops the run at once. */
-export class ConfigurationError extends MegaCrmError {
+export class ConfigurationError<C extends ErrorCode = ErrorCode> extends MegaCrmError<C> {
   override readonly name: string = 'ConfigurationError';
-  constructor(summary: string, options: Omit<MegaCrmErrorOptions, 'retryable' | 'stopsRun'>) {
+  constructor(summary: string, options: Omit<MegaCrmErrorOptions<C>, 'retryable' | 'stopsRun'>) {
     super(summary, { ...options, retryable: false, stopsRun: true });
   }
 }

@@ -31,11 +31,21 @@ export type { EntityName, EntityRef, RecordWarning, RemovalCause, SyncRecord } f
 export { ENTITIES } from './domain/records.js';
 export { validateRecord } from './domain/validate.js';
 export type { Clock } from './engine/clock.js';
+export type { FieldChange, PreviewCounts, PreviewOptions, PreviewRecord, SyncPreview } from './engine/preview.js';
 export type { CountName, EntityCounts, RecordFailure, RecordWarningEntry, RemovalEntry, RunSummary } from './engine/summary.js';
 export { formatSummary } from './engine/summary.js';
 export type { HoldOptions, RetryOptions, RunOptions, SyncEngineOptions, SyncProgress } from './engine/sync-engine.js';
 export { SyncEngine } from './engine/sync-engine.js';
-export type { ErrorCode, FixText, MegaCrmErrorOptions, ValidationIssue } from './errors.js';
+export type {
+  AnyMegaCrmError,
+  ErrorCode,
+  ErrorDetails,
+  ErrorDetailsByCode,
+  FixText,
+  MegaCrmErrorOptions,
+  OpenErrorDetails,
+  ValidationIssue,
+} from './errors.js';
 export {
   AlreadyRunningError,
   ConfigurationError,
@@ -62,14 +72,17 @@ export type {
   ChangeSource,
   ClaimRequest,
   CrmSink,
+  DeliveredRecord,
   DeliveryReceipt,
   FailureInfo,
   HoldSettlement,
+  LoggedRunSummary,
   OutboxItem,
   ParkedFilter,
   ParkedRecord,
   QueueCounts,
   RemovalReceipt,
+  RunLockHolder,
   RunRecord,
   SourceWarning,
   StagedRecord,

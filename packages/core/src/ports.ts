@@ -3,6 +3,7 @@
  * and keeps its state in a SyncStore. Tests and hosts swap any of them.
  */
 import type { EntityName, EntityRef, RecordWarning, RemovalCause, SyncRecord } from './domain/records.js';
+import type { RunSummary } from './engine/summary.js';
 import type { ErrorCode, MegaCrmError } from './errors.js';
 
 export type CapturedItem =
@@ -164,12 +165,35 @@ export interface ParkedFilter {
   readonly code?: ErrorCode;
 }
 
+/** A run's summary as the run log keeps it: plain JSON, the stop's cause in `stoppedBy` (code, message, fix) rather than an error object. */
+export type LoggedRunSummary = Omit<RunSummary, 'error'>;
+
 export interface RunRecord {
   readonly id: string;
   readonly trigger: string;
   readonly startedAt: string;
   readonly endedAt: string;
-  readonly summary: unknown;
+  readonly summary: LoggedRunSummary;
+}
+
+/** What the CRM last received for one key (`SyncStore.lastDelivered`). */
+export interface DeliveredRecord extends EntityRef {
+  readonly hash: string;
+  readonly crmId: string;
+  /** ISO timestamp of the delivery. */
+  readonly deliveredAt: string;
+  /** The payload sent; absent for deliveries recorded before the store kept payloads. */
+  readonly payload?: unknown;
+}
+
+/** Who holds the run lock (`SyncStore.runLockHolder`). */
+export interface RunLockHolder {
+  /** `host:pid:random[:label]` (see `SyncEngineOptions.owner`). */
+  readonly owner: string;
+  /** ISO timestamp of when this owner took the lock (absent for a lock taken before the store kept it). */
+  readonly since?: string;
+  /** ISO timestamp of when the lease runs out without a renewal; past: its holder died or hung without releasing it. */
+  readonly expiresAt: string;
 }
 
 export interface QueueCounts {
@@ -228,6 +252,8 @@ export interface SyncStore {
   /** Whether a record is waiting in the outbox (pending or in flight), held, or not there. */
   queueState(ref: EntityRef): Promise<'queued' | 'held' | 'none'>;
   integrationId(ref: EntityRef): Promise<string | undefined>;
+  /** What the CRM last received for these keys (keys never delivered are left out): a dry run's diff. */
+  lastDelivered(refs: readonly EntityRef[]): Promise<DeliveredRecord[]>;
   counts(): Promise<QueueCounts>;
   listParked(filter?: ParkedFilter): Promise<ParkedRecord[]>;
   /** Removes the matching parked records and returns them, for the engine to queue again. */
@@ -239,6 +265,8 @@ export interface SyncStore {
   acquireRunLock(owner: string, ttlMs: number, takeOver?: (holder: string) => boolean): Promise<boolean>;
   renewRunLock(owner: string, ttlMs: number): Promise<boolean>;
   releaseRunLock(owner: string): Promise<void>;
+  /** The run lock's row, if any (an expired lease included: its holder did not release it). */
+  runLockHolder(): Promise<RunLockHolder | undefined>;
   saveRun(run: RunRecord): Promise<void>;
   listRuns(limit: number): Promise<RunRecord[]>;
   /** Rejects with STORE_BUSY while a run of an engine is using the store; see `SyncEngine.stop()`. */

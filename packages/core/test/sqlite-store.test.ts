@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { describeStoreContract } from './store-contract.js';
 
-describeStoreContract('SQLite', async () => new SqliteStore({ path: ':memory:' }));
+describeStoreContract('SQLite', () => SqliteStore.open({ path: ':memory:' }));
 
 describe('SqliteStore', () => {
   it('applies versioned migrations once and keeps data across reopenings', async () => {
@@ -15,7 +15,7 @@ describe('SqliteStore', () => {
     await store.capture({ sourceId: 's', cursor: '1', records: [{ entity: 'client', key: 'a', hash: 'h', payload: {} }], invalid: [] });
     await store.close();
     const db = new Database(path);
-    expect(db.pragma('user_version', { simple: true })).toBe(6);
+    expect(db.pragma('user_version', { simple: true })).toBe(7);
     const indexes = (
       db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox' AND sql IS NOT NULL ORDER BY name").all() as Array<{
         name: string;

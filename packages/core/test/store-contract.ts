@@ -3,7 +3,7 @@
  * writes): nothing lost, nothing duplicated, per-key and dependency order, holds, parking, leases.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EntityName, OutboxItem, SyncStore } from '../src/index.js';
+import { ENTITIES, type EntityName, type LoggedRunSummary, type OutboxItem, type SyncStore } from '../src/index.js';
 
 export type OpenStore = () => Promise<SyncStore>;
 
@@ -250,13 +250,74 @@ export function describeStoreContract(name: string, openStore: OpenStore): void 
       await store.releaseRunLock('p1');
     });
 
+    it('remembers what the CRM last received per key, payload included, for a dry run', async () => {
+      const store = await open();
+      await store.capture({ sourceId: 's', cursor: '1', records: [staged('a', 'h1'), staged('b', 'h1', 'contract')], invalid: [] });
+      expect(await store.lastDelivered([{ entity: 'client', key: 'a' }])).toEqual([]);
+      const items = await claim(store, 10, 'r1', 60_000);
+      for (const item of items) await complete(store, item, `crm-${item.key}`);
+      await store.capture({ sourceId: 's', cursor: '2', records: [staged('a', 'h2')], invalid: [] });
+      const found = await store.lastDelivered([
+        { entity: 'client', key: 'a' },
+        { entity: 'contract', key: 'b' },
+        { entity: 'client', key: 'b' },
+      ]);
+      const byKey = Object.fromEntries(found.map((d) => [`${d.entity}:${d.key}`, d]));
+      expect(Object.keys(byKey).sort()).toEqual(['client:a', 'contract:b']);
+      // The queued newer version is not what the CRM received: the delivered one is.
+      expect(byKey['client:a']).toMatchObject({ hash: 'h1', crmId: 'crm-a', payload: { key: 'a', hash: 'h1' } });
+      expect(Date.parse(byKey['client:a']?.deliveredAt ?? '')).toBeGreaterThan(0);
+      expect(await store.lastDelivered([])).toEqual([]);
+    });
+
+    it('tells who holds the run lock and since when, until it is released', async () => {
+      const store = await open();
+      expect(await store.runLockHolder()).toBeUndefined();
+      const before = Date.now();
+      expect(await store.acquireRunLock('host:1:p1', 60_000)).toBe(true);
+      const held = await store.runLockHolder();
+      expect(held?.owner).toBe('host:1:p1');
+      const since = Date.parse(held?.since ?? '');
+      expect(since).toBeGreaterThanOrEqual(before - 1);
+      expect(Date.parse(held?.expiresAt ?? '')).toBeGreaterThan(since + 59_000);
+      await new Promise((r) => setTimeout(r, 5));
+      expect(await store.renewRunLock('host:1:p1', 60_000)).toBe(true);
+      expect((await store.runLockHolder())?.since).toBe(held?.since); // a renewal keeps "since"
+      expect(await store.acquireRunLock('host:2:p2', 60_000, () => true)).toBe(true);
+      const taken = await store.runLockHolder();
+      expect(taken?.owner).toBe('host:2:p2');
+      expect(Date.parse(taken?.since ?? '')).toBeGreaterThan(since);
+      await store.releaseRunLock('host:2:p2');
+      await store.releaseRunLock('host:1:p1'); // this handle's own record of it; the row is p2's, already gone
+      expect(await store.runLockHolder()).toBeUndefined();
+    });
+
     it('keeps a run log', async () => {
       const store = await open();
-      await store.saveRun({ id: 'r1', trigger: 'cron', startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:00:01.000Z', summary: { ok: true } });
-      await store.saveRun({ id: 'r2', trigger: 'online', startedAt: '2026-01-01T00:01:00.000Z', endedAt: '2026-01-01T00:01:01.000Z', summary: { ok: false } });
+      const counts = { sent: 0, unchanged: 0, failed: 0, skipped: 0, retrying: 0, held: 0 };
+      const logged = (runId: string, trigger: string, startedAt: string, outcome: 'completed' | 'stopped'): LoggedRunSummary => ({
+        runId,
+        trigger,
+        startedAt,
+        endedAt: startedAt,
+        durationMs: 0,
+        outcome,
+        coalesced: 0,
+        queue: { pending: 0, held: 0, parked: 0 },
+        byEntity: Object.fromEntries(ENTITIES.map((e) => [e, { ...counts, sent: 1 }])) as LoggedRunSummary['byEntity'],
+        totals: { ...counts, sent: ENTITIES.length },
+        skippedReasons: {},
+        failures: [],
+        warnings: { count: 0, byCode: {}, first: [] },
+        removals: { count: 0, first: [] },
+      });
+      const r1 = logged('r1', 'cron', '2026-01-01T00:00:00.000Z', 'completed');
+      const r2 = logged('r2', 'online', '2026-01-01T00:01:00.000Z', 'stopped');
+      await store.saveRun({ id: 'r1', trigger: 'cron', startedAt: r1.startedAt, endedAt: '2026-01-01T00:00:01.000Z', summary: r1 });
+      await store.saveRun({ id: 'r2', trigger: 'online', startedAt: r2.startedAt, endedAt: '2026-01-01T00:01:01.000Z', summary: r2 });
       expect((await store.listRuns(5)).map((r) => [r.id, r.trigger, r.summary])).toEqual([
-        ['r2', 'online', { ok: false }],
-        ['r1', 'cron', { ok: true }],
+        ['r2', 'online', r2],
+        ['r1', 'cron', r1],
       ]);
     });
   });

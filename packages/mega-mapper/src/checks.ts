@@ -10,7 +10,7 @@ import { enterpriseFlagPredicate, resolveScope, type ScopeConfig } from './scope
 import type { SqlDriver } from './sql/driver.js';
 
 export interface DataCheckResult {
-  readonly id: 'garage-without-row' | 'client-waiting-spouse' | 'contract-enterprise-not-flagged';
+  readonly id: 'garage-without-row' | 'client-waiting-spouse' | 'contract-enterprise-not-flagged' | 'contract-buyer-not-in-scope';
   readonly title: string;
   readonly count: number;
   /** A few keys, for a first look (no personal data). */
@@ -81,6 +81,28 @@ export async function runDataChecks(
     fix: {
       en: 'If these contracts belong in the CRM, flag their enterprise for the CRM in Mega (Cadastros › Estruturas) or list it in the SDK scope, then resync the enterprise.',
       pt: 'Se estes contratos devem ir ao CRM, marque o empreendimento para o CRM no Mega (Cadastros › Estruturas) ou inclua-o no escopo do SDK e reintegre o empreendimento.',
+    },
+  });
+
+  // A contract that goes (flagged enterprise) with a buyer that does not (no client role "C", or no agent):
+  // the CRM refuses the contract for its missing buyer, and it waits until parked (DEPENDENCY_UNRESOLVED).
+  const buyerSql = `SELECT DISTINCT c.CTO_IN_CODIGO AS K, cc.AGN_IN_CODIGO AS B FROM ${t('CAR_CONTRATO')} c
+    JOIN ${t('CAR_CONTRATO_ENVOLVIDO')} ce ON ce.ORG_TAB_IN_CODIGO = c.ORG_TAB_IN_CODIGO AND ce.ORG_PAD_IN_CODIGO = c.ORG_PAD_IN_CODIGO AND ce.ORG_IN_CODIGO = c.ORG_IN_CODIGO AND ce.ORG_TAU_ST_CODIGO = c.ORG_TAU_ST_CODIGO AND ce.CTO_IN_CODIGO = c.CTO_IN_CODIGO AND ce.CTOENV_CH_ORIGEM = 'U'
+    JOIN ${t('DBM_UNIDADE')} u ON u.ORG_TAB_IN_CODIGO = ce.ORG_TAB_IN_CODIGO AND u.ORG_PAD_IN_CODIGO = ce.ORG_PAD_IN_CODIGO AND u.ORG_IN_CODIGO = ce.ORG_IN_CODIGO AND u.ORG_TAU_ST_CODIGO = ce.ORG_TAU_ST_CODIGO AND u.EST_IN_CODIGO = ce.EST_IN_CODIGO
+    JOIN ${t('DBM_ESTRUTURA')} e ON e.ORG_TAB_IN_CODIGO = u.ORG_TAB_IN_CODIGO AND e.ORG_PAD_IN_CODIGO = u.ORG_PAD_IN_CODIGO AND e.ORG_IN_CODIGO = u.ORG_IN_CODIGO AND e.ORG_TAU_ST_CODIGO = u.ORG_TAU_ST_CODIGO AND e.EST_IN_CODIGO = u.EMP_EST_IN_CODIGO
+    JOIN ${t('CAR_CONTRATO_CLIENTE')} cc ON cc.ORG_TAB_IN_CODIGO = c.ORG_TAB_IN_CODIGO AND cc.ORG_PAD_IN_CODIGO = c.ORG_PAD_IN_CODIGO AND cc.ORG_IN_CODIGO = c.ORG_IN_CODIGO AND cc.ORG_TAU_ST_CODIGO = c.ORG_TAU_ST_CODIGO AND cc.CTO_IN_CODIGO = c.CTO_IN_CODIGO
+    WHERE ${flag.sql} AND NOT EXISTS (SELECT 1 FROM ${t('GLO_AGENTES')} a JOIN ${t('GLO_AGENTES_ID')} r ON r.AGN_TAB_IN_CODIGO = a.AGN_TAB_IN_CODIGO AND r.AGN_PAD_IN_CODIGO = a.AGN_PAD_IN_CODIGO AND r.AGN_IN_CODIGO = a.AGN_IN_CODIGO AND r.AGN_TAU_ST_CODIGO = 'C'
+      WHERE a.AGN_TAB_IN_CODIGO = cc.AGN_TAB_IN_CODIGO AND a.AGN_PAD_IN_CODIGO = cc.AGN_PAD_IN_CODIGO AND a.AGN_IN_CODIGO = cc.AGN_IN_CODIGO)`;
+  const buyers = await sql.all<{ K: number; B: number }>(buyerSql, flag.params);
+  results.push({
+    id: 'contract-buyer-not-in-scope',
+    title: 'Contracts of flagged enterprises with a buyer who is not a client in Mega (no client role "C"): the CRM refuses them for the missing buyer',
+    count: new Set(buyers.map((r) => r.K)).size,
+    sample: buyers.slice(0, 5).map((r) => `CTO_IN_CODIGO ${r.K} (buyer AGN_IN_CODIGO ${r.B})`),
+    inspectSql: buyerSql,
+    fix: {
+      en: 'Give each buyer the client role in Mega (Agentes › Identificação "C"), or correct the buyers of the contract; then run `mega-crm resync --entity contract --key <key>`.',
+      pt: 'Dê a cada comprador o papel de cliente no Mega (Agentes › Identificação "C"), ou corrija os compradores do contrato; depois rode `mega-crm resync --entity contract --key <chave>`.',
     },
   });
   return results;

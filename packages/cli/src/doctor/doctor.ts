@@ -3,7 +3,7 @@
  * against the real setup, each answered OK / WARN / FAIL with its cause and fix in English and Portuguese.
  */
 import { daily as dailyPolicy, isValidCnpj, MegaCrmError, type SyncStore } from '@mega-crm/core';
-import { parseInterval } from '@mega-crm/core/internal';
+import { describeOwner, parseInterval } from '@mega-crm/core/internal';
 import { CrmClient, type ProfileReport, SERVICE_DEFAULTS } from '@mega-crm/crm-client';
 import { feedDdl, type MegaSchemaOverrides, resolveMegaSchema, runDataChecks, tableNames } from '@mega-crm/mega-mapper';
 import type { CliConfig } from '../config.js';
@@ -65,7 +65,8 @@ export async function runDoctor(config: CliConfig, options: DoctorOptions = {}):
   try {
     checks.push(checkCnpj(config.crm.cnpj));
     const probe = await checkWsdl(config, checks);
-    checks.push(checkClock(probe, now(), options.maxSkewMs ?? 120_000));
+    const maxSkewMs = options.maxSkewMs ?? 120_000;
+    checks.push(checkClock(probe, now(), maxSkewMs));
     const profile = await checkProfile(config, probe);
     checks.push(profile);
     await checkCrmService(config, checks, probe, resources, profile.status === 'fail');
@@ -81,8 +82,9 @@ export async function runDoctor(config: CliConfig, options: DoctorOptions = {}):
       checks.push(...(await checkMegaScope(config, mega)));
       checks.push(...(await checkMegaData(config, mega)));
       checks.push(await checkFeed(config, mega));
+      checks.push(await checkMegaClock(mega, now(), maxSkewMs, probe));
     } else {
-      for (const id of ['mega.enterprises', 'mega.occurrence-types', 'mega.data', 'mega.feed'])
+      for (const id of ['mega.enterprises', 'mega.occurrence-types', 'mega.data', 'mega.feed', 'mega.clock'])
         checks.push(skipped(id, 'Mega is not reachable', 'o Mega não está acessível'));
     }
 
@@ -95,6 +97,7 @@ export async function runDoctor(config: CliConfig, options: DoctorOptions = {}):
       checks.push(failFromError('store.open', error));
     }
     checks.push(...(store ? await checkQueue(store) : [skipped('store.queue', 'the store is not reachable', 'o store não está acessível')]));
+    checks.push(store ? await checkRunLock(store, now()) : skipped('store.run-lock', 'the store is not reachable', 'o store não está acessível'));
     checks.push(await checkSchedule(config, store));
     checks.push(await checkScheduleRunning(config, store, now()));
     checks.push(...PORTAL_CHECKS);
@@ -262,6 +265,101 @@ function checkClock(probe: WsdlProbe | undefined, now: Date, maxSkewMs: number):
     },
     { en: 'Synchronise the clocks with NTP.', pt: 'Sincronize os relógios com NTP.' },
     { skewSeconds: skew },
+  );
+}
+
+/** The database's clock, in UTC, per dialect. */
+const DB_NOW: Record<MegaConnection['sql']['dialect'], string> = {
+  sqlite: "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AS T",
+  postgres: `SELECT to_char(CURRENT_TIMESTAMP AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS T`,
+  oracle: `SELECT TO_CHAR(SYS_EXTRACT_UTC(SYSTIMESTAMP), 'YYYY-MM-DD"T"HH24:MI:SS.FF3"Z"') AS T FROM DUAL`,
+};
+
+/** Mega's clock against this machine's (and the CRM's, when its Date header was read): change dates and run logs must agree. */
+async function checkMegaClock(mega: MegaConnection, now: Date, maxSkewMs: number, probe: WsdlProbe | undefined): Promise<CheckResult> {
+  let megaNow: number;
+  try {
+    const [row] = await mega.sql.all<{ T?: string; t?: string }>(DB_NOW[mega.sql.dialect]);
+    megaNow = Date.parse(String(row?.T ?? row?.t));
+  } catch {
+    megaNow = Number.NaN;
+  }
+  if (!Number.isFinite(megaNow)) return skipped('mega.clock', "Mega's clock cannot be read", 'o relógio do Mega não pôde ser lido');
+  const skew = Math.round((now.getTime() - megaNow) / 1000);
+  const crmDate = probe?.kind === 'ok' ? probe.serverDate : undefined;
+  // The CRM's Date header has a one-second resolution.
+  const megaCrm = crmDate ? Math.round((megaNow - crmDate.getTime()) / 1000) : undefined;
+  const details: Record<string, number> = { skewSeconds: skew, ...(megaCrm === undefined ? {} : { megaCrmSkewSeconds: megaCrm }) };
+  const off = Math.abs(skew) * 1000 > maxSkewMs;
+  const crmOff = megaCrm !== undefined && Math.abs(megaCrm) * 1000 > maxSkewMs;
+  if (!off && !crmOff)
+    return ok('mega.clock', `Mega's clock within ${Math.abs(skew)} s of this machine's`, `relógio do Mega a ${Math.abs(skew)} s do desta máquina`, details);
+  const parts = {
+    en: [off ? `this machine's clock is ${skew} s off Mega's` : '', crmOff ? `Mega's clock is ${megaCrm} s off the CRM's` : ''].filter(Boolean).join('; '),
+    pt: [off ? `o relógio desta máquina está ${skew} s diferente do Mega` : '', crmOff ? `o relógio do Mega está ${megaCrm} s diferente do CRM` : '']
+      .filter(Boolean)
+      .join('; '),
+  };
+  return problem(
+    'mega.clock',
+    'warn',
+    {
+      en: `Clock skew: ${parts.en}. Change dates read from Mega, run logs and schedules disagree (a timestamp-polled change can be missed).`,
+      pt: `Diferença de relógio: ${parts.pt}. Datas de alteração lidas do Mega, logs e agendas divergem (uma alteração lida por data pode ser perdida).`,
+    },
+    {
+      en: "Synchronise the clocks of this machine, Mega's database server and the CRM server with NTP.",
+      pt: 'Sincronize com NTP os relógios desta máquina, do servidor de banco do Mega e do servidor do CRM.',
+    },
+    details,
+  );
+}
+
+/** A run lock left behind by a run that died (its process is gone, or its lease ran out without a release). */
+async function checkRunLock(store: SyncStore, now: Date): Promise<CheckResult> {
+  const holder = await store.runLockHolder();
+  if (!holder) return ok('store.run-lock', 'run lock free: no run in progress', 'trava de execução livre: nenhuma execução em andamento');
+  const owner = describeOwner(holder.owner);
+  const where = `${owner.host}${owner.pid ? ` (pid ${owner.pid})` : ''}`;
+  const since = holder.since ? ` since ${holder.since}` : '';
+  const desde = holder.since ? ` desde ${holder.since}` : '';
+  const expired = Date.parse(holder.expiresAt) < now.getTime();
+  const details = { owner: holder.owner, expiresAt: holder.expiresAt, ...(holder.since ? { since: holder.since } : {}) };
+  if (owner.alive === false) {
+    return problem(
+      'store.run-lock',
+      'warn',
+      {
+        en: `The run lock is held by process ${owner.pid} on this machine${since}, which no longer exists: a run died without releasing it.`,
+        pt: `A trava de execução pertence ao processo ${owner.pid} desta máquina${desde}, que não existe mais: uma execução morreu sem liberá-la.`,
+      },
+      {
+        en: 'Nothing is lost: run `mega-crm sync` on this machine; it takes the lock over at once and queues again what that run left in flight.',
+        pt: 'Nada se perde: rode `mega-crm sync` nesta máquina; ela assume a trava na hora e recoloca na fila o que aquela execução deixou em andamento.',
+      },
+      details,
+    );
+  }
+  if (expired) {
+    return problem(
+      'store.run-lock',
+      'warn',
+      {
+        en: `The run lock of ${where}${since} was not released and its lease expired at ${holder.expiresAt}: that run died or hung.`,
+        pt: `A trava de execução de ${where}${desde} não foi liberada e expirou em ${holder.expiresAt}: aquela execução morreu ou travou.`,
+      },
+      {
+        en: `The next run takes it over by itself. Check the logs of the integration on ${owner.host} for why that run ended.`,
+        pt: `A próxima execução a assume sozinha. Verifique nos logs da integração em ${owner.host} por que aquela execução terminou.`,
+      },
+      details,
+    );
+  }
+  return ok(
+    'store.run-lock',
+    `a run is in progress on ${where}${since}${owner.alive ? ' (process alive)' : ''}`,
+    `uma execução está em andamento em ${where}${desde}${owner.alive ? ' (processo ativo)' : ''}`,
+    details,
   );
 }
 

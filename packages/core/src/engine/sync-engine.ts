@@ -9,6 +9,7 @@ import { type Clock, systemClock } from './clock.js';
 import type { EngineContext, HoldOptions, RetryOptions, SyncProgress } from './context.js';
 import { deliverQueue } from './delivery.js';
 import { ownerId } from './owner.js';
+import { type PreviewOptions, previewChanges, type SyncPreview } from './preview.js';
 import { RunLock } from './run-lock.js';
 import { emptyCounts, type RunSummary, RunTally } from './summary.js';
 
@@ -243,6 +244,15 @@ export class SyncEngine {
     }
     logger.info({ filter, queued }, 'parked records queued again');
     return queued;
+  }
+
+  /**
+   * What a run would send now, without sending, queueing or moving the cursor: Mega's changes since the
+   * stored cursor compared with what the CRM last received, per record new or changed (the fields, old
+   * → new, PII masked), plus counts of unchanged, invalid and skipped records. Takes no run lock.
+   */
+  preview(options: PreviewOptions = {}): Promise<SyncPreview> {
+    return typed(() => previewChanges(this.#ctx, options));
   }
 
   /** Reads records from Mega now and queues them even if unchanged; the next run sends them. Returns how many were queued. */

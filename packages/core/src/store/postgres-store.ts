@@ -6,13 +6,16 @@ import type {
   CaptureInput,
   CaptureOutcome,
   ClaimRequest,
+  DeliveredRecord,
   DeliveryReceipt,
   FailureInfo,
   HoldSettlement,
+  LoggedRunSummary,
   OutboxItem,
   ParkedFilter,
   ParkedRecord,
   QueueCounts,
+  RunLockHolder,
   RunRecord,
   StrandedHold,
   SyncStore,
@@ -43,6 +46,9 @@ const migrations = (s: string): string[] => [
   // and the bounds of a hold (first held, tries); a record parked for a dependency names it.
   `ALTER TABLE ${s}.outbox ADD COLUMN claim_token TEXT, ADD COLUMN claimed_by TEXT, ADD COLUMN held_at BIGINT, ADD COLUMN hold_tries INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE ${s}.parked ADD COLUMN waiting_entity TEXT, ADD COLUMN waiting_key TEXT;`,
+  // What the CRM last received per key (a dry run's diff), and since when the run lock is held (status).
+  `ALTER TABLE ${s}.delivered ADD COLUMN payload JSONB;
+   ALTER TABLE ${s}.locks ADD COLUMN since BIGINT;`,
 ];
 
 export interface PostgresStoreOptions {
@@ -279,10 +285,10 @@ export class PostgresStore implements SyncStore {
     const col = <T>(f: (d: readonly [OutboxItem, DeliveryReceipt]) => T) => done.map(f);
     const { rows } = await this.#pool.query<{ seq: string }>(
       `WITH t AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(seq, entity, key, hash, crm_id, token)),
-              removed AS (DELETE FROM ${s}.outbox o USING t WHERE o.seq = t.seq AND o.claim_token = t.token AND o.state = 'inflight' RETURNING o.seq),
-              a AS (SELECT t.* FROM t JOIN removed r ON r.seq = t.seq),
-              stored AS (INSERT INTO ${s}.delivered (entity, key, hash, crm_id) SELECT DISTINCT ON (entity, key) entity, key, hash, crm_id FROM a ORDER BY entity, key, seq DESC
-                         ON CONFLICT (entity, key) DO UPDATE SET hash = excluded.hash, crm_id = excluded.crm_id, delivered_at = now()),
+              removed AS (DELETE FROM ${s}.outbox o USING t WHERE o.seq = t.seq AND o.claim_token = t.token AND o.state = 'inflight' RETURNING o.seq, o.payload),
+              a AS (SELECT t.*, r.payload FROM t JOIN removed r ON r.seq = t.seq),
+              stored AS (INSERT INTO ${s}.delivered (entity, key, hash, crm_id, payload) SELECT DISTINCT ON (entity, key) entity, key, hash, crm_id, payload FROM a ORDER BY entity, key, seq DESC
+                         ON CONFLICT (entity, key) DO UPDATE SET hash = excluded.hash, crm_id = excluded.crm_id, payload = excluded.payload, delivered_at = now()),
               unparked AS (DELETE FROM ${s}.parked p USING a WHERE p.entity = a.entity AND p.key = a.key),
               woken AS (UPDATE ${s}.outbox o SET state = 'pending', run_id = NULL, waiting_entity = NULL, waiting_key = NULL, updated_at = now()
                         FROM a WHERE o.state = 'held' AND o.waiting_entity = a.entity AND o.waiting_key = a.key)
@@ -398,6 +404,23 @@ export class PostgresStore implements SyncStore {
     return rows[0]?.crm_id;
   }
 
+  async lastDelivered(refs: readonly EntityRef[]): Promise<DeliveredRecord[]> {
+    if (refs.length === 0) return [];
+    const { rows } = await this.#pool.query<{ entity: EntityName; key: string; hash: string; crm_id: string; delivered_at: Date; payload: unknown }>(
+      `SELECT d.entity, d.key, d.hash, d.crm_id, d.delivered_at, d.payload FROM ${this.#s}.delivered d
+         JOIN unnest($1::text[], $2::text[]) AS k(entity, key) ON d.entity = k.entity AND d.key = k.key`,
+      [refs.map((r) => r.entity), refs.map((r) => r.key)],
+    );
+    return rows.map((r) => ({
+      entity: r.entity,
+      key: r.key,
+      hash: r.hash,
+      crmId: r.crm_id,
+      deliveredAt: r.delivered_at.toISOString(),
+      ...(r.payload == null ? {} : { payload: r.payload }),
+    }));
+  }
+
   async counts(): Promise<QueueCounts> {
     const { rows } = await this.#pool.query<{ state: string; n: string }>(
       `SELECT state, COUNT(*) AS n FROM ${this.#s}.outbox GROUP BY state UNION ALL SELECT 'parked', COUNT(*) FROM ${this.#s}.parked`,
@@ -426,8 +449,9 @@ export class PostgresStore implements SyncStore {
     const now = Date.now();
     const { rows } = await this.#pool.query<{ owner: string; taken: boolean }>(
       `WITH current AS (SELECT owner FROM ${this.#s}.locks WHERE name = 'run'),
-            taken AS (INSERT INTO ${this.#s}.locks (name, owner, expires_at) VALUES ('run', $1, $2)
-                      ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+            taken AS (INSERT INTO ${this.#s}.locks (name, owner, expires_at, since) VALUES ('run', $1, $2, $3)
+                      ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at,
+                        since = CASE WHEN ${this.#s}.locks.owner = excluded.owner THEN ${this.#s}.locks.since ELSE excluded.since END
                         WHERE ${this.#s}.locks.owner = excluded.owner OR ${this.#s}.locks.expires_at < $3
                       RETURNING owner)
        SELECT (SELECT owner FROM taken) IS NOT NULL AS taken, (SELECT owner FROM current) AS owner`,
@@ -437,10 +461,11 @@ export class PostgresStore implements SyncStore {
     const holder = rows[0]?.owner;
     if (!taken && holder && takeOver?.(holder)) {
       // Compare-and-set: only if the dead holder still has it.
-      const result = await this.#pool.query(`UPDATE ${this.#s}.locks SET owner = $1, expires_at = $2 WHERE name = 'run' AND owner = $3`, [
+      const result = await this.#pool.query(`UPDATE ${this.#s}.locks SET owner = $1, expires_at = $2, since = $4 WHERE name = 'run' AND owner = $3`, [
         owner,
         now + ttlMs,
         holder,
+        now,
       ]);
       taken = result.rowCount === 1;
     }
@@ -458,6 +483,19 @@ export class PostgresStore implements SyncStore {
     await this.#pool.query(`DELETE FROM ${this.#s}.locks WHERE name = 'run' AND owner = $1`, [owner]);
   }
 
+  async runLockHolder(): Promise<RunLockHolder | undefined> {
+    const { rows } = await this.#pool.query<{ owner: string; expires_at: string; since: string | null }>(
+      `SELECT owner, expires_at, since FROM ${this.#s}.locks WHERE name = 'run'`,
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      owner: row.owner,
+      expiresAt: new Date(Number(row.expires_at)).toISOString(),
+      ...(row.since === null ? {} : { since: new Date(Number(row.since)).toISOString() }),
+    };
+  }
+
   async saveRun(run: RunRecord): Promise<void> {
     await this.#pool.query(`INSERT INTO ${this.#s}.runs (id, trigger, started_at, ended_at, summary) VALUES ($1, $2, $3, $4, $5::jsonb)`, [
       run.id,
@@ -469,7 +507,7 @@ export class PostgresStore implements SyncStore {
   }
 
   async listRuns(limit: number): Promise<RunRecord[]> {
-    const { rows } = await this.#pool.query<{ id: string; trigger: string; started_at: Date; ended_at: Date; summary: unknown }>(
+    const { rows } = await this.#pool.query<{ id: string; trigger: string; started_at: Date; ended_at: Date; summary: LoggedRunSummary }>(
       `SELECT * FROM ${this.#s}.runs ORDER BY started_at DESC LIMIT $1`,
       [limit],
     );

@@ -6,13 +6,16 @@ import type {
   CaptureInput,
   CaptureOutcome,
   ClaimRequest,
+  DeliveredRecord,
   DeliveryReceipt,
   FailureInfo,
   HoldSettlement,
+  LoggedRunSummary,
   OutboxItem,
   ParkedFilter,
   ParkedRecord,
   QueueCounts,
+  RunLockHolder,
   RunRecord,
   StrandedHold,
   SyncStore,
@@ -116,6 +119,9 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE outbox ADD COLUMN hold_tries INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE parked ADD COLUMN waiting_entity TEXT;
    ALTER TABLE parked ADD COLUMN waiting_key TEXT;`,
+  // What the CRM last received per key (a dry run's diff), and since when the run lock is held (status).
+  `ALTER TABLE delivered ADD COLUMN payload TEXT;
+   ALTER TABLE locks ADD COLUMN since INTEGER;`,
 ];
 
 const RUN_LOCK = 'run';
@@ -171,6 +177,15 @@ export class SqliteStore implements SyncStore {
   readonly #stmt;
   readonly #use = new RunUse();
 
+  /**
+   * Opens (creating it if missing) the store file and applies pending migrations: the same call as
+   * `PostgresStore.open()`, so a host switches stores by changing one line.
+   */
+  static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
+    return new SqliteStore(options);
+  }
+
+  /** @deprecated Use `await SqliteStore.open(options)`, the one construction style of every store. */
   constructor(options: SqliteStoreOptions) {
     this.#db = new Database(options.path);
     this.#db.pragma('journal_mode = WAL');
@@ -223,10 +238,13 @@ export class SqliteStore implements SyncStore {
       removeManyClaimed: db.prepare<[string], { seq: number }>(
         "DELETE FROM outbox WHERE state = 'inflight' AND (seq, claim_token) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?)) RETURNING seq",
       ),
+      // Before the claimed rows are removed, from those rows (fenced alike): the payload is copied in SQL, not serialized
+      // again. CROSS JOIN keeps json_each the outer loop, so each row is found by its primary key.
       deliveredMany: db.prepare(
-        `INSERT INTO delivered (entity, key, hash, crm_id, delivered_at)
-           SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, ? FROM json_each(?) WHERE true
-         ON CONFLICT (entity, key) DO UPDATE SET hash = excluded.hash, crm_id = excluded.crm_id, delivered_at = excluded.delivered_at`,
+        `INSERT INTO delivered (entity, key, hash, crm_id, delivered_at, payload)
+           SELECT o.entity, o.key, o.hash, j.value ->> 2, ?, o.payload
+             FROM json_each(?) j CROSS JOIN outbox o ON o.seq = j.value ->> 0 AND o.claim_token = j.value ->> 1 AND o.state = 'inflight' WHERE true
+         ON CONFLICT (entity, key) DO UPDATE SET hash = excluded.hash, crm_id = excluded.crm_id, delivered_at = excluded.delivered_at, payload = excluded.payload`,
       ),
       wakeWaiters: db.prepare(
         "UPDATE outbox SET state = 'pending', run_id = NULL, waiting_entity = NULL, waiting_key = NULL, updated_at = ? WHERE state = 'held' AND waiting_entity = ? AND waiting_key = ?",
@@ -258,15 +276,19 @@ export class SqliteStore implements SyncStore {
       removeHeld: db.prepare("DELETE FROM outbox WHERE seq = ? AND state = 'held'"),
       queueState: db.prepare<[string, string], { state: string }>('SELECT state FROM outbox WHERE entity = ? AND key = ? ORDER BY seq DESC LIMIT 1'),
       crmId: db.prepare<[string, string], { crm_id: string }>('SELECT crm_id FROM delivered WHERE entity = ? AND key = ?'),
+      lastDelivered: db.prepare<[string], { entity: EntityName; key: string; hash: string; crm_id: string; delivered_at: string; payload: string | null }>(
+        'SELECT d.entity, d.key, d.hash, d.crm_id, d.delivered_at, d.payload FROM json_each(?) j JOIN delivered d ON d.entity = j.value ->> 0 AND d.key = j.value ->> 1',
+      ),
       counts: db.prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state'),
       parkedCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM parked'),
       listParked: db.prepare<[{ entity: string | null; key: string | null; code: string | null }], ParkedRow>(
         'SELECT * FROM parked WHERE (@entity IS NULL OR entity = @entity) AND (@key IS NULL OR key = @key) AND (@code IS NULL OR code = @code) ORDER BY last_seen DESC, entity, key',
       ),
       deleteParked: db.prepare('DELETE FROM parked WHERE entity = ? AND key = ?'),
-      lockRow: db.prepare<[string], { owner: string; expires_at: number }>('SELECT owner, expires_at FROM locks WHERE name = ?'),
+      lockRow: db.prepare<[string], { owner: string; expires_at: number; since: number | null }>('SELECT owner, expires_at, since FROM locks WHERE name = ?'),
       lockUpsert: db.prepare(
-        'INSERT INTO locks (name, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at',
+        `INSERT INTO locks (name, owner, expires_at, since) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at,
+           since = CASE WHEN locks.owner = excluded.owner THEN locks.since ELSE excluded.since END`,
       ),
       lockRenew: db.prepare('UPDATE locks SET expires_at = ? WHERE name = ? AND owner = ?'),
       lockRelease: db.prepare('DELETE FROM locks WHERE name = ? AND owner = ?'),
@@ -377,10 +399,9 @@ export class SqliteStore implements SyncStore {
     if (done.length === 0) return [];
     const now = new Date().toISOString();
     return this.#db.transaction(() => {
+      this.#stmt.deliveredMany.run(now, JSON.stringify(done.map(([item, receipt]) => [item.seq, item.token, receipt.crmId])));
       const removed = new Set(this.#stmt.removeManyClaimed.all(JSON.stringify(done.map(([item]) => [item.seq, item.token]))).map((r) => r.seq));
       const accepted = done.filter(([item]) => removed.has(item.seq));
-      if (accepted.length > 0)
-        this.#stmt.deliveredMany.run(now, JSON.stringify(accepted.map(([item, receipt]) => [item.entity, item.key, item.hash, receipt.crmId])));
       const parked = this.#stmt.anyParked.get()?.n === 1;
       const held = this.#stmt.anyHeld.get()?.n === 1;
       if (parked || held)
@@ -445,6 +466,18 @@ export class SqliteStore implements SyncStore {
     return this.#stmt.crmId.get(ref.entity, ref.key)?.crm_id;
   }
 
+  async lastDelivered(refs: readonly EntityRef[]): Promise<DeliveredRecord[]> {
+    if (refs.length === 0) return [];
+    return this.#stmt.lastDelivered.all(JSON.stringify(refs.map((r) => [r.entity, r.key]))).map((r) => ({
+      entity: r.entity,
+      key: r.key,
+      hash: r.hash,
+      crmId: r.crm_id,
+      deliveredAt: r.delivered_at,
+      ...(r.payload === null ? {} : { payload: JSON.parse(r.payload) as unknown }),
+    }));
+  }
+
   async counts(): Promise<QueueCounts> {
     const byState = Object.fromEntries(this.#stmt.counts.all().map((r) => [r.state, r.n]));
     return { pending: byState.pending ?? 0, inflight: byState.inflight ?? 0, held: byState.held ?? 0, parked: this.#stmt.parkedCount.get()?.n ?? 0 };
@@ -469,7 +502,7 @@ export class SqliteStore implements SyncStore {
       .transaction(() => {
         const row = this.#stmt.lockRow.get(RUN_LOCK);
         if (row && row.owner !== owner && row.expires_at > now && !takeOver?.(row.owner)) return false;
-        this.#stmt.lockUpsert.run(RUN_LOCK, owner, now + ttlMs);
+        this.#stmt.lockUpsert.run(RUN_LOCK, owner, now + ttlMs, now);
         return true;
       })
       .immediate();
@@ -486,6 +519,12 @@ export class SqliteStore implements SyncStore {
     this.#stmt.lockRelease.run(RUN_LOCK, owner);
   }
 
+  async runLockHolder(): Promise<RunLockHolder | undefined> {
+    const row = this.#stmt.lockRow.get(RUN_LOCK);
+    if (!row) return undefined;
+    return { owner: row.owner, expiresAt: new Date(row.expires_at).toISOString(), ...(row.since === null ? {} : { since: new Date(row.since).toISOString() }) };
+  }
+
   async saveRun(run: RunRecord): Promise<void> {
     this.#stmt.saveRun.run(run.id, run.trigger, run.startedAt, run.endedAt, JSON.stringify(run.summary));
   }
@@ -493,7 +532,7 @@ export class SqliteStore implements SyncStore {
   async listRuns(limit: number): Promise<RunRecord[]> {
     return this.#stmt.listRuns
       .all(limit)
-      .map((r) => ({ id: r.id, trigger: r.trigger, startedAt: r.started_at, endedAt: r.ended_at, summary: JSON.parse(r.summary) as unknown }));
+      .map((r) => ({ id: r.id, trigger: r.trigger, startedAt: r.started_at, endedAt: r.ended_at, summary: JSON.parse(r.summary) as LoggedRunSummary }));
   }
 
   async close(): Promise<void> {
