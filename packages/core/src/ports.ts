@@ -218,6 +218,11 @@ export interface SyncStore {
   /** Whether a record is waiting in the outbox (pending or in flight), held, or not there. */
   queueState(ref: EntityRef): Promise<'queued' | 'held' | 'none'>;
   integrationId(ref: EntityRef): Promise<string | undefined>;
+  /**
+   * Keys of `entity` the CRM holds from this store (delivered, not removed since), in key order,
+   * after `after` (keyset pagination), at most `limit` (capped at 10,000): what a reconciliation checks.
+   */
+  deliveredKeys(entity: EntityName, after: string | null, limit: number): Promise<string[]>;
   counts(): Promise<QueueCounts>;
   listParked(filter?: ParkedFilter): Promise<ParkedRecord[]>;
   /** Removes the matching parked records and returns them, for the engine to queue again. */

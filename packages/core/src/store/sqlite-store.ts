@@ -17,7 +17,7 @@ import type {
   StrandedHold,
   SyncStore,
 } from '../ports.js';
-import { byClaimOrder, isUnchanged, RunUse, toParked } from './policy.js';
+import { byClaimOrder, isUnchanged, MAX_KEYS_PAGE, REMOVED_HASH, RunUse, toParked } from './policy.js';
 
 /** Versioned migrations; `PRAGMA user_version` holds how many have been applied. */
 const MIGRATIONS: readonly string[] = [
@@ -258,6 +258,10 @@ export class SqliteStore implements SyncStore {
       removeHeld: db.prepare("DELETE FROM outbox WHERE seq = ? AND state = 'held'"),
       queueState: db.prepare<[string, string], { state: string }>('SELECT state FROM outbox WHERE entity = ? AND key = ? ORDER BY seq DESC LIMIT 1'),
       crmId: db.prepare<[string, string], { crm_id: string }>('SELECT crm_id FROM delivered WHERE entity = ? AND key = ?'),
+      // Keyset pagination on the primary key (entity, key): each page is an index range, however large the table.
+      deliveredKeys: db
+        .prepare<[string, string, number], string>(`SELECT key FROM delivered WHERE entity = ? AND key > ? AND hash <> '${REMOVED_HASH}' ORDER BY key LIMIT ?`)
+        .pluck(),
       counts: db.prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state'),
       parkedCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM parked'),
       listParked: db.prepare<[{ entity: string | null; key: string | null; code: string | null }], ParkedRow>(
@@ -443,6 +447,10 @@ export class SqliteStore implements SyncStore {
 
   async integrationId(ref: EntityRef): Promise<string | undefined> {
     return this.#stmt.crmId.get(ref.entity, ref.key)?.crm_id;
+  }
+
+  async deliveredKeys(entity: EntityName, after: string | null, limit: number): Promise<string[]> {
+    return this.#stmt.deliveredKeys.all(entity, after ?? '', Math.max(1, Math.min(limit, MAX_KEYS_PAGE)));
   }
 
   async counts(): Promise<QueueCounts> {
