@@ -31,9 +31,18 @@ export type { EntityName, EntityRef, RecordWarning, RemovalCause, SyncRecord } f
 export { ENTITIES } from './domain/records.js';
 export { validateRecord } from './domain/validate.js';
 export type { Clock } from './engine/clock.js';
-export type { CountName, EntityCounts, RecordFailure, RecordWarningEntry, RemovalEntry, RunSummary } from './engine/summary.js';
+export type {
+  CountName,
+  EntityCounts,
+  ReconciliationStats,
+  RecordFailure,
+  RecordWarningEntry,
+  RemovalEntry,
+  RemovalOutcome,
+  RunSummary,
+} from './engine/summary.js';
 export { formatSummary } from './engine/summary.js';
-export type { HoldOptions, RetryOptions, RunOptions, SyncEngineOptions, SyncProgress } from './engine/sync-engine.js';
+export type { HoldOptions, RemovalAction, RetryOptions, RunOptions, SyncEngineOptions, SyncProgress } from './engine/sync-engine.js';
 export { SyncEngine } from './engine/sync-engine.js';
 export type { ErrorCode, FixText, MegaCrmErrorOptions, ValidationIssue } from './errors.js';
 export {
