@@ -36,7 +36,7 @@ export async function reconcileDelivered(
         throw sourceFailed(source as ChangeSource, 'Reconciling delivered keys', error);
       });
       const staged = stage(items, options.tally);
-      const records = await removalRecords(store, staged.removals);
+      const records = await removalRecords(store, staged.removals, true);
       if (records.length > 0) {
         const outcome = await store.capture({ sourceId: source.id, records, invalid: [], fence: options.fence });
         removals += outcome.enqueued.length;

@@ -43,10 +43,11 @@ export const isRemoval = (item: { readonly hash: string }): boolean => item.hash
  * The removals worth queuing: the CRM holds the record (delivered), or an upsert of it is still
  * queued (the removal replaces it, so a record deleted before its first delivery never reaches the CRM).
  */
-export async function removalRecords(store: SyncStore, removals: readonly RemovalEntry[]): Promise<StagedRecord[]> {
+export async function removalRecords(store: SyncStore, removals: readonly RemovalEntry[], delivered = false): Promise<StagedRecord[]> {
   const out: StagedRecord[] = [];
   for (const r of removals) {
-    if ((await store.integrationId(r)) === undefined && (await store.queueState(r)) === 'none') continue;
+    // `delivered`: the keys come from the store's delivered keys (a reconciliation), no need to look.
+    if (!delivered && (await store.integrationId(r)) === undefined && (await store.queueState(r)) === 'none') continue;
     out.push({ entity: r.entity, key: r.key, hash: REMOVED_HASH, payload: { cause: r.cause, reason: r.reason } satisfies RemovalPayload });
   }
   return out;
