@@ -144,10 +144,12 @@ export function megaSource(config: CliConfig, mega: MegaConnection, entities?: r
   return new MegaSource({ sql: mega.sql, schemas: mega.schemas, ...(config.mega.changes ? { changes: config.mega.changes } : {}), ...only });
 }
 
-export function engineOptions(config: CliConfig): Pick<SyncEngineOptions, 'concurrency' | 'batchSize'> {
+export function engineOptions(config: CliConfig): Pick<SyncEngineOptions, 'concurrency' | 'batchSize' | 'removals' | 'reconcileEvery'> {
   return {
     ...(config.engine?.concurrency ? { concurrency: config.engine.concurrency } : {}),
     ...(config.engine?.batchSize ? { batchSize: config.engine.batchSize } : {}),
+    ...(config.engine?.removals ? { removals: config.engine.removals } : {}),
+    ...(config.engine?.reconcileEvery !== undefined ? { reconcileEvery: config.engine.reconcileEvery } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import {
   type DeliveryReceipt,
   type EntityName,
   type EntityRef,
+  formatSummary,
   type RemovalCause,
   type RemovalReceipt,
   SyncEngine,
@@ -224,6 +225,14 @@ for (const kind of STORES) {
       expect(third.reconciliation).toMatchObject({ keys: 2_352, removals: 0 });
       expect(third.removals.count).toBe(0);
       expect(sink.removed).toHaveLength(1);
+      expect(formatSummary(second)).toContain('in the CRM but deleted in Mega or out of scope: 3 (reported 2, closed 1)');
+      expect(formatSummary(third)).toMatch(/reconciled 2352 delivered keys with Mega in \d+ ms: 0 deleted or out of scope/);
+      // The count of runs is the store's: a new engine (another process, a cron'd CLI) goes on from it.
+      const other = new SyncEngine({ source, sink, store, reconcileEvery: 2 });
+      expect((await other.run()).reconciliation).toBeUndefined();
+      expect((await other.run()).reconciliation).toMatchObject({ keys: 2_352 });
+      const restarted = new SyncEngine({ source, sink, store, reconcileEvery: 2 });
+      expect((await restarted.run()).reconciliation).toBeUndefined();
     });
 
     it('refuses an unknown removal action', async () => {

@@ -16,6 +16,21 @@ import type { ReconciliationStats, RunTally } from './summary.js';
 /** Delivered keys checked per page (one store read and one Mega query each). */
 export const RECONCILE_PAGE = 1_000;
 
+/**
+ * Whether this run reconciles: asked for, or `every` capturing runs went by since the last complete
+ * reconciliation. The count is kept in the store (a cursor of its own, written under the run lock),
+ * so `reconcileEvery` holds across processes and restarts, a CLI run by cron included.
+ */
+export async function reconcileDue(ctx: EngineContext, every: number, asked: boolean, fence: string): Promise<boolean> {
+  if (every === 0) return asked;
+  const since = Number((await ctx.store.getCursor(counterOf(ctx))) ?? 0) + 1;
+  if (asked || since >= every) return true;
+  await ctx.store.capture({ sourceId: counterOf(ctx), cursor: String(since), records: [], invalid: [], fence });
+  return false;
+}
+
+const counterOf = (ctx: EngineContext): string => `${ctx.source.id}:runs-since-reconcile`;
+
 export async function reconcileDelivered(
   ctx: EngineContext,
   options: { readonly tally: RunTally; readonly fence: string; readonly stopped: () => boolean; readonly onQueued: (count: number) => void },
@@ -48,6 +63,7 @@ export async function reconcileDelivered(
     }
   }
   const stats = { keys, removals, durationMs: clock.now() - started };
+  if (!options.stopped()) await store.capture({ sourceId: counterOf(ctx), cursor: '0', records: [], invalid: [], fence: options.fence });
   logger.info(stats, 'delivered keys reconciled with Mega');
   return stats;
 }

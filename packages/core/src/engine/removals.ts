@@ -25,10 +25,13 @@ export type RemovalPolicy = Readonly<Record<EntityName, RemovalAction>>;
 /** Occurrences are closed (the CRM has EncerrarOcorrencia); clients, spouses and contracts are reported. */
 export const DEFAULT_REMOVALS: RemovalPolicy = { spouse: 'report', client: 'report', contract: 'report', occurrence: 'deactivate' };
 
-export function resolveRemovals(input: RemovalAction | Partial<Record<EntityName, RemovalAction>> | undefined): RemovalPolicy {
+/** The `removals` option: one action for every entity, or some entities' (the others keep the default). */
+export type RemovalsOption = RemovalAction | { readonly [E in EntityName]?: RemovalAction | undefined };
+
+export function resolveRemovals(input: RemovalsOption | undefined): RemovalPolicy {
   if (input === undefined) return DEFAULT_REMOVALS;
   if (typeof input === 'string') return Object.fromEntries(ENTITIES.map((e) => [e, input])) as Record<EntityName, RemovalAction>;
-  return { ...DEFAULT_REMOVALS, ...input };
+  return Object.fromEntries(ENTITIES.map((e) => [e, input[e] ?? DEFAULT_REMOVALS[e]])) as Record<EntityName, RemovalAction>;
 }
 
 /** The outbox payload of a removal. */

@@ -9,8 +9,8 @@ import { type Clock, systemClock } from './clock.js';
 import type { EngineContext, HoldOptions, RetryOptions, SyncProgress } from './context.js';
 import { deliverQueue } from './delivery.js';
 import { ownerId } from './owner.js';
-import { reconcileDelivered } from './reconcile.js';
-import { type RemovalAction, resolveRemovals } from './removals.js';
+import { reconcileDelivered, reconcileDue } from './reconcile.js';
+import { type RemovalsOption, resolveRemovals } from './removals.js';
 import { RunLock } from './run-lock.js';
 import { emptyCounts, type RunSummary, RunTally } from './summary.js';
 
@@ -45,11 +45,12 @@ export interface SyncEngineOptions {
    * in the run summary with its key), for all entities or per entity. Default: occurrences are closed,
    * clients, spouses and contracts reported (the CRM's profile has no operation to deactivate them).
    */
-  readonly removals?: RemovalAction | Partial<Record<EntityName, RemovalAction>>;
+  readonly removals?: RemovalsOption;
   /**
-   * Timestamp polling cannot see deletes: every `reconcileEvery`-th run of this engine (and any run
-   * given `reconcile: true`) checks the keys the CRM holds against Mega after capturing, and queues the
-   * missing ones as removals. Default 0: only on request. The cost is in `summary.reconciliation`.
+   * Timestamp polling cannot see deletes: every `reconcileEvery`-th capturing run on this store (counted
+   * in the store, so it holds across processes and restarts; and any run given `reconcile: true`)
+   * checks the keys the CRM holds against Mega after capturing, and queues the missing ones as
+   * removals. Default 0: only on request. The cost is in `summary.reconciliation`.
    */
   readonly reconcileEvery?: number;
 }
@@ -140,8 +141,6 @@ export class SyncEngine {
   readonly #ctx: EngineContext;
   readonly #lockTtlMs: number;
   readonly #reconcileEvery: number;
-  /** Capturing runs started by this engine, for `reconcileEvery`. */
-  #captureRuns = 0;
   #reconcileNext = false;
   readonly #runs = new Set<ActiveRun>();
   #active: Promise<RunSummary> | undefined;
@@ -296,8 +295,7 @@ export class SyncEngine {
   #launch(trigger: string, signal: AbortSignal | undefined, reconcileAsked: boolean): Promise<RunSummary> {
     const coalesced = this.#coalesced;
     this.#coalesced = 0;
-    this.#captureRuns++;
-    const reconcile = reconcileAsked || (this.#reconcileEvery > 0 && this.#captureRuns % this.#reconcileEvery === 0);
+    const reconcile = reconcileAsked;
     const run = this.#stopping
       ? Promise.resolve(this.#notStarted(trigger, new RunAbortedError({ owner: this.#ctx.owner })))
       : this.#start(trigger, { capture: true, signal, coalesced, reconcile });
@@ -366,7 +364,7 @@ export class SyncEngine {
             onProgress: ctx.onProgress && ((processed) => ctx.onProgress?.({ phase: 'capture', processed })),
           })
             .then(async () => {
-              if (!mode.reconcile || abort.signal.aborted) return;
+              if (abort.signal.aborted || !(await reconcileDue(ctx, this.#reconcileEvery, mode.reconcile === true, lock.owner))) return;
               tally.reconciliation = await reconcileDelivered(ctx, {
                 tally,
                 fence: lock.owner,
