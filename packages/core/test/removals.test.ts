@@ -157,7 +157,7 @@ for (const kind of STORES) {
       await engine.run();
       // The CRM stops the run (configuration) before the removal is applied: it stays queued.
       sink.onRemove = () => {
-        throw new ConfigurationError('ip not allowed', { code: 'CRM_IP_NOT_ALLOWED', fix });
+        throw new ConfigurationError('ip not allowed', { code: 'IP_NOT_ALLOWED', fix });
       };
       source.push(removal('occurrence', 'o1'));
       const stopped = await engine.run();
@@ -193,7 +193,7 @@ for (const kind of STORES) {
       source.push(record('a'), record('o1', {}, 'occurrence'));
       // Capture only: the CRM stops the run at its first call, so both stay queued undelivered.
       sink.behaviour = () => {
-        throw new ConfigurationError('ip not allowed', { code: 'CRM_IP_NOT_ALLOWED', fix });
+        throw new ConfigurationError('ip not allowed', { code: 'IP_NOT_ALLOWED', fix });
       };
       expect((await engine.run()).outcome).toBe('stopped');
       // Next run: `a` (claimed first, dependency order) is answered only once the removal of o1 is

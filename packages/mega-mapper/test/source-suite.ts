@@ -40,7 +40,7 @@ export async function readAll(
 
 const keyOf = (i: CapturedItem) => (i.kind === 'record' ? i.record.key : i.key);
 const entityOf = (i: CapturedItem) => (i.kind === 'record' ? i.record.entity : i.entity);
-const byEntity = (items: CapturedItem[], entity: EntityName) => items.filter((i) => entityOf(i) === entity);
+const byEntity = (items: readonly CapturedItem[], entity: EntityName) => items.filter((i) => entityOf(i) === entity);
 
 export function describeMegaSource(name: string, setup: () => SuiteEnv): void {
   describe(`MegaSource on ${name}`, () => {
