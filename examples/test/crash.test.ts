@@ -1,6 +1,7 @@
 /**
  * Crash test: a real sync process killed with SIGKILL at random points, 30 times, on SQLite and on
  * PostgreSQL; then a run to completion. The CRM must hold exactly the expected records, each once.
+ * Then 8 more killed runs, each after deleting in Mega an occurrence the CRM holds: each ends closed there.
  * Also: two processes started together on one store — one runs, the other reports "already running".
  */
 import { mkdtempSync } from 'node:fs';
@@ -45,6 +46,51 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => sandbox?.stop());
 
+/** Occurrences deleted in Mega during the trials (their keys), and their rows, put back after each test. */
+const removed: string[] = [];
+let restoreRemoved: Array<(mega: Database.Database) => void> = [];
+
+function deleteOccurrence(mega: Database.Database, key: string): void {
+  const id = Number(key.split('-').at(-1));
+  const saved = ['DBM_OCORRENCIACONTRATO', 'DBM_GERAOCORRENCIA'].map((table) => ({
+    table,
+    rows: mega.prepare(`SELECT * FROM ${table} WHERE OCO_IN_CODIGO = ?`).all(id) as Array<Record<string, unknown>>,
+  }));
+  mega.prepare('DELETE FROM DBM_OCORRENCIACONTRATO WHERE OCO_IN_CODIGO = ?').run(id);
+  mega.prepare('DELETE FROM DBM_GERAOCORRENCIA WHERE OCO_IN_CODIGO = ?').run(id);
+  removed.push(key);
+  restoreRemoved.push((into) => {
+    for (const { table, rows } of [...saved].reverse())
+      for (const row of rows)
+        into
+          .prepare(
+            `INSERT INTO ${table} (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row)
+              .map(() => '?')
+              .join(', ')})`,
+          )
+          .run(...Object.values(row));
+  });
+}
+
+/** Every occurrence deleted in Mega after it reached the CRM ends closed there by the integration; nothing else is closed. */
+function assertRemovalsApplied(): void {
+  expect(removed).toHaveLength(8);
+  for (const key of removed) {
+    const held = sandbox.occurrence(key);
+    expect([held?.status, held?.closeReason], key).toEqual(['FECHADA', 'ENCERRADA PELA INTEGRACAO: EXCLUIDA NO MEGA']);
+  }
+  const closed = sandbox.state().occurrences.filter((o) => o.closeReason !== undefined);
+  expect(closed.map((o) => o.integrationId).sort()).toEqual([...removed].sort());
+}
+
+function restoreMega(): void {
+  const mega = new Database(megaPath);
+  for (const restore of restoreRemoved) mega.transaction(() => restore(mega))();
+  mega.close();
+  restoreRemoved = [];
+  removed.length = 0;
+}
+
 function assertCrmHoldsExactlyTheExpected(): void {
   const state = sandbox.state();
   // The last change of every record reached the CRM.
@@ -68,16 +114,23 @@ function assertCrmHoldsExactlyTheExpected(): void {
   }
 }
 
-async function crashThenFinish(store: string, seed: number): Promise<{ killedMidRun: number; exits: Record<string, number> }> {
+async function crashThenFinish(
+  store: string,
+  seed: number,
+  options: { readonly trials?: number; readonly deleteOccurrences?: boolean } = {},
+): Promise<{ killedMidRun: number; exits: Record<string, number> }> {
   const random = seededRandom(seed);
   const exits: Record<string, number> = {};
   let killedMidRun = 0;
   const args = ['--store', store, '--mega', megaPath, '--wsdl', sandbox.wsdlUrl];
   const mega = new Database(megaPath);
-  for (let trial = 0; trial < TRIALS; trial++) {
+  for (let trial = 0; trial < (options.trials ?? TRIALS); trial++) {
     // New work for every trial, so kills land in capture and in delivery, not after a finished run.
     mega.prepare('UPDATE GLO_AGENTES SET AGN_ST_COMPLEMENTO = ? WHERE AGN_IN_CODIGO % 2 = ?').run(`${store.slice(0, 2)} trial ${trial}`, trial % 2);
     mega.prepare("UPDATE CAR_CONTRATO SET CTO_CH_STATUS = CASE CTO_CH_STATUS WHEN 'A' THEN 'U' ELSE 'A' END WHERE CTO_IN_CODIGO % 2 = ?").run(trial % 2);
+    // Deletes in Mega an occurrence the CRM holds: its removal must survive the kills too.
+    const delivered = [...expected.occurrence].sort()[trial];
+    if (options.deleteOccurrences && delivered && sandbox.occurrence(delivered)) deleteOccurrence(mega, delivered);
     const { child, done } = startScript('sync-once.ts', args);
     const before = sandbox.state().requests;
     if (trial % 2 === 0) {
@@ -113,16 +166,23 @@ async function crashThenFinish(store: string, seed: number): Promise<{ killedMid
 }
 
 describe('crash safety (real processes, SIGKILL)', () => {
-  it(`SQLite store: ${TRIALS} kills at random points, then a clean run: 0 lost, 0 duplicated`, async () => {
+  it(`SQLite store: ${TRIALS} kills at random points, then a clean run: 0 lost, 0 duplicated; then 8 more with an occurrence deleted before each: all closed`, async () => {
     sandbox.reset();
     const { killedMidRun, exits } = await crashThenFinish(join(dir, 'store.db'), 11);
     console.log(`SQLite crash test: ${JSON.stringify(exits)}, ${killedMidRun} kills landed during delivery`);
     expect(killedMidRun).toBeGreaterThanOrEqual(10);
     assertCrmHoldsExactlyTheExpected();
+    try {
+      await crashThenFinish(join(dir, 'store.db'), 13, { trials: 8, deleteOccurrences: true });
+      assertCrmHoldsExactlyTheExpected();
+      assertRemovalsApplied();
+    } finally {
+      restoreMega();
+    }
   }, 240_000);
 
   it.skipIf(!pgAvailable)(
-    `PostgreSQL store: ${TRIALS} kills at random points, then a clean run: 0 lost, 0 duplicated`,
+    `PostgreSQL store: ${TRIALS} kills at random points, then a clean run: 0 lost, 0 duplicated; then 8 more with an occurrence deleted before each: all closed`,
     async () => {
       sandbox.reset();
       const schema = `crash_${process.pid}`;
@@ -131,7 +191,11 @@ describe('crash safety (real processes, SIGKILL)', () => {
         console.log(`PostgreSQL crash test: ${JSON.stringify(exits)}, ${killedMidRun} kills landed during delivery`);
         expect(killedMidRun).toBeGreaterThanOrEqual(10);
         assertCrmHoldsExactlyTheExpected();
+        await crashThenFinish(`pg:${schema}`, 14, { trials: 8, deleteOccurrences: true });
+        assertCrmHoldsExactlyTheExpected();
+        assertRemovalsApplied();
       } finally {
+        restoreMega();
         const store = await PostgresStore.open({ pool: { connectionString: PG_URL }, schema });
         await store.drop();
         await store.close();

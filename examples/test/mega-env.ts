@@ -5,7 +5,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SyncEngine } from '@mega-crm/core';
+import { SyncEngine, type SyncEngineOptions, type SyncStore } from '@mega-crm/core';
+import { PostgresStore } from '@mega-crm/core/postgres';
 import { SqliteStore } from '@mega-crm/core/sqlite';
 import { CrmClient, crmSink } from '@mega-crm/crm-client';
 import { CrmSandbox } from '@mega-crm/crm-sandbox';
@@ -87,17 +88,26 @@ export interface SyncEnv {
   readonly sandbox: CrmSandbox;
   readonly engine: SyncEngine;
   readonly source: MegaSource;
-  readonly store: SqliteStore;
+  readonly store: SyncStore;
   close(): Promise<void>;
 }
 
-/** A fresh store and CRM sandbox over the given Mega. */
-export async function syncEnv(mega: MegaDb, source: Omit<MegaSourceOptions, 'sql' | 'schemas'> = {}): Promise<SyncEnv> {
+let storeSchemas = 0;
+
+/** A fresh store (SQLite by default, or a PostgreSQL schema of its own) and CRM sandbox over the given Mega. */
+export async function syncEnv(
+  mega: MegaDb,
+  source: Omit<MegaSourceOptions, 'sql' | 'schemas'> = {},
+  options: { readonly store?: 'sqlite' | 'postgres'; readonly engine?: Pick<SyncEngineOptions, 'removals' | 'reconcileEvery'> } = {},
+): Promise<SyncEnv> {
   const sandbox = await new CrmSandbox({ clientPath: 'real', user: DEMO_CREDENTIALS.user, password: DEMO_CREDENTIALS.password }).start();
   const crm = await CrmClient.connect({ wsdlUrl: sandbox.wsdlUrl, ...DEMO_CREDENTIALS });
-  const store = await SqliteStore.open({ path: join(mkdtempSync(join(tmpdir(), 'mega-real-store-')), 'store.db') });
+  const store =
+    options.store === 'postgres'
+      ? await PostgresStore.open({ pool: { connectionString: PG_URL, max: 4 }, schema: `real_store_${process.pid}_${++storeSchemas}` })
+      : await SqliteStore.open({ path: join(mkdtempSync(join(tmpdir(), 'mega-real-store-')), 'store.db') });
   const megaSource = new MegaSource({ ...source, sql: mega.sql, schemas: mega.schemas });
-  const engine = new SyncEngine({ source: megaSource, sink: crmSink(crm), store });
+  const engine = new SyncEngine({ source: megaSource, sink: crmSink(crm), store, ...options.engine });
   return {
     sandbox,
     engine,
@@ -105,6 +115,7 @@ export async function syncEnv(mega: MegaDb, source: Omit<MegaSourceOptions, 'sql
     store,
     async close() {
       crm.close();
+      if (store instanceof PostgresStore) await store.drop();
       await store.close();
       await sandbox.stop();
     },

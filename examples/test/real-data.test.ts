@@ -6,6 +6,7 @@
 import { completeCpf } from '@mega-crm/core/internal';
 import { SKIP_REASONS } from '@mega-crm/mega-mapper';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgAvailable } from '../../tooling/test/pg.js';
 import { codeOf, MEGAS, type MegaDb, syncEnv } from './mega-env.js';
 
 const CLIENTS = 300;
@@ -182,6 +183,22 @@ for (const kind of MEGAS) {
           expect(await env.source.load('contract', [first?.integrationId ?? ''])).toEqual([
             expect.objectContaining({ kind: 'skipped', reason: SKIP_REASONS.enterpriseNotFlagged, removal: 'out-of-scope' }),
           ]);
+          // Its occurrences are closed in the CRM (once), its contracts reported.
+          const theirs = new Set(contractsOf().map((c) => c.integrationId));
+          const occurrencesOf = () => env.sandbox.state().occurrences.filter((o) => theirs.has(o.fields.id_integracao_contrato ?? ''));
+          expect(occurrencesOf().length).toBeGreaterThan(0);
+          expect(unflagged.removals.byAction.closed).toBe(occurrencesOf().length);
+          expect(unflagged.removals.first.filter((r) => r.entity === 'contract').every((r) => r.action === 'reported' && r.cause === 'out-of-scope')).toBe(
+            true,
+          );
+          for (const o of occurrencesOf()) expect([o.status, o.closeReason]).toEqual(['FECHADA', 'ENCERRADA PELA INTEGRACAO: FORA DO ESCOPO NO MEGA']);
+          expect((await env.engine.run({ trigger: 'still unflagged' })).removals.count).toBe(0);
+          // Flagged once more: everything flows again as upserts, though nothing changed in the records.
+          await mega.exec(`UPDATE ${structures} SET EST_BO_INTEGRACRM = 'S'${stamp} WHERE EST_IN_CODIGO = ?`, [enterprise.EST_IN_CODIGO]);
+          const reflagged = await env.engine.run({ trigger: 'enterprise flagged again' });
+          expect(reflagged.byEntity.contract).toMatchObject({ sent: Number(expected), failed: 0 });
+          expect(reflagged.byEntity.occurrence).toMatchObject({ sent: occurrencesOf().length, failed: 0 });
+          expect(reflagged.removals.count).toBe(0);
         } finally {
           await mega.exec(`UPDATE ${structures} SET EST_BO_INTEGRACRM = 'N' WHERE EST_IN_CODIGO = ?`, [enterprise.EST_IN_CODIGO]);
           await mega.exec(`UPDATE ${types} SET OCS_BO_INTEGRACRM = 'N', OCS_CH_SITUACAOCRM = NULL WHERE OCS_IN_CODIGO = 90`);
@@ -190,9 +207,9 @@ for (const kind of MEGAS) {
       });
     }
 
-    it('deletes and scope exits: a client, contract and occurrence deleted in Mega, an agent no longer a client, come back with their keys as removals (feed), and polling finds them by a keys-only reconciliation', async () => {
+    it('deletes and scope exits: a client, contract and occurrence deleted in Mega, an agent no longer a client, come back with their keys as removals (feed, SQLite store), polling finds them by a keys-only reconciliation in the run (PostgreSQL store); the occurrence is closed in the CRM, the rest reported', async () => {
       const feed = await syncEnv(mega);
-      const polling = await syncEnv(mega, { changes: 'timestamps', poll: { lagSeconds: 0 } });
+      const polling = await syncEnv(mega, { changes: 'timestamps', poll: { lagSeconds: 0 } }, { store: pgAvailable ? 'postgres' : 'sqlite' });
       try {
         await feed.engine.run({ trigger: 'first' });
         await polling.engine.run({ trigger: 'first' });
@@ -218,16 +235,25 @@ for (const kind of MEGAS) {
           [SKIP_REASONS.occurrenceGone]: 1,
         });
         expect(summary.totals).toMatchObject({ sent: 0, failed: 0 });
-        // The CRM holds all four from the first run: each is reported with its key and cause.
+        // The CRM holds all four from the first run: the occurrence is closed there, the others reported with key and cause.
         expect(summary.removals.count).toBe(4);
+        expect(summary.removals.byAction).toEqual({ closed: 1, reported: 3 });
         expect(summary.removals.first).toEqual(
           expect.arrayContaining([
-            expect.objectContaining({ entity: 'client', key: client, cause: 'out-of-scope' }),
-            expect.objectContaining({ entity: 'client', key: gone, cause: 'deleted' }),
-            expect.objectContaining({ entity: 'contract', key: contract, cause: 'deleted' }),
-            expect.objectContaining({ entity: 'occurrence', key: occurrence, cause: 'deleted' }),
+            expect.objectContaining({ entity: 'client', key: client, cause: 'out-of-scope', action: 'reported' }),
+            expect.objectContaining({ entity: 'client', key: gone, cause: 'deleted', action: 'reported' }),
+            expect.objectContaining({ entity: 'contract', key: contract, cause: 'deleted', action: 'reported' }),
+            expect.objectContaining({ entity: 'occurrence', key: occurrence, cause: 'deleted', action: 'closed' }),
           ]),
         );
+        const closed = (sandbox: typeof feed.sandbox) => sandbox.state().occurrences.filter((o) => o.closeReason !== undefined);
+        expect(closed(feed.sandbox).map((o) => [o.integrationId, o.status, o.closeReason])).toEqual([
+          [occurrence, 'FECHADA', 'ENCERRADA PELA INTEGRACAO: EXCLUIDA NO MEGA'],
+        ]);
+        // Nothing is applied twice.
+        const again = await feed.engine.run({ trigger: 'again' });
+        expect(again.removals.count).toBe(0);
+        expect(feed.sandbox.log(occurrence).filter((e) => e.operation === 'EncerrarOcorrencia')).toHaveLength(1);
         const removal = (entity: string, key: string, reason: string, cause = 'deleted') => ({ kind: 'skipped', entity, key, reason, removal: cause });
         const exit = removal('client', client, SKIP_REASONS.notClient, 'out-of-scope');
         expect(await feed.source.load('client', [client, gone])).toEqual([exit, removal('client', gone, SKIP_REASONS.agentDeleted)]);
@@ -256,9 +282,17 @@ for (const kind of MEGAS) {
         ).toEqual([removal('occurrence', occurrence, SKIP_REASONS.occurrenceGone)]);
         const spouses = held.spouses.map((s) => s.integrationId);
         // The two clients' spouses (where they had one) go with them; every other spouse is still in scope.
-        expect((await polling.source.reconcile('spouse', spouses)).map((i) => (i.kind === 'skipped' ? i.key : ''))).toEqual(
-          spouses.filter((k) => k === `${client}-C` || k === `${gone}-C`),
-        );
+        const formerSpouses = spouses.filter((k) => k === `${client}-C` || k === `${gone}-C`);
+        expect((await polling.source.reconcile('spouse', spouses)).map((i) => (i.kind === 'skipped' ? i.key : ''))).toEqual(formerSpouses);
+        // The engine's reconciliation (keys the store delivered, paged) finds the same and acts on them.
+        const reconciled = await polling.engine.run({ trigger: 'reconcile', reconcile: true });
+        const keysHeld = held.clients.length + held.spouses.length + held.contracts.length + held.occurrences.length;
+        expect(reconciled.reconciliation).toMatchObject({ keys: keysHeld, removals: 4 + formerSpouses.length });
+        expect(reconciled.removals.byAction).toEqual({ closed: 1, reported: 3 + formerSpouses.length });
+        expect(closed(polling.sandbox).map((o) => [o.integrationId, o.status])).toEqual([[occurrence, 'FECHADA']]);
+        const next = await polling.engine.run({ trigger: 'reconcile again', reconcile: true });
+        expect(next.reconciliation).toMatchObject({ keys: keysHeld - 4 - formerSpouses.length, removals: 0 });
+        expect(next.removals.count).toBe(0);
       } finally {
         await feed.close();
         await polling.close();

@@ -94,6 +94,8 @@ const ScheduleSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('online'), every: interval }).strict(),
 ]);
 
+const removalAction = z.enum(['report', 'deactivate']);
+
 export const CliConfigSchema = z
   .object({
     $schema: z.string().optional(),
@@ -102,7 +104,26 @@ export const CliConfigSchema = z
     store: StoreSchema.default({ type: 'sqlite', path: 'mega-crm.db' }),
     schedule: ScheduleSchema.optional(),
     engine: z
-      .object({ concurrency: z.number().int().min(1).max(256).optional(), batchSize: z.number().int().min(1).max(10_000).optional() })
+      .object({
+        concurrency: z.number().int().min(1).max(256).optional(),
+        batchSize: z.number().int().min(1).max(10_000).optional(),
+        /** What a record deleted in Mega or out of scope becomes in the CRM (SyncEngine `removals`). */
+        removals: z
+          .union([
+            removalAction,
+            z
+              .object({
+                spouse: removalAction.optional(),
+                client: removalAction.optional(),
+                contract: removalAction.optional(),
+                occurrence: removalAction.optional(),
+              })
+              .strict(),
+          ])
+          .optional(),
+        /** Timestamp polling: reconcile the CRM's keys with Mega every N runs (SyncEngine `reconcileEvery`). */
+        reconcileEvery: z.number().int().min(0).optional(),
+      })
       .strict()
       .optional(),
   })

@@ -153,10 +153,12 @@ export function megaSource(config: CliConfig, mega: MegaConnection, entities?: r
   });
 }
 
-export function engineOptions(config: CliConfig): Pick<SyncEngineOptions, 'concurrency' | 'batchSize'> {
+export function engineOptions(config: CliConfig): Pick<SyncEngineOptions, 'concurrency' | 'batchSize' | 'removals' | 'reconcileEvery'> {
   return {
     ...(config.engine?.concurrency ? { concurrency: config.engine.concurrency } : {}),
     ...(config.engine?.batchSize ? { batchSize: config.engine.batchSize } : {}),
+    ...(config.engine?.removals ? { removals: config.engine.removals } : {}),
+    ...(config.engine?.reconcileEvery !== undefined ? { reconcileEvery: config.engine.reconcileEvery } : {}),
   };
 }
 

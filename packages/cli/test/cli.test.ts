@@ -7,6 +7,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '@mega-crm/core/sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { engineOptions } from '../src/runtime.js';
 import { cli, deadPid, PASSWORD, type Setup, setup, spawnCli } from './helpers.js';
 
 let s: Setup;
@@ -205,6 +207,17 @@ describe('configuration errors: one clear message naming the field, exit code 2,
       c.crm.timeoutMs = 'fast';
     });
     expectConfigError(await run(['status', '--config', path]), /crm\.timeoutMs/);
+  });
+
+  it('engine.removals and engine.reconcileEvery reach the engine; an unknown removal action is refused by name', async () => {
+    const path = await withConfig((c) => {
+      c.engine = { removals: { occurrence: 'report' }, reconcileEvery: 30 };
+    });
+    expect(engineOptions(loadConfig({ path, env: s.env }))).toEqual({ removals: { occurrence: 'report' }, reconcileEvery: 30 });
+    const bad = await withConfig((c) => {
+      c.engine = { removals: { occurrence: 'close' } };
+    });
+    expectConfigError(await run(['status', '--config', bad]), /engine\.removals/);
   });
 
   it('unreachable database', async () => {

@@ -32,9 +32,18 @@ export { ENTITIES } from './domain/records.js';
 export { validateRecord } from './domain/validate.js';
 export type { Clock } from './engine/clock.js';
 export type { FieldChange, PreviewCounts, PreviewOptions, PreviewRecord, SyncPreview } from './engine/preview.js';
-export type { CountName, EntityCounts, RecordFailure, RecordWarningEntry, RemovalEntry, RunSummary } from './engine/summary.js';
+export type {
+  CountName,
+  EntityCounts,
+  ReconciliationStats,
+  RecordFailure,
+  RecordWarningEntry,
+  RemovalEntry,
+  RemovalOutcome,
+  RunSummary,
+} from './engine/summary.js';
 export { formatSummary } from './engine/summary.js';
-export type { HoldOptions, RetryOptions, RunOptions, SyncEngineOptions, SyncProgress } from './engine/sync-engine.js';
+export type { HoldOptions, RemovalAction, RetryOptions, RunOptions, SyncEngineOptions, SyncProgress } from './engine/sync-engine.js';
 export { SyncEngine } from './engine/sync-engine.js';
 export type {
   AnyMegaCrmError,

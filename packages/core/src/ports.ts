@@ -254,6 +254,11 @@ export interface SyncStore {
   integrationId(ref: EntityRef): Promise<string | undefined>;
   /** What the CRM last received for these keys (keys never delivered are left out): a dry run's diff. */
   lastDelivered(refs: readonly EntityRef[]): Promise<DeliveredRecord[]>;
+  /**
+   * Keys of `entity` the CRM holds from this store (delivered, not removed since), in key order,
+   * after `after` (keyset pagination), at most `limit` (capped at 10,000): what a reconciliation checks.
+   */
+  deliveredKeys(entity: EntityName, after: string | null, limit: number): Promise<string[]>;
   counts(): Promise<QueueCounts>;
   listParked(filter?: ParkedFilter): Promise<ParkedRecord[]>;
   /** Removes the matching parked records and returns them, for the engine to queue again. */

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENTITIES, type EntityName, type LoggedRunSummary, type OutboxItem, type SyncStore } from '../src/index.js';
+import { REMOVED_HASH } from '../src/store/policy.js';
 
 export type OpenStore = () => Promise<SyncStore>;
 
@@ -74,6 +75,27 @@ export function describeStoreContract(name: string, openStore: OpenStore): void 
       const next = await store.capture({ sourceId: 's', cursor: '2', records: [staged('a', 'h'), staged('b', 'h2')], invalid: [] });
       expect(next.unchanged.map((r) => r.key)).toEqual(['a']);
       expect(next.enqueued.map((r) => r.key)).toEqual(['b']);
+    });
+
+    it('pages delivered keys per entity in key order (keyset), leaving out removed ones; a removal is queued once, a re-entry again', async () => {
+      const store = await open();
+      const keys = ['k03', 'k01', 'k10', 'k02', 'k05'];
+      await store.capture({ sourceId: 's', cursor: '1', records: [...keys.map((k) => staged(k, 'h')), staged('k04', 'h', 'contract')], invalid: [] });
+      for (const item of await claim(store, 10, 'r1', 60_000)) await complete(store, item, `id-${item.key}`);
+      expect(await store.deliveredKeys('client', null, 2)).toEqual(['k01', 'k02']);
+      expect(await store.deliveredKeys('client', 'k02', 2)).toEqual(['k03', 'k05']);
+      expect(await store.deliveredKeys('client', 'k05', 2)).toEqual(['k10']);
+      expect(await store.deliveredKeys('client', 'k10', 2)).toEqual([]);
+      expect(await store.deliveredKeys('contract', null, 100)).toEqual(['k04']);
+      // A removal delivered: the key is no longer listed, the same removal again is unchanged, its CRM id kept.
+      const removal = { entity: 'client' as const, key: 'k02', hash: REMOVED_HASH, payload: { cause: 'deleted' } };
+      expect((await store.capture({ sourceId: 's', records: [removal], invalid: [] })).enqueued).toHaveLength(1);
+      for (const item of await claim(store, 10, 'r2', 60_000)) await complete(store, item, 'id-k02');
+      expect(await store.deliveredKeys('client', null, 100)).toEqual(['k01', 'k03', 'k05', 'k10']);
+      expect((await store.capture({ sourceId: 's', records: [removal], invalid: [] })).unchanged).toHaveLength(1);
+      expect(await store.integrationId({ entity: 'client', key: 'k02' })).toBe('id-k02');
+      // A re-entry with the content it had before the removal is queued again.
+      expect((await store.capture({ sourceId: 's', records: [staged('k02', 'h')], invalid: [] })).enqueued).toHaveLength(1);
     });
 
     it('keeps per-key order: a newer version waits while the older one is in flight', async () => {

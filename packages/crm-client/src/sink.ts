@@ -1,7 +1,12 @@
-import type { Client, Contract, CrmSink, DeliveryReceipt, Occurrence, Spouse, SyncRecord } from '@mega-crm/core';
+import type { Client, Contract, CrmSink, DeliveryReceipt, Occurrence, RemovalReceipt, Spouse, SyncRecord } from '@mega-crm/core';
 import type { CrmClient } from './client.js';
+import { REMOVALS } from './profile/profile.js';
 
-/** Adapts a CrmClient to the engine's CrmSink port, one CRM operation per entity. */
+/**
+ * Adapts a CrmClient to the engine's CrmSink port, one CRM operation per entity. `remove` closes an
+ * occurrence that left Mega (the profile's REMOVALS); for the other entities the profile has no
+ * operation, and it answers `unsupported` (the engine reports them).
+ */
 export function crmSink(client: CrmClient): CrmSink {
   return {
     async deliver(record: SyncRecord): Promise<DeliveryReceipt> {
@@ -15,6 +20,12 @@ export function crmSink(client: CrmClient): CrmSink {
         case 'occurrence':
           return { crmId: (await client.upsertOccurrence(record.payload as Occurrence)).crmId };
       }
+    },
+    async remove(ref, cause): Promise<RemovalReceipt> {
+      if (ref.entity !== 'occurrence') return { action: 'unsupported' };
+      const how = REMOVALS.occurrence;
+      await client.closeOccurrence({ occurrenceKey: ref.key, reason: how.reason[cause], closeFlow: false });
+      return { action: how.action };
     },
   };
 }

@@ -6,6 +6,9 @@ import { CrmSandbox } from '@mega-crm/crm-sandbox';
 import pRetry from 'p-retry';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CrmClient } from '../src/client.js';
+import { REMOVALS } from '../src/profile/profile.js';
+import { crmSink } from '../src/sink.js';
+import { contract, occurrence } from './contract/scenarios.js';
 
 const CREDS = { user: 'integra.mega', password: 'sandbox', openedBy: 'integra.mega', openedFor: 'integra.mega', cnpj: '11222333000181' };
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -238,5 +241,26 @@ describe('CrmClient WSDL loading failures', () => {
     expect((error as Error).message).toContain('1000 ms timeout');
     expect(elapsed).toBeGreaterThanOrEqual(990);
     expect(elapsed).toBeLessThan(1100);
+  });
+});
+
+describe('crmSink', () => {
+  it('removes an occurrence by closing it in the CRM (EncerrarOcorrencia, reason by cause); other entities are unsupported', async () => {
+    const crm = await sandbox();
+    const client = await connect(crm.wsdlUrl);
+    const sink = crmSink(client);
+    await sink.deliver({ entity: 'client', key: joao.key, payload: joao });
+    const alone = { ...contract, buyers: [{ clientKey: joao.key, main: true }] };
+    await sink.deliver({ entity: 'contract', key: contract.key, payload: alone });
+    await sink.deliver({ entity: 'occurrence', key: occurrence.key, payload: occurrence });
+    expect(crm.occurrence(occurrence.key)?.status).toBe('ABERTA');
+    expect(await sink.remove?.({ entity: 'occurrence', key: occurrence.key }, 'out-of-scope')).toEqual({ action: 'closed' });
+    expect(crm.occurrence(occurrence.key)).toMatchObject({ status: 'FECHADA', closeReason: REMOVALS.occurrence.reason['out-of-scope'], flowClosed: false });
+    for (const entity of ['client', 'spouse', 'contract'] as const) {
+      expect(await sink.remove?.({ entity, key: 'x' }, 'deleted')).toEqual({ action: 'unsupported' });
+    }
+    expect(crm.log().filter((e) => e.operation === 'EncerrarOcorrencia')).toHaveLength(1);
+    // An occurrence the CRM does not have: a typed error, for the engine to park.
+    await expect(sink.remove?.({ entity: 'occurrence', key: 'nope' }, 'deleted')).rejects.toBeInstanceOf(MegaCrmError);
   });
 });

@@ -12,7 +12,7 @@ import {
 } from '@mega-crm/core';
 import { type FeedEntry, type FeedPosition, FeedReader, type FeedReaderOptions } from './feed-reader.js';
 import { clientLoader, spouseLoader } from './loaders/agents.js';
-import { type EntityLoader, inChunks, type LoaderContext, loaderContext, ORG_COLUMNS } from './loaders/context.js';
+import { type EntityLoader, type LoaderContext, loaderContext, ORG_COLUMNS } from './loaders/context.js';
 import { contractLoader } from './loaders/contracts.js';
 import { occurrenceLoader } from './loaders/occurrences.js';
 import { type PollOptions, type PollPositions, PollReader } from './poll-reader.js';
@@ -57,7 +57,12 @@ export interface MegaSourceOptions {
 }
 
 type Position = { feed: FeedPosition } | { poll: PollPositions };
-type Cursor = ({ v: 2; mode: 'scan'; entity: number; after: unknown[] | null } & Position) | ({ v: 2; mode: 'feed' } & Position);
+/**
+ * A scope change still being expanded (an enterprise flagged, an occurrence type integrated): the
+ * records it brings in are read a page at a time, after `after` (keyset), before the feed moves on.
+ */
+type Expansion = { scope: 'enterprise'; key: unknown[]; after: unknown[] | null } | { scope: 'occurrence-type'; key: string; after: unknown[] | null };
+type Cursor = ({ v: 2; mode: 'scan'; entity: number; after: unknown[] | null } & Position) | ({ v: 2; mode: 'feed'; expand?: Expansion[] } & Position);
 
 /**
  * Mega as a ChangeSource. The first read (no cursor) starts a full scan of every entity in key
@@ -132,7 +137,11 @@ export class MegaSource implements ChangeSource {
   async read(cursorText: string | null, { limit }: { readonly limit: number }): Promise<ChangeBatch> {
     const warnings = await this.#probe();
     const cursor: Cursor = cursorText ? (JSON.parse(cursorText) as Cursor) : { v: 2, mode: 'scan', entity: 0, after: null, ...(await this.#head()) };
-    const batch = await (cursor.mode === 'scan' ? this.#scan(cursor, limit) : this.#follow(cursor, limit));
+    const batch = await (cursor.mode === 'scan'
+      ? this.#scan(cursor, limit)
+      : cursor.expand?.length
+        ? this.#expand(cursor, cursor.expand, limit)
+        : this.#follow(cursor, limit));
     return warnings.length > 0 ? { ...batch, warnings } : batch;
   }
 
@@ -163,7 +172,7 @@ export class MegaSource implements ChangeSource {
    */
   async loadEnterprise(enterpriseCode: string): Promise<CapturedItem[]> {
     await this.#probe();
-    return loadKeys(this.#loaders, await enterpriseKeys(this.#ctx, { sql: 'e.EST_ST_CODIGO = ?', params: [enterpriseCode] }));
+    return loadKeys(this.#loaders, (await enterpriseKeys(this.#ctx, { sql: 'e.EST_ST_CODIGO = ?', params: [enterpriseCode] })).keys);
   }
 
   async #scan(cursor: Extract<Cursor, { mode: 'scan' }>, limit: number): Promise<ChangeBatch> {
@@ -182,37 +191,50 @@ export class MegaSource implements ChangeSource {
     if ('poll' in cursor) {
       if (!this.#poll) throw new TypeError('The stored cursor is for timestamp polling; this source reads the outbox (option `changes`).');
       const polled = await this.#poll.read(cursor.poll, limit);
-      return {
-        items: await this.#loadEntries(polled.entries),
-        cursor: JSON.stringify({ v: 2, mode: 'feed', poll: polled.next } satisfies Cursor),
-        hasMore: polled.full,
-      };
+      const { items, expand } = await this.#loadEntries(polled.entries);
+      return { items, cursor: JSON.stringify(feedCursor({ poll: polled.next }, expand)), hasMore: polled.full || expand.length > 0 };
     }
     const { entries, next, rows } = await this.#feed.read(cursor.feed, limit);
-    return { items: await this.#loadEntries(entries), cursor: JSON.stringify({ v: 2, mode: 'feed', feed: next } satisfies Cursor), hasMore: rows === limit };
+    const { items, expand } = await this.#loadEntries(entries);
+    return { items, cursor: JSON.stringify(feedCursor({ feed: next }, expand)), hasMore: rows === limit || expand.length > 0 };
   }
 
-  /** Loads the feed's records; scope changes (a flag set or cleared) are expanded into the records they cover. */
-  async #loadEntries(entries: readonly FeedEntry[]): Promise<CapturedItem[]> {
+  /**
+   * Loads the feed's records. Scope changes (a flag set or cleared) are not expanded here: they are
+   * returned, to be expanded by later reads a bounded page at a time (a large enterprise brings in
+   * tens of thousands of records, which one read must not hold at once).
+   */
+  async #loadEntries(entries: readonly FeedEntry[]): Promise<{ items: CapturedItem[]; expand: Expansion[] }> {
     const direct = noKeys();
-    const enterprises: unknown[][] = [];
-    const types: string[] = [];
+    const expand: Expansion[] = [];
+    const seen = new Set<string>();
     for (const { entity, key } of entries) {
-      if (entity === 'enterprise') enterprises.push(key.split('-').map((part, i) => (i === 3 ? part : Number(part))));
-      else if (entity === 'occurrence-type') types.push(key);
-      else direct[entity].add(key);
+      if (entity === 'enterprise' || entity === 'occurrence-type') {
+        if (seen.has(`${entity}:${key}`)) continue;
+        seen.add(`${entity}:${key}`);
+        if (entity === 'enterprise') expand.push({ scope: 'enterprise', key: key.split('-').map((part, i) => (i === 3 ? part : Number(part))), after: null });
+        else if (this.#byEntity.has('occurrence')) expand.push({ scope: 'occurrence-type', key, after: null });
+      } else direct[entity].add(key);
     }
-    const wanted = noKeys();
-    for (const entity of ENTITIES) for (const key of direct[entity]) wanted[entity].add(key);
-    if (enterprises.length > 0) {
-      await inChunks(enterprises, async (chunk) => {
-        await enterpriseKeys(this.#ctx, keysIn([...ORG_COLUMNS.map((c) => `e.${c}`), 'e.EST_IN_CODIGO'], chunk), wanted);
-        return [];
-      });
-    }
-    if (types.length > 0) await occurrenceTypeKeys(this.#ctx, types, wanted);
-    return loadKeys(this.#loaders, wanted, direct);
+    return { items: await loadKeys(this.#loaders, direct, direct), expand };
   }
+
+  /** One page of the first pending scope change: at most `limit` contracts (enterprise) or occurrences (type), and what they bring. */
+  async #expand(cursor: Extract<Cursor, { mode: 'feed' }>, pending: readonly Expansion[], limit: number): Promise<ChangeBatch> {
+    const [head, ...rest] = pending as [Expansion, ...Expansion[]];
+    const page =
+      head.scope === 'enterprise'
+        ? await enterpriseKeys(this.#ctx, keysIn([...ORG_COLUMNS.map((c) => `e.${c}`), 'e.EST_IN_CODIGO'], [head.key]), noKeys(), { after: head.after, limit })
+        : await occurrenceTypeKeys(this.#ctx, head.key, { after: head.after, limit });
+    const expand = page.count === limit && page.last ? [{ ...head, after: page.last }, ...rest] : rest;
+    const { expand: _done, ...position } = cursor;
+    return { items: await loadKeys(this.#loaders, page.keys), cursor: JSON.stringify(feedCursor(position, expand)), hasMore: true };
+  }
+}
+
+function feedCursor(position: Position, expand: readonly Expansion[]): Cursor {
+  const { v: _v, mode: _mode, ...where } = position as Position & { v?: number; mode?: string };
+  return { v: 2, mode: 'feed', ...where, ...(expand.length > 0 ? { expand: [...expand] } : {}) } as Cursor;
 }
 
 /** The tables each entity's reads touch, scope joins included (probed before the first read). */

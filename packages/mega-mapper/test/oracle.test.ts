@@ -93,14 +93,28 @@ describe('Oracle dialect', () => {
             ],
           };
         }
-        if (/FROM MGCAR\.CAR_CONTRATO_ENVOLVIDO ce/.test(text))
+        // The enterprise's first page is full (limit 1), the page after it empty.
+        if (/FROM MGCAR\.CAR_CONTRATO_ENVOLVIDO ce/.test(text) && !/ce\.ORG_TAB_IN_CODIGO > :/.test(text))
           return { rows: [{ ORG_TAB_IN_CODIGO: 1, ORG_PAD_IN_CODIGO: 1, ORG_IN_CODIGO: 1, ORG_TAU_ST_CODIGO: 'O', CTO_IN_CODIGO: 5 }] };
         return { rows: [] };
       },
     };
     const sql = await oracleDriver({ connection });
     const source = new MegaSource({ sql, schemas: STANDARD_SCHEMAS });
-    await source.read(JSON.stringify({ v: 2, mode: 'feed', feed: { seq: 41 } }), { limit: 100 });
+    // The feed's page, then the scope changes it named, expanded a bounded page per read.
+    let cursor = JSON.stringify({ v: 2, mode: 'feed', feed: { seq: 41 } });
+    const cursors: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      cursor = (await source.read(cursor, { limit: 1 })).cursor;
+      cursors.push(cursor);
+    }
+    expect(JSON.parse(cursors[0] as string).expand).toEqual([
+      { scope: 'enterprise', key: [1, 1, 1, 'O', 7], after: null },
+      { scope: 'occurrence-type', key: '1-90', after: null },
+    ]);
+    expect(JSON.parse(cursors[1] as string).expand[0]).toEqual({ scope: 'enterprise', key: [1, 1, 1, 'O', 7], after: [1, 1, 1, 'O', 5] });
+    expect(JSON.parse(cursors[2] as string).expand).toEqual([{ scope: 'occurrence-type', key: '1-90', after: null }]);
+    expect(JSON.parse(cursors[3] as string).expand).toBeUndefined();
     for (const entity of ['spouse', 'client', 'contract', 'occurrence'] as const)
       await source.reconcile(
         entity,
@@ -109,9 +123,13 @@ describe('Oracle dialect', () => {
     const queries = oracleSelects(calls);
     const all = queries.map((q) => q.sql).join('\n');
     expect(all).toMatch(
-      /e\.EST_CH_TIPOESTRUTURA = 'E' AND \(e\.ORG_TAB_IN_CODIGO, e\.ORG_PAD_IN_CODIGO, e\.ORG_IN_CODIGO, e\.ORG_TAU_ST_CODIGO, e\.EST_IN_CODIGO\) IN \(\(:1, :2, :3, :4, :5\)\)/,
+      /e\.EST_CH_TIPOESTRUTURA = 'E' AND \(e\.ORG_TAB_IN_CODIGO, e\.ORG_PAD_IN_CODIGO, e\.ORG_IN_CODIGO, e\.ORG_TAU_ST_CODIGO, e\.EST_IN_CODIGO\) IN \(\(:1, :2, :3, :4, :5\)\) AND 1 = 1\s+ORDER BY ce\.ORG_TAB_IN_CODIGO, ce\.ORG_PAD_IN_CODIGO, ce\.ORG_IN_CODIGO, ce\.ORG_TAU_ST_CODIGO, ce\.CTO_IN_CODIGO FETCH FIRST :6 ROWS ONLY/,
     );
-    expect(all).toContain('FROM MGDBM.DBM_GERAOCORRENCIA x WHERE (OCS_IN_MODULO, OCS_IN_CODIGO) IN ((:1, :2))');
+    // The next page: Oracle's AND/OR keyset form after the last contract (no row-value comparison there).
+    expect(all).toMatch(/IN \(\(:1, :2, :3, :4, :5\)\) AND \(ce\.ORG_TAB_IN_CODIGO > :6 OR \(ce\.ORG_TAB_IN_CODIGO = :7 AND /);
+    expect(all).toContain(
+      'FROM MGDBM.DBM_GERAOCORRENCIA WHERE (OCS_IN_MODULO, OCS_IN_CODIGO) IN ((:1, :2)) AND 1 = 1 ORDER BY ORG_TAB_IN_CODIGO, ORG_PAD_IN_CODIGO, ORG_IN_CODIGO, ORG_TAU_ST_CODIGO, OCO_IN_CODIGO FETCH FIRST :3 ROWS ONLY',
+    );
     expect(all).toContain('LEFT JOIN MGGLO.GLO_AGENTES a ON a.AGN_TAB_IN_CODIGO = s.AGN_TAB_IN_CODIGO');
     expect(all).toMatch(/SELECT c\.ORG_TAB_IN_CODIGO, [^;]*? AS IN_SCOPE FROM MGCAR\.CAR_CONTRATO c WHERE/);
     expect(queries.length).toBeGreaterThanOrEqual(10);

@@ -40,7 +40,7 @@ export async function readAll(
 
 const keyOf = (i: CapturedItem) => (i.kind === 'record' ? i.record.key : i.key);
 const entityOf = (i: CapturedItem) => (i.kind === 'record' ? i.record.entity : i.entity);
-const byEntity = (items: CapturedItem[], entity: EntityName) => items.filter((i) => entityOf(i) === entity);
+const byEntity = (items: readonly CapturedItem[], entity: EntityName) => items.filter((i) => entityOf(i) === entity);
 
 export function describeMegaSource(name: string, setup: () => SuiteEnv): void {
   describe(`MegaSource on ${name}`, () => {
@@ -222,6 +222,47 @@ export function describeMegaSource(name: string, setup: () => SuiteEnv): void {
       const env = setup();
       expect(() => new MegaSource({ sql: env.sql, changes: 'timestamps', poll: { lagSecs: 5 } as never })).toThrow(/unknown lagSecs/);
       expect(() => new MegaSource({ sql: env.sql, changes: 'timestamps', poll: { lagSeconds: -1 } })).toThrow(/CONFIG_INVALID|lagSeconds must be/);
+    });
+
+    it('flagging a large enterprise is expanded a bounded page per read: every contract once, no read above the page', async () => {
+      const env = setup();
+      const t = tableNames(env.schemas);
+      const s = source();
+      const { cursor } = await readAll(s, null, 500);
+      const [enterprise] = await env.sql.all<{ EST_IN_CODIGO: number }>(
+        `SELECT EST_IN_CODIGO FROM ${t('DBM_ESTRUTURA')} WHERE EST_CH_TIPOESTRUTURA = 'E' AND EST_BO_INTEGRACRM = 'N' ORDER BY EST_IN_CODIGO`,
+      );
+      if (!enterprise) throw new Error('the demo Mega has no unflagged enterprise');
+      const code = Number(enterprise.EST_IN_CODIGO);
+      const [{ N } = { N: 0 }] = await env.sql.all<{ N: number }>(
+        `SELECT COUNT(DISTINCT ce.CTO_IN_CODIGO) AS N FROM ${t('CAR_CONTRATO_ENVOLVIDO')} ce JOIN ${t('DBM_UNIDADE')} u ON u.EST_IN_CODIGO = ce.EST_IN_CODIGO AND u.ORG_IN_CODIGO = ce.ORG_IN_CODIGO
+          WHERE ce.CTOENV_CH_ORIGEM = 'U' AND u.EMP_EST_IN_CODIGO = ?`,
+        [code],
+      );
+      const contracts = Number(N);
+      expect(contracts).toBeGreaterThanOrEqual(6);
+      const page = Math.floor(contracts / 3);
+      await env.transaction((exec) => exec(`UPDATE ${t('DBM_ESTRUTURA')} SET EST_BO_INTEGRACRM = 'S' WHERE EST_IN_CODIGO = ?`, [code]));
+      try {
+        let at: string | null = cursor;
+        const seen: string[] = [];
+        let expansions = 0;
+        for (let reads = 0; reads < 50; reads++) {
+          const batch = await s.read(at, { limit: page });
+          const batchContracts = byEntity(batch.items, 'contract');
+          expect(batchContracts.length).toBeLessThanOrEqual(page);
+          seen.push(...batchContracts.map(keyOf));
+          if (JSON.parse(batch.cursor).expand) expansions++;
+          at = batch.cursor;
+          if (!batch.hasMore) break;
+        }
+        expect(seen).toHaveLength(contracts);
+        expect(new Set(seen).size).toBe(contracts);
+        expect(expansions).toBeGreaterThanOrEqual(3); // the feed's read, then at least two more pages of the enterprise
+        expect((await readAll(s, at)).items).toHaveLength(0);
+      } finally {
+        await env.transaction((exec) => exec(`UPDATE ${t('DBM_ESTRUTURA')} SET EST_BO_INTEGRACRM = 'N' WHERE EST_IN_CODIGO = ?`, [code]));
+      }
     });
 
     it('an enterprise resync reads its buyers (and spouses), contracts and occurrences, in dependency order', async () => {

@@ -4,6 +4,7 @@ import { ConfigurationError, MegaCrmError } from '../errors.js';
 import { contentHash } from '../hash.js';
 import type { CapturedItem, ChangeBatch, ChangeSource, FailureInfo, StagedRecord, SyncStore } from '../ports.js';
 import { maskPii } from '../redact.js';
+import { removalRecords } from './removals.js';
 import { type RemovalEntry, RunTally } from './summary.js';
 
 /** Splits what the source read into records to stage and invalid ones to park; counts skips. */
@@ -29,12 +30,7 @@ export function stage(
   return { records, invalid, removals };
 }
 
-/** A removal matters only where the CRM holds the record: the store delivered its key before. */
-async function tallyRemovals(store: SyncStore, removals: readonly RemovalEntry[], tally: RunTally): Promise<void> {
-  for (const removal of removals) if ((await store.integrationId(removal)) !== undefined) tally.removal(removal);
-}
-
-function sourceFailed(source: ChangeSource, what: string, error: unknown): MegaCrmError {
+export function sourceFailed(source: ChangeSource, what: string, error: unknown): MegaCrmError {
   if (MegaCrmError.is(error)) return error;
   return new MegaCrmError(`${what} from ${source.id} failed: ${maskPii(error instanceof Error ? error.message : String(error))}`, {
     code: 'SOURCE_FAILED',
@@ -104,8 +100,9 @@ export async function captureChanges(options: {
       warned.add(id);
     }
     const { records, invalid, removals } = stage(batch.items, tally);
+    // Removals go in the same transaction as the cursor: a crash cannot lose one.
+    if (removals.length > 0) records.push(...(await removalRecords(store, removals)));
     const outcome = await store.capture({ sourceId: source.id, cursor: batch.cursor, records, invalid, fence: options.fence });
-    await tallyRemovals(store, removals, tally);
     for (const ref of outcome.unchanged) tally.count(ref.entity, 'unchanged');
     cursor = batch.cursor;
     processed += batch.items.length;

@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { ChangeSource, CrmSink, SyncStore } from '../ports.js';
 import type { Clock } from './clock.js';
+import type { RemovalPolicy } from './removals.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt, for retryable errors only. */
@@ -38,5 +39,7 @@ export interface EngineContext {
   readonly retry: RetryOptions;
   readonly claimLeaseMs: number;
   readonly holds: HoldOptions;
+  /** Per entity, what a record deleted in Mega or out of scope becomes in the CRM. */
+  readonly removals: RemovalPolicy;
   readonly onProgress?: ((progress: SyncProgress) => void) | undefined;
 }

@@ -7,6 +7,7 @@ import type { EngineContext } from './context.js';
 import { resolveHolds, settleFailure } from './outcomes.js';
 import { isDeadOnThisHost } from './owner.js';
 import { runPool } from './pool.js';
+import { applyRemoval, isRemoval } from './removals.js';
 import type { RunLock } from './run-lock.js';
 import type { RunTally } from './summary.js';
 
@@ -86,12 +87,15 @@ export async function deliverQueue(ctx: EngineContext, run: DeliveryRun): Promis
         await resolveHolds(ctx, tally, lookedFor);
       }
       const waiting = feed.nextBatch();
+      // Read before the claim: a batch committed while a (PostgreSQL) claim runs is not in its result,
+      // and capture may finish meanwhile; only a capture already done means an empty claim is the end.
+      const captureDone = feed.done;
       const claimedAt = clock.now();
       const items = await store.claim({ limit: Math.min(batchSize, MAX_CLAIM), runId, leaseMs: claimLeaseMs, owner: ctx.owner, now: claimedAt });
       leaseUntil = claimedAt + claimLeaseMs;
       feed.taken(items.length);
       if (items.length === 0) {
-        if (feed.done) break;
+        if (captureDone) break;
         await feed.idle(waiting); // more records are being captured
         total = Math.max(total, processed + (await store.counts()).pending);
         continue;
@@ -134,6 +138,10 @@ async function deliverOne(
   const entity: EntityName = item.entity;
   const record = { entity, key: item.key, payload: item.payload };
   try {
+    if (isRemoval(item)) {
+      await completions.add(item, await applyRemoval(ctx, item, tally, signal));
+      return {};
+    }
     // The first attempt goes straight to the CRM; the retry machinery is set up only after a failure.
     const receipt = await sink.deliver(record).catch((first: unknown) => {
       const e = asMegaCrmError(first);

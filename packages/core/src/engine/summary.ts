@@ -48,11 +48,18 @@ export interface RunSummary {
    */
   readonly warnings: { readonly count: number; readonly byCode: Readonly<Record<string, number>>; readonly first: readonly RecordWarningEntry[] };
   /**
-   * Records the CRM holds from an earlier run that were deleted in Mega or left the scope (enterprise
-   * unflagged, occurrence type no longer integrated, agent no longer a client): reported with their key
-   * and cause. The CRM's web service has no deactivate operation in the profile, so nothing is removed there.
+   * Records the CRM held that were deleted in Mega or left the scope (enterprise unflagged, occurrence
+   * type no longer integrated, agent no longer a client, found by the feed or a reconciliation), as
+   * acted on in this run: `closed` / `deactivated` in the CRM (the `removals` option), `reported` (the
+   * key and the reason in `note`), or `dropped` (deleted before its first delivery: never sent).
    */
-  readonly removals: { readonly count: number; readonly first: readonly RemovalEntry[] };
+  readonly removals: {
+    readonly count: number;
+    readonly byAction: Readonly<Partial<Record<RemovalOutcome['action'], number>>>;
+    readonly first: readonly RemovalOutcome[];
+  };
+  /** Set when this run reconciled the keys the CRM holds with Mega (polling; option `reconcileEvery`, or `run({ reconcile: true })`). */
+  readonly reconciliation?: ReconciliationStats;
   /** Set when the run stopped (outcome `stopped`): the typed error, with its code, cause and fix. */
   readonly error?: MegaCrmError;
   /** The same, as plain data for logs and the run log. */
@@ -69,6 +76,21 @@ export interface RemovalEntry extends EntityRef {
   readonly reason: string;
 }
 
+/** A removal as the run acted on it. */
+export interface RemovalOutcome extends RemovalEntry {
+  readonly action: 'closed' | 'deactivated' | 'reported' | 'dropped';
+  /** Why it was only reported or dropped. */
+  readonly note?: string;
+}
+
+export interface ReconciliationStats {
+  /** Delivered keys checked against Mega. */
+  readonly keys: number;
+  /** Of those, deleted in Mega or out of scope now: queued as removals. */
+  readonly removals: number;
+  readonly durationMs: number;
+}
+
 export type CountName = keyof EntityCounts;
 
 const MAX_FAILURES = 100;
@@ -83,7 +105,8 @@ export class RunTally {
   readonly skippedReasons: Record<string, number> = {};
   readonly failures: RecordFailure[] = [];
   readonly warnings = { count: 0, byCode: {} as Record<string, number>, first: [] as RecordWarningEntry[] };
-  readonly removals = { count: 0, first: [] as RemovalEntry[] };
+  readonly removals = { count: 0, byAction: {} as Partial<Record<RemovalOutcome['action'], number>>, first: [] as RemovalOutcome[] };
+  reconciliation: ReconciliationStats | undefined;
 
   warn(ref: EntityRef, warnings: readonly RecordWarning[]): void {
     for (const w of warnings) {
@@ -93,8 +116,9 @@ export class RunTally {
     }
   }
 
-  removal(entry: RemovalEntry): void {
+  removal(entry: RemovalOutcome): void {
     this.removals.count++;
+    this.removals.byAction[entry.action] = (this.removals.byAction[entry.action] ?? 0) + 1;
     if (this.removals.first.length < MAX_FAILURES) this.removals.first.push(entry);
   }
 
@@ -139,8 +163,15 @@ export function formatSummary(summary: RunSummary): string {
   for (const [reason, n] of Object.entries(summary.skippedReasons)) lines.push(`  skipped: ${reason} × ${n}`);
   for (const [code, n] of Object.entries(summary.warnings.byCode)) lines.push(`  sent with a value left out or changed: ${code} × ${n}`);
   if (summary.removals.count > 0) {
-    const keys = summary.removals.first.slice(0, 5).map((r) => `${r.entity} ${r.key} (${r.cause})`);
-    lines.push(`  in the CRM but deleted in Mega or out of scope: ${summary.removals.count} — ${keys.join(', ')}${summary.removals.count > 5 ? ', …' : ''}`);
+    const keys = summary.removals.first.slice(0, 5).map((r) => `${r.entity} ${r.key} (${r.cause}, ${r.action})`);
+    const actions = Object.entries(summary.removals.byAction).map(([action, n]) => `${action} ${n}`);
+    lines.push(
+      `  in the CRM but deleted in Mega or out of scope: ${summary.removals.count} (${actions.join(', ')}) — ${keys.join(', ')}${summary.removals.count > 5 ? ', …' : ''}`,
+    );
+  }
+  if (summary.reconciliation) {
+    const r = summary.reconciliation;
+    lines.push(`  reconciled ${r.keys} delivered keys with Mega in ${r.durationMs} ms: ${r.removals} deleted or out of scope`);
   }
   if (summary.stoppedBy) lines.push(`  stopped by ${summary.stoppedBy.code}: ${summary.stoppedBy.message}\n  fix: ${summary.stoppedBy.fix.en}`);
   return lines.join('\n');

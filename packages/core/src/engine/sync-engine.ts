@@ -10,10 +10,13 @@ import type { EngineContext, HoldOptions, RetryOptions, SyncProgress } from './c
 import { deliverQueue } from './delivery.js';
 import { ownerId } from './owner.js';
 import { type PreviewOptions, previewChanges, type SyncPreview } from './preview.js';
+import { reconcileDelivered, reconcileDue } from './reconcile.js';
+import { type RemovalsOption, resolveRemovals } from './removals.js';
 import { RunLock } from './run-lock.js';
 import { emptyCounts, type RunSummary, RunTally } from './summary.js';
 
 export type { HoldOptions, RetryOptions, SyncProgress } from './context.js';
+export type { RemovalAction } from './removals.js';
 
 export interface SyncEngineOptions {
   readonly source: ChangeSource;
@@ -37,6 +40,20 @@ export interface SyncEngineOptions {
   readonly onProgress?: (progress: SyncProgress) => void;
   /** Time source (tests). Default the system clock. */
   readonly clock?: Clock;
+  /**
+   * What a record the CRM holds becomes once deleted in Mega or out of scope: `'deactivate'` (through
+   * the CRM's operation for it: an occurrence is closed with EncerrarOcorrencia) or `'report'` (listed
+   * in the run summary with its key), for all entities or per entity. Default: occurrences are closed,
+   * clients, spouses and contracts reported (the CRM's profile has no operation to deactivate them).
+   */
+  readonly removals?: RemovalsOption;
+  /**
+   * Timestamp polling cannot see deletes: every `reconcileEvery`-th capturing run on this store (counted
+   * in the store, so it holds across processes and restarts; and any run given `reconcile: true`)
+   * checks the keys the CRM holds against Mega after capturing, and queues the missing ones as
+   * removals. Default 0: only on request. The cost is in `summary.reconciliation`.
+   */
+  readonly reconcileEvery?: number;
 }
 
 export interface RunOptions {
@@ -46,7 +63,11 @@ export interface RunOptions {
   readonly ifRunning?: 'coalesce' | 'reject';
   /** Aborting it stops the run as `engine.stop()` does. */
   readonly signal?: AbortSignal;
+  /** Reconcile the keys the CRM holds with Mega in this run (see `reconcileEvery`); the source must have `reconcile()`. */
+  readonly reconcile?: boolean;
 }
+
+const RemovalActionSchema = z.enum(['report', 'deactivate']);
 
 const OptionsSchema = z
   .object({
@@ -85,6 +106,8 @@ const OptionsSchema = z
     logger: z.custom<Logger>().optional(),
     onProgress: z.custom<(p: SyncProgress) => void>((v) => typeof v === 'function').optional(),
     clock: z.custom<Clock>((v) => typeof (v as Clock | undefined)?.now === 'function', 'must have now()').optional(),
+    removals: z.union([RemovalActionSchema, z.object(Object.fromEntries(ENTITIES.map((e) => [e, RemovalActionSchema.optional()]))).strict()]).optional(),
+    reconcileEvery: z.number().int().min(0).default(0),
   })
   .strict();
 
@@ -118,6 +141,8 @@ interface ActiveRun {
 export class SyncEngine {
   readonly #ctx: EngineContext;
   readonly #lockTtlMs: number;
+  readonly #reconcileEvery: number;
+  #reconcileNext = false;
   readonly #runs = new Set<ActiveRun>();
   #active: Promise<RunSummary> | undefined;
   #next: Promise<RunSummary> | undefined;
@@ -148,7 +173,9 @@ export class SyncEngine {
       holds: o.holds,
       claimLeaseMs: o.claimLeaseMs,
       onProgress: o.onProgress,
+      removals: resolveRemovals(o.removals as SyncEngineOptions['removals']),
     };
+    this.#reconcileEvery = o.reconcileEvery;
   }
 
   /** True while a run of this engine is in progress. */
@@ -163,14 +190,17 @@ export class SyncEngine {
    */
   run(options: RunOptions = {}): Promise<RunSummary> {
     const trigger = options.trigger ?? 'manual';
-    if (!this.#active) return this.#launch(trigger, options.signal);
+    if (!this.#active) return this.#launch(trigger, options.signal, options.reconcile === true);
     if (options.ifRunning === 'reject') return Promise.resolve(this.#notStarted(trigger, new AlreadyRunningError({ owner: this.#ctx.owner, trigger })));
     this.#coalesced++;
+    if (options.reconcile) this.#reconcileNext = true;
     if (!this.#next) {
       this.#ctx.logger.info({ trigger }, 'trigger arrived during a run: coalesced into one follow-up run');
       this.#next = this.#active.then(() => {
         this.#next = undefined;
-        return this.#launch(trigger, options.signal);
+        const reconcile = this.#reconcileNext;
+        this.#reconcileNext = false;
+        return this.#launch(trigger, options.signal, reconcile);
       });
     } else {
       this.#ctx.logger.info({ trigger }, 'trigger arrived during a run: folded into the pending follow-up run');
@@ -272,12 +302,13 @@ export class SyncEngine {
     return queued;
   }
 
-  #launch(trigger: string, signal: AbortSignal | undefined): Promise<RunSummary> {
+  #launch(trigger: string, signal: AbortSignal | undefined, reconcileAsked: boolean): Promise<RunSummary> {
     const coalesced = this.#coalesced;
     this.#coalesced = 0;
+    const reconcile = reconcileAsked;
     const run = this.#stopping
       ? Promise.resolve(this.#notStarted(trigger, new RunAbortedError({ owner: this.#ctx.owner })))
-      : this.#start(trigger, { capture: true, signal, coalesced });
+      : this.#start(trigger, { capture: true, signal, coalesced, reconcile });
     const settled = run.finally(() => {
       if (this.#active === settled) this.#active = undefined;
     });
@@ -285,7 +316,7 @@ export class SyncEngine {
     return settled;
   }
 
-  #start(trigger: string, mode: { capture: boolean; signal: AbortSignal | undefined; coalesced?: number }): Promise<RunSummary> {
+  #start(trigger: string, mode: { capture: boolean; signal: AbortSignal | undefined; coalesced?: number; reconcile?: boolean }): Promise<RunSummary> {
     const abort = new AbortController();
     const feed = new CaptureFeed(4 * this.#ctx.batchSize);
     const onAbort = () => {
@@ -303,7 +334,10 @@ export class SyncEngine {
     return done;
   }
 
-  async #execute(trigger: string, mode: { capture: boolean; coalesced?: number; abort: AbortController; feed: CaptureFeed }): Promise<RunSummary> {
+  async #execute(
+    trigger: string,
+    mode: { capture: boolean; coalesced?: number; reconcile?: boolean; abort: AbortController; feed: CaptureFeed },
+  ): Promise<RunSummary> {
     const ctx = this.#ctx;
     const { store, logger, clock } = ctx;
     const runId = randomUUID();
@@ -338,7 +372,17 @@ export class SyncEngine {
             fence: lock.owner,
             stopped: () => abort.signal.aborted,
             onProgress: ctx.onProgress && ((processed) => ctx.onProgress?.({ phase: 'capture', processed })),
-          }).finally(() => feed.finish())
+          })
+            .then(async () => {
+              if (abort.signal.aborted || !(await reconcileDue(ctx, this.#reconcileEvery, mode.reconcile === true, lock.owner))) return;
+              tally.reconciliation = await reconcileDelivered(ctx, {
+                tally,
+                fence: lock.owner,
+                stopped: () => abort.signal.aborted,
+                onQueued: (count) => feed.captured(count),
+              });
+            })
+            .finally(() => feed.finish())
         : Promise.resolve(feed.finish());
       // However delivery ends (done, stopped, thrown), capture must not wait for it any longer.
       const delivered = deliverQueue(ctx, {
@@ -398,6 +442,7 @@ export class SyncEngine {
       failures: tally.failures,
       warnings: tally.warnings,
       removals: tally.removals,
+      ...(tally.reconciliation ? { reconciliation: tally.reconciliation } : {}),
       ...(error ? { error, stoppedBy: { code: error.code, message: error.summary, fix: error.fix } } : {}),
     };
   }

@@ -6,6 +6,16 @@ import type { ParkedRecord } from '../ports.js';
 /** Dependency order: a spouse before its client, a client before its contracts, a contract before its occurrences. */
 export const ENTITY_RANK: Readonly<Record<EntityName, number>> = { spouse: 0, client: 1, contract: 2, occurrence: 3 };
 
+/**
+ * The hash of a removal queued in the outbox (a record deleted in Mega or out of scope, to close or
+ * report in the CRM). Never a content hash (those are 43-character base64url), so once delivered it
+ * marks the key as removed: the same removal again is unchanged, a re-entry (any content) is new.
+ */
+export const REMOVED_HASH = 'removed';
+
+/** At most this many keys per `deliveredKeys` page, whatever the caller asks. */
+export const MAX_KEYS_PAGE = 10_000;
+
 export const byClaimOrder = (a: { entity: EntityName; seq: number }, b: { entity: EntityName; seq: number }): number =>
   ENTITY_RANK[a.entity] - ENTITY_RANK[b.entity] || a.seq - b.seq;
 

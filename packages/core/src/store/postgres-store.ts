@@ -20,7 +20,7 @@ import type {
   StrandedHold,
   SyncStore,
 } from '../ports.js';
-import { byClaimOrder, isUnchanged, RunUse, toParked } from './policy.js';
+import { byClaimOrder, isUnchanged, MAX_KEYS_PAGE, REMOVED_HASH, RunUse, toParked } from './policy.js';
 
 const migrations = (s: string): string[] => [
   `CREATE TABLE ${s}.cursors (source TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now());
@@ -419,6 +419,15 @@ export class PostgresStore implements SyncStore {
       deliveredAt: r.delivered_at.toISOString(),
       ...(r.payload == null ? {} : { payload: r.payload }),
     }));
+  }
+
+  async deliveredKeys(entity: EntityName, after: string | null, limit: number): Promise<string[]> {
+    // Keyset pagination on the primary key (entity, key): each page is an index range, however large the table.
+    const { rows } = await this.#pool.query<{ key: string }>(
+      `SELECT key FROM ${this.#s}.delivered WHERE entity = $1 AND key > $2 AND hash <> $3 ORDER BY key LIMIT $4`,
+      [entity, after ?? '', REMOVED_HASH, Math.max(1, Math.min(limit, MAX_KEYS_PAGE))],
+    );
+    return rows.map((r) => r.key);
   }
 
   async counts(): Promise<QueueCounts> {

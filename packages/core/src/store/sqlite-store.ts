@@ -20,7 +20,7 @@ import type {
   StrandedHold,
   SyncStore,
 } from '../ports.js';
-import { byClaimOrder, isUnchanged, RunUse, toParked } from './policy.js';
+import { byClaimOrder, isUnchanged, MAX_KEYS_PAGE, REMOVED_HASH, RunUse, toParked } from './policy.js';
 
 /** Versioned migrations; `PRAGMA user_version` holds how many have been applied. */
 const MIGRATIONS: readonly string[] = [
@@ -279,6 +279,10 @@ export class SqliteStore implements SyncStore {
       lastDelivered: db.prepare<[string], { entity: EntityName; key: string; hash: string; crm_id: string; delivered_at: string; payload: string | null }>(
         'SELECT d.entity, d.key, d.hash, d.crm_id, d.delivered_at, d.payload FROM json_each(?) j JOIN delivered d ON d.entity = j.value ->> 0 AND d.key = j.value ->> 1',
       ),
+      // Keyset pagination on the primary key (entity, key): each page is an index range, however large the table.
+      deliveredKeys: db
+        .prepare<[string, string, number], string>(`SELECT key FROM delivered WHERE entity = ? AND key > ? AND hash <> '${REMOVED_HASH}' ORDER BY key LIMIT ?`)
+        .pluck(),
       counts: db.prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state'),
       parkedCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM parked'),
       listParked: db.prepare<[{ entity: string | null; key: string | null; code: string | null }], ParkedRow>(
@@ -476,6 +480,10 @@ export class SqliteStore implements SyncStore {
       deliveredAt: r.delivered_at,
       ...(r.payload === null ? {} : { payload: JSON.parse(r.payload) as unknown }),
     }));
+  }
+
+  async deliveredKeys(entity: EntityName, after: string | null, limit: number): Promise<string[]> {
+    return this.#stmt.deliveredKeys.all(entity, after ?? '', Math.max(1, Math.min(limit, MAX_KEYS_PAGE)));
   }
 
   async counts(): Promise<QueueCounts> {

@@ -280,6 +280,22 @@ export const LABELS = {
 } as const;
 
 /**
+ * How a record that left Mega (deleted, or out of the integration's scope) is taken out of the CRM's
+ * active records, per entity. MANUAL: an occurrence can be closed (EncerrarOcorrencia). The profile has
+ * no operation to deactivate a client or a contract, nor to unlink a spouse: those are reported by the
+ * engine instead. GUESS: the closing reasons' wording.
+ */
+export const REMOVALS = {
+  occurrence: {
+    operation: 'closeOccurrence',
+    action: 'closed',
+    reason: { deleted: 'ENCERRADA PELA INTEGRACAO: EXCLUIDA NO MEGA', 'out-of-scope': 'ENCERRADA PELA INTEGRACAO: FORA DO ESCOPO NO MEGA' },
+  },
+} as const satisfies Partial<
+  Record<'spouse' | 'client' | 'contract' | 'occurrence', { operation: OperationKey; action: 'closed' | 'deactivated'; reason: unknown }>
+>;
+
+/**
  * A pattern that survives wrong accents and case: each accented letter also matches its bare letter,
  * `?` (NuSOAP's stand-in for what its charset lacks), U+FFFD, and the two-character mojibake of UTF-8
  * read as ISO-8859-1 ("NÃ£o"), so a message sent in one charset and declared in another is still recognised.
