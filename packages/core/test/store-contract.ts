@@ -331,7 +331,7 @@ export function describeStoreContract(name: string, openStore: OpenStore): void 
         skippedReasons: {},
         failures: [],
         warnings: { count: 0, byCode: {}, first: [] },
-        removals: { count: 0, first: [] },
+        removals: { count: 0, byAction: {}, first: [] },
       });
       const r1 = logged('r1', 'cron', '2026-01-01T00:00:00.000Z', 'completed');
       const r2 = logged('r2', 'online', '2026-01-01T00:01:00.000Z', 'stopped');
