@@ -60,7 +60,7 @@ async function sqliteMega(options: DemoOptions): Promise<MegaDb> {
 
 async function postgresMega(options: DemoOptions): Promise<MegaDb> {
   const run = `r${process.pid}${Date.now() % 100000}${Math.floor(Math.random() * 1000)}`;
-  const schemas: SchemaMapping = { MGGLO: `mgglo_${run}`, MGCAR: `mgcar_${run}`, MGDBM: `mgdbm_${run}`, MGCUSTOM: `mgcustom_${run}` };
+  const schemas: SchemaMapping = { MGGLO: `mgglo_${run}`, MGCAR: `mgcar_${run}`, MGDBM: `mgdbm_${run}`, MGCMR: `mgcmr_${run}`, MGCUSTOM: `mgcustom_${run}` };
   const pool = new pg.Pool({ connectionString: PG_URL, max: 3 });
   const stats = await createDemoMegaPostgres(pool, schemas, options);
   const sql = await postgresDriver({ connectionString: PG_URL, max: 3 });

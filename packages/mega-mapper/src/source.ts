@@ -14,6 +14,7 @@ import { clientLoader, spouseLoader } from './loaders/agents.js';
 import { type EntityLoader, inChunks, type LoaderContext, loaderContext, ORG_COLUMNS } from './loaders/context.js';
 import { contractLoader } from './loaders/contracts.js';
 import { occurrenceLoader } from './loaders/occurrences.js';
+import { prospectLoader } from './loaders/prospects.js';
 import { type PollOptions, type PollPositions, PollReader } from './poll-reader.js';
 import type { FeedEntity } from './schema/feed.js';
 import { NO_SCHEMAS, type SchemaMapping, STANDARD_SCHEMAS } from './schema/tables.js';
@@ -23,10 +24,10 @@ import { keysIn, type SqlDriver } from './sql/driver.js';
 
 export interface MegaSourceOptions {
   readonly sql: SqlDriver;
-  /** Default: no prefix on SQLite, the standard MGGLO/MGCAR/MGDBM/MGCUSTOM schemas elsewhere. */
+  /** Default: no prefix on SQLite, the standard MGGLO/MGCAR/MGDBM/MGCMR/MGCUSTOM schemas elsewhere. */
   readonly schemas?: SchemaMapping;
   readonly scope?: Partial<ScopeConfig>;
-  /** Entities to read, always in dependency order (spouse → client → contract → occurrence). */
+  /** Entities to read, always in dependency order (spouse → client → contract → occurrence), then prospects (pre-sales). */
   readonly entities?: readonly EntityName[];
   readonly feed?: FeedReaderOptions;
   /**
@@ -73,6 +74,7 @@ export class MegaSource implements ChangeSource {
       client: clientLoader(ctx),
       contract: contractLoader(ctx),
       occurrence: occurrenceLoader(ctx),
+      prospect: prospectLoader(ctx),
     };
     const wanted = new Set(options.entities ?? ENTITIES);
     this.#loaders = ENTITIES.filter((e) => wanted.has(e)).map((e) => all[e]);

@@ -9,7 +9,7 @@ import { describeMegaSource, type SuiteEnv } from './source-suite.js';
 
 // The standard multi-schema layout, with names unique to this run.
 const run = `t${process.pid}${Date.now() % 100000}`;
-const schemas: SchemaMapping = { MGGLO: `mgglo_${run}`, MGCAR: `mgcar_${run}`, MGDBM: `mgdbm_${run}`, MGCUSTOM: `mgcustom_${run}` };
+const schemas: SchemaMapping = { MGGLO: `mgglo_${run}`, MGCAR: `mgcar_${run}`, MGDBM: `mgdbm_${run}`, MGCMR: `mgcmr_${run}`, MGCUSTOM: `mgcustom_${run}` };
 let env: SuiteEnv;
 let pool: pg.Pool;
 
@@ -17,7 +17,7 @@ describe.skipIf(!pgAvailable)('PostgreSQL', () => {
   beforeAll(async () => {
     pool = new pg.Pool({ connectionString: PG_URL, max: 4 });
     const sql = await postgresDriver({ connectionString: PG_URL, max: 4 });
-    const stats = await createDemoMegaPostgres(pool, schemas, { clients: 600, seed: 11 });
+    const stats = await createDemoMegaPostgres(pool, schemas, { clients: 600, seed: 11, prospects: 12 });
     env = {
       sql,
       schemas,
