@@ -174,7 +174,8 @@ export class Presales {
         at: step.at,
         ...(event.unit ? { unit: event.unit } : {}),
       });
-      await this.#crm.addNarrative({ occurrenceKey: occurrence, text, at: step.at });
+      // Keyed by proposal and sequence: sent again after a crash before `record` below, the CRM keeps one.
+      await this.#crm.addNarrative({ occurrenceKey: occurrence, text, at: step.at, key: narrativeKey(event.proposalId, step.sequence) });
       narratives++;
       if (rule.closesFlow && !flowClosed) {
         await this.#crm.closeOccurrence({ occurrenceKey: occurrence, reason: this.#closeReason(rule), closeFlow: true });
@@ -239,6 +240,11 @@ export class Presales {
       },
     });
   }
+}
+
+/** The narrative's integration id for one status of one proposal: the same on every delivery of it. */
+function narrativeKey(proposalId: string, sequence: number): string {
+  return `vimob-${proposalId}-${sequence}`;
 }
 
 function toVimob(prospect: Prospect, crmOccurrence: string): VimobProspect {
