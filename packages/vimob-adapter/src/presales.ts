@@ -181,7 +181,10 @@ export class Presales {
         ...(event.unit ? { unit: event.unit } : {}),
       });
       // Keyed by proposal and sequence: sent again after a crash before `record` below, the CRM keeps one.
-      await Promise.all([this.#crm.addNarrative({ occurrenceKey: occurrence, text, at: step.at, key: narrativeKey(event.proposalId, step.sequence) }), reported]);
+      await Promise.all([
+        this.#crm.addNarrative({ occurrenceKey: occurrence, text, at: step.at, key: narrativeKey(event.proposalId, step.sequence) }),
+        reported,
+      ]);
       narratives++;
       if (rule.closesFlow && !flowClosed) {
         await this.#crm.closeOccurrence({ occurrenceKey: occurrence, reason: this.#closeReason(rule), closeFlow: true });
