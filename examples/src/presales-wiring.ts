@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SyncEngine } from '@mega-crm/core';
+import { ENTITIES, SyncEngine } from '@mega-crm/core';
 import { SqliteStore } from '@mega-crm/core/sqlite';
 import { CrmClient, crmSink } from '@mega-crm/crm-client';
 import { CrmSandbox } from '@mega-crm/crm-sandbox';
@@ -90,7 +90,11 @@ function startMega(crm: CrmClient): PresalesMega & { close(): Promise<void> } {
   for (const ddl of [...createTablesDdl('sqlite', NO_SCHEMAS), ...feedDdl('sqlite', NO_SCHEMAS)]) db.exec(ddl);
   const store = new SqliteStore({ path: ':memory:' });
   // Every client agent (a prospect converts before its contract exists); the enterprise flag scopes the rest.
-  const engine = new SyncEngine({ source: new MegaSource({ sql: sqliteDriver(db), scope: { clients: 'all' } }), sink: crmSink(crm), store });
+  const engine = new SyncEngine({
+    source: new MegaSource({ sql: sqliteDriver(db), scope: { clients: 'all' }, entities: ENTITIES }),
+    sink: crmSink(crm),
+    store,
+  });
   return {
     db,
     engine,

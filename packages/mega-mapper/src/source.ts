@@ -27,7 +27,11 @@ export interface MegaSourceOptions {
   /** Default: no prefix on SQLite, the standard MGGLO/MGCAR/MGDBM/MGCMR/MGCUSTOM schemas elsewhere. */
   readonly schemas?: SchemaMapping;
   readonly scope?: Partial<ScopeConfig>;
-  /** Entities to read, always in dependency order (spouse → client → contract → occurrence), then prospects (pre-sales). */
+  /**
+   * Entities to read, always in dependency order (spouse → client → contract → occurrence), then
+   * prospects. Default: the four post-sales entities; add `'prospect'` (or pass core's `ENTITIES`) to
+   * send Mega's pre-sales prospects (CMR_PROSPECT) too, once the CRM has the prospect operations.
+   */
   readonly entities?: readonly EntityName[];
   readonly feed?: FeedReaderOptions;
   /**
@@ -49,6 +53,9 @@ export interface MegaSourceOptions {
 }
 
 type Position = { feed: FeedPosition } | { poll: PollPositions };
+
+/** What a source reads unless told otherwise: pre-sales prospects are opt-in. */
+const POST_SALES: readonly EntityName[] = ['spouse', 'client', 'contract', 'occurrence'];
 type Cursor = ({ v: 2; mode: 'scan'; entity: number; after: unknown[] | null } & Position) | ({ v: 2; mode: 'feed' } & Position);
 
 /**
@@ -76,7 +83,7 @@ export class MegaSource implements ChangeSource {
       occurrence: occurrenceLoader(ctx),
       prospect: prospectLoader(ctx),
     };
-    const wanted = new Set(options.entities ?? ENTITIES);
+    const wanted = new Set<EntityName>(options.entities ?? POST_SALES);
     this.#loaders = ENTITIES.filter((e) => wanted.has(e)).map((e) => all[e]);
     this.#byEntity = new Map(this.#loaders.map((l) => [l.entity, l]));
     this.#feed = new FeedReader(ctx, options.feed);

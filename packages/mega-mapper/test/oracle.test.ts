@@ -3,6 +3,7 @@
  * the SQL it would send is checked for the dialect (binds, row limits, schema names, no row-value
  * comparisons). The feed's Oracle DDL is checked the same way.
  */
+import { ENTITIES } from '@mega-crm/core';
 import { describe, expect, it } from 'vitest';
 import { feedDdl } from '../src/schema/feed.js';
 import { createTablesDdl, STANDARD_SCHEMAS, singleSchema } from '../src/schema/tables.js';
@@ -39,7 +40,7 @@ describe('Oracle dialect', () => {
   it('sends :n binds, FETCH FIRST, schema-qualified names and no row-value comparisons', async () => {
     const { calls, connection } = recordingConnection();
     const sql = await oracleDriver({ connection });
-    const source = new MegaSource({ sql, schemas: STANDARD_SCHEMAS, scope: { enterprises: { codes: ['EMP1', 'EMP2'] } } });
+    const source = new MegaSource({ sql, schemas: STANDARD_SCHEMAS, scope: { enterprises: { codes: ['EMP1', 'EMP2'] } }, entities: ENTITIES });
     let cursor: string | null = null;
     for (let i = 0; i < 7; i++) cursor = (await source.read(cursor, { limit: 250 })).cursor; // every entity's scan, then the feed
     await source.load('contract', ['1-1-1-O-7']);

@@ -3,7 +3,7 @@
  * PostgreSQL): full scan and scope, change feed (updates, spouse rows, deletes, ties, concurrent
  * writes), and the mapped values.
  */
-import type { CapturedItem, ChangeSource, EntityName } from '@mega-crm/core';
+import { type CapturedItem, type ChangeSource, ENTITIES, type EntityName } from '@mega-crm/core';
 import { describe, expect, it } from 'vitest';
 import { DEMO_ORG, type DemoStats } from '../src/demo/generate.js';
 import type { SchemaMapping } from '../src/schema/tables.js';
@@ -44,7 +44,7 @@ const byEntity = (items: CapturedItem[], entity: EntityName) => items.filter((i)
 
 export function describeMegaSource(name: string, setup: () => SuiteEnv): void {
   describe(`MegaSource on ${name}`, () => {
-    const source = () => new MegaSource({ sql: setup().sql, schemas: setup().schemas });
+    const source = () => new MegaSource({ sql: setup().sql, schemas: setup().schemas, entities: ENTITIES });
 
     it('first read: a full scan of every entity once, in dependency order, with counted skips', async () => {
       const env = setup();
@@ -109,8 +109,17 @@ export function describeMegaSource(name: string, setup: () => SuiteEnv): void {
     it('prospects (CMR_PROSPECT): an edit, a conversion into a client under the same id, and a delete, by feed and by polling', async () => {
       const env = setup();
       const t = tableNames(env.schemas);
-      const feed = new MegaSource({ sql: env.sql, schemas: env.schemas, scope: { clients: 'all' } });
-      const poll = new MegaSource({ sql: env.sql, schemas: env.schemas, scope: { clients: 'all' }, changes: 'timestamps', poll: { lagSeconds: 0 } });
+      // Pre-sales prospects are opt-in: a source left at its defaults reads none.
+      expect(byEntity((await readAll(new MegaSource({ sql: env.sql, schemas: env.schemas }), null, 500)).items, 'prospect')).toEqual([]);
+      const feed = new MegaSource({ sql: env.sql, schemas: env.schemas, scope: { clients: 'all' }, entities: ENTITIES });
+      const poll = new MegaSource({
+        sql: env.sql,
+        schemas: env.schemas,
+        scope: { clients: 'all' },
+        entities: ENTITIES,
+        changes: 'timestamps',
+        poll: { lagSeconds: 0 },
+      });
       const { items: scanned, cursor } = await readAll(feed, null, 500);
       const { cursor: pollCursor } = await readAll(poll, null, 500);
       const prospects = byEntity(scanned, 'prospect').flatMap((i) => (i.kind === 'record' ? [i.record] : []));

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { PG_URL, pgAvailable } from '../../../tooling/test/pg.js';
+import { feedReadable, PG_URL, pgAvailable } from '../../../tooling/test/pg.js';
 import { createDemoMegaPostgres } from '../src/demo/generate.js';
-import type { SchemaMapping } from '../src/schema/tables.js';
+import { type SchemaMapping, tableNames } from '../src/schema/tables.js';
 import { translatePlaceholders } from '../src/sql/driver.js';
 import { postgresDriver } from '../src/sql/postgres.js';
 import { describeMegaSource, type SuiteEnv } from './source-suite.js';
@@ -31,6 +31,8 @@ describe.skipIf(!pgAvailable)('PostgreSQL', () => {
         } finally {
           client.release();
         }
+        // Another session's open transaction on this shared server holds the feed back: wait for it.
+        await feedReadable(pool, tableNames(schemas)('MEGACRM_FEED'));
       },
       async openTransaction() {
         const client = await pool.connect();
