@@ -42,6 +42,7 @@ const KEYS: Record<EntityName, string> = {
     "SELECT ORG_TAB_IN_CODIGO || '-' || ORG_PAD_IN_CODIGO || '-' || ORG_IN_CODIGO || '-' || TRIM(ORG_TAU_ST_CODIGO) || '-' || CTO_IN_CODIGO AS K FROM CAR_CONTRATO",
   occurrence:
     "SELECT ORG_TAB_IN_CODIGO || '-' || ORG_PAD_IN_CODIGO || '-' || ORG_IN_CODIGO || '-' || TRIM(ORG_TAU_ST_CODIGO) || '-' || OCO_IN_CODIGO AS K FROM DBM_GERAOCORRENCIA",
+  prospect: "SELECT AGN_TAB_IN_CODIGO || '-' || AGN_PAD_IN_CODIGO || '-' || AGN_IN_CODIGO AS K FROM CMR_PROSPECT",
 };
 const keysOf = (entity: EntityName) => (db.prepare(KEYS[entity]).all() as Array<{ K: string }>).map((r) => r.K);
 let total = 0;

@@ -9,6 +9,10 @@ export interface StoryResult {
   readonly closedFlow: boolean;
   readonly replayOutcomes: Readonly<Record<string, number>>;
   readonly crmRecordsForConvertedProspect: number;
+  /** Mega: the CRM prospect's name after Mega renamed it, and how the sync ended each step. */
+  readonly megaEdit: { readonly crmName: string | undefined; readonly prospects: number };
+  /** Mega: the prospect converted into a client there — CRM records under its id, and whether the CRM id stayed. */
+  readonly megaConversion: { readonly records: number; readonly sameCrmId: boolean; readonly failed: number };
 }
 
 export async function runPresalesStory(env: PresalesEnvironment, print: (line: string) => void = () => undefined): Promise<StoryResult> {
@@ -56,7 +60,48 @@ export async function runPresalesStory(env: PresalesEnvironment, print: (line: s
   const records = crmSandbox.state().clients.filter((c) => c.integrationId === maria.key).length + (crmSandbox.prospect(maria.key) ? 1 : 0);
   print(`   CRM records for ${maria.key}: ${records}`);
 
+  print('7. Prospect 1-1-5001, registered in the CRM, is "descarregado" into Mega (agent 1-1-5001) and completed there');
+  const { db, engine } = env.mega;
+  const carla = { key: '1-1-5001', name: 'Carla Dias', document: '529.982.247-25', email: 'carla@exemplo.com.br' };
+  await crm.upsertProspect(carla);
+  await presales.pushProspect(carla);
+  const agent = { tab: 1, pad: 1, code: 5001 };
+  db.prepare(
+    `INSERT INTO GLO_AGENTES (AGN_TAB_IN_CODIGO, AGN_PAD_IN_CODIGO, AGN_IN_CODIGO, AGN_ST_NOME, AGN_CH_TIPOPESSOAFJ, AGN_ST_EMAIL)
+      VALUES (@tab, @pad, @code, 'Carla Dias', 'F', 'carla@exemplo.com.br')`,
+  ).run(agent);
+  db.prepare(
+    `INSERT INTO GLO_PESSOA_FISICA (AGN_TAB_IN_CODIGO, AGN_PAD_IN_CODIGO, AGN_IN_CODIGO, AGN_CH_TIPO, AGN_ST_CPF) VALUES (@tab, @pad, @code, 'P', '52998224725')`,
+  ).run(agent);
+  db.prepare(
+    `INSERT INTO CMR_PROSPECT (AGN_TAB_IN_CODIGO, AGN_PAD_IN_CODIGO, AGN_IN_CODIGO, PRO_ST_NOME, PRO_CH_TIPOPESSOAFJ, PRO_ST_CPFCNPJ, PRO_ST_EMAIL, PRO_CH_ORIGEM)
+      VALUES (@tab, @pad, @code, 'Carla Dias', 'F', '52998224725', 'carla@exemplo.com.br', 'C')`,
+  ).run(agent);
+  await engine.run({ trigger: 'presales: first sync' });
+  db.prepare(`UPDATE CMR_PROSPECT SET PRO_ST_NOME = 'Carla Dias Moreira', PRO_ST_TELEFONE = '(31) 99876-5432' WHERE AGN_IN_CODIGO = @code`).run(agent);
+  const edit = await engine.run({ trigger: 'presales: Mega edited the prospect' });
+  const edited = crmSandbox.prospect(carla.key);
+  const prospectsAfterEdit = crmSandbox.state().prospects.filter((p) => p.integrationId === carla.key).length;
+  print(
+    `   Mega renamed it: the CRM prospect is now "${edited?.fields.nome}" (sent ${edit.byEntity.prospect.sent}, CRM prospects ${crmSandbox.state().prospects.length})`,
+  );
+
+  print('8. Mega converts prospect 1-1-5001 into a client (the agent takes the client role); the client sync runs');
+  db.prepare(
+    `INSERT INTO GLO_AGENTES_ID (AGN_TAB_IN_CODIGO, AGN_PAD_IN_CODIGO, AGN_IN_CODIGO, AGN_TAU_ST_CODIGO, AGN_CH_STATUS) VALUES (@tab, @pad, @code, 'C', 'A')`,
+  ).run(agent);
+  const conversion = await engine.run({ trigger: 'presales: Mega converted the prospect' });
+  const megaRecords = crmSandbox.state().clients.filter((c) => c.integrationId === carla.key).length + (crmSandbox.prospect(carla.key) ? 1 : 0);
+  const sameCrmId = crmSandbox.client(carla.key)?.crmId === edited?.crmId;
+  print(`   CRM records for ${carla.key}: ${megaRecords} (a client now, CRM id ${sameCrmId ? 'kept' : 'CHANGED'})`);
+
   return {
+    megaEdit: { crmName: edited?.fields.nome, prospects: prospectsAfterEdit },
+    megaConversion: {
+      records: megaRecords,
+      sameCrmId,
+      failed: conversion.byEntity.client.failed + conversion.byEntity.prospect.failed + edit.byEntity.prospect.failed,
+    },
     vimobProspects: vimobSandbox.vimob.state().prospects.length,
     narratives: crmSandbox.occurrence(mainOccurrence)?.narratives.map((n) => n.text) ?? [],
     gateRefusal,

@@ -5,8 +5,12 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CrmClient } from '@mega-crm/crm-client';
+import { ENTITIES, SyncEngine } from '@mega-crm/core';
+import { SqliteStore } from '@mega-crm/core/sqlite';
+import { CrmClient, crmSink } from '@mega-crm/crm-client';
 import { CrmSandbox } from '@mega-crm/crm-sandbox';
+import { createTablesDdl, feedDdl, MegaSource, NO_SCHEMAS } from '@mega-crm/mega-mapper';
+import { sqliteDriver } from '@mega-crm/mega-mapper/sqlite';
 import {
   createWebhookHandler,
   DEFAULT_STATUS_TABLE,
@@ -20,6 +24,7 @@ import {
   type WebhookHandler,
 } from '@mega-crm/vimob-adapter';
 import { VimobSandbox } from '@mega-crm/vimob-sandbox';
+import Database from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { DEMO_CREDENTIALS } from './wiring.js';
 
@@ -60,13 +65,44 @@ export async function mountOnFastify(handler: WebhookHandler): Promise<{ url: st
   return { url: `${address}${WEBHOOK_PATH}`, app, close: () => app.close() };
 }
 
+/**
+ * Mega's side of pre-sales: a (here in-memory, empty) Mega with the change feed installed, synced to
+ * the same CRM by the post-sales SyncEngine: its prospects (CMR_PROSPECT) go through the CRM's prospect
+ * upsert under their shared id, and a prospect converted into a client goes as that client, same id.
+ */
+export interface PresalesMega {
+  readonly db: Database.Database;
+  readonly engine: SyncEngine;
+}
+
 export interface PresalesEnvironment {
   readonly crmSandbox: CrmSandbox;
   readonly vimobSandbox: VimobSandbox;
   readonly crm: CrmClient;
   readonly presales: Presales;
   readonly webhookUrl: string;
+  readonly mega: PresalesMega;
   close(): Promise<void>;
+}
+
+function startMega(crm: CrmClient): PresalesMega & { close(): Promise<void> } {
+  const db = new Database(':memory:');
+  for (const ddl of [...createTablesDdl('sqlite', NO_SCHEMAS), ...feedDdl('sqlite', NO_SCHEMAS)]) db.exec(ddl);
+  const store = new SqliteStore({ path: ':memory:' });
+  // Every client agent (a prospect converts before its contract exists); the enterprise flag scopes the rest.
+  const engine = new SyncEngine({
+    source: new MegaSource({ sql: sqliteDriver(db), scope: { clients: 'all' }, entities: ENTITIES }),
+    sink: crmSink(crm),
+    store,
+  });
+  return {
+    db,
+    engine,
+    async close() {
+      await store.close();
+      db.close();
+    },
+  };
 }
 
 export async function startPresalesEnvironment(
@@ -85,14 +121,17 @@ export async function startPresalesEnvironment(
   const wrapped = options.wrap ? options.wrap(handler) : handler;
   const mount = options.framework === 'fastify' ? await mountOnFastify(wrapped) : await mountOnNodeHttp(wrapped);
   vimobSandbox.setWebhook(mount.url);
+  const mega = startMega(crm);
   return {
     crmSandbox,
     vimobSandbox,
     crm,
     presales,
     webhookUrl: mount.url,
+    mega,
     async close() {
       await mount.close();
+      await mega.close();
       crm.close();
       await Promise.all([crmSandbox.stop(), vimobSandbox.stop()]);
     },

@@ -7,6 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { EntityName } from '@mega-crm/core';
 import { seededRandom } from '@mega-crm/core/internal';
 import { PostgresStore } from '@mega-crm/core/postgres';
 import { CrmSandbox } from '@mega-crm/crm-sandbox';
@@ -22,11 +23,12 @@ const TRIALS = 30;
 const dir = mkdtempSync(join(tmpdir(), 'mega-crm-crash-'));
 const megaPath = join(dir, 'mega.db');
 let sandbox: CrmSandbox;
-const expected: Record<'spouse' | 'client' | 'contract' | 'occurrence', Set<string>> = {
+const expected: Record<EntityName, Set<string>> = {
   spouse: new Set(),
   client: new Set(),
   contract: new Set(),
   occurrence: new Set(),
+  prospect: new Set(),
 };
 
 beforeAll(async () => {

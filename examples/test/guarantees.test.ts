@@ -41,10 +41,10 @@ async function sync(store: string, extra: string[] = []): Promise<Outcome> {
 }
 
 /** Every in-scope record of Mega now (a full read), and each client's latest `complemento`. */
-async function megaNow(): Promise<{ keys: Record<(typeof ENTITY_NAMES)[number], string[]>; complemento: Map<string, string> }> {
+async function megaNow(): Promise<{ keys: Record<(typeof ENTITY_NAMES)[number] | 'prospect', string[]>; complemento: Map<string, string> }> {
   const db = new Database(megaPath, { readonly: true });
   const source = new MegaSource({ sql: sqliteDriver(db) });
-  const keys = { spouse: [] as string[], client: [] as string[], contract: [] as string[], occurrence: [] as string[] };
+  const keys = { spouse: [] as string[], client: [] as string[], contract: [] as string[], occurrence: [] as string[], prospect: [] as string[] };
   let cursor: string | null = null;
   for (;;) {
     const batch = await source.read(cursor, { limit: 500 });

@@ -17,7 +17,7 @@ import { sqliteDriver } from '@mega-crm/mega-mapper/sqlite';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { translatePlaceholders } from '../../packages/mega-mapper/src/sql/driver.js';
-import { PG_URL, pgAvailable } from '../../tooling/test/pg.js';
+import { feedReadable, PG_URL, pgAvailable } from '../../tooling/test/pg.js';
 import { DEMO_CREDENTIALS } from '../src/wiring.js';
 
 export interface MegaDb {
@@ -61,7 +61,7 @@ async function sqliteMega(options: DemoOptions): Promise<MegaDb> {
 
 async function postgresMega(options: DemoOptions): Promise<MegaDb> {
   const run = `r${process.pid}${Date.now() % 100000}${Math.floor(Math.random() * 1000)}`;
-  const schemas: SchemaMapping = { MGGLO: `mgglo_${run}`, MGCAR: `mgcar_${run}`, MGDBM: `mgdbm_${run}`, MGCUSTOM: `mgcustom_${run}` };
+  const schemas: SchemaMapping = { MGGLO: `mgglo_${run}`, MGCAR: `mgcar_${run}`, MGDBM: `mgdbm_${run}`, MGCMR: `mgcmr_${run}`, MGCUSTOM: `mgcustom_${run}` };
   const pool = new pg.Pool({ connectionString: PG_URL, max: 3 });
   const stats = await createDemoMegaPostgres(pool, schemas, options);
   const sql = await postgresDriver({ connectionString: PG_URL, max: 3 });
@@ -124,16 +124,3 @@ export async function syncEnv(
 
 /** Agent code of a client key `tab-pad-code`. */
 export const codeOf = (key: string): number => Number(key.split('-')[2]);
-
-/**
- * The feed is read only below the oldest running transaction of the whole server (commit safety), and
- * this PostgreSQL is shared: wait (≤ 30 s) until what was just written is readable, so the next run sees it.
- */
-async function feedReadable(pool: pg.Pool, feed: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const { rows } = await pool.query<{ ok: boolean | null }>(`SELECT (SELECT MAX(FEED_ID_XID) FROM ${feed}) < pg_snapshot_xmin(pg_current_snapshot()) AS ok`);
-    if (rows[0]?.ok !== false) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -13,7 +13,7 @@ describe.each(['node', 'fastify'] as const)('pre-sales example mounted on %s', (
   it('runs the whole story', async () => {
     env = await startPresalesEnvironment({ framework });
     const result = await runPresalesStory(env);
-    expect(result.vimobProspects).toBe(2);
+    expect(result.vimobProspects).toBe(3);
     expect(result.narratives).toEqual([
       'Vimob: proposta PPS-1 inserida (unidade Apto 101).',
       'Vimob: unidade Apto 101 reservada para a proposta PPS-1.',
@@ -24,6 +24,10 @@ describe.each(['node', 'fastify'] as const)('pre-sales example mounted on %s', (
     expect(Object.keys(result.replayOutcomes).filter((k) => k !== 'duplicate' && k !== 'stale')).toEqual([]);
     expect(Object.values(result.replayOutcomes).reduce((a, b) => a + b, 0)).toBe(2 * 6);
     expect(result.crmRecordsForConvertedProspect).toBe(1);
+    // Mega's side, through the SyncEngine: the edit reaches the CRM prospect; the conversion is one CRM record.
+    expect(result.megaEdit).toEqual({ crmName: 'Carla Dias Moreira', prospects: 1 });
+    expect(result.megaConversion).toEqual({ records: 1, sameCrmId: true, failed: 0 });
+    expect(env.crmSandbox.client('1-1-5001')?.fields).toMatchObject({ nome: 'Carla Dias' });
   });
 
   it('refuses a bad signature (401) and a 2 MB body (413)', async () => {

@@ -12,3 +12,16 @@ if (problem) throw new Error(`PostgreSQL is not reachable at ${PG_URL} (${proble
 
 /** Always true once this module has loaded; kept for the suites' `skipIf`. */
 export const pgAvailable = true;
+
+/**
+ * The feed is read only below the oldest running transaction of the whole server (commit safety), and
+ * this PostgreSQL is shared: wait (≤ 30 s) until what was just written is readable, so the next read sees it.
+ */
+export async function feedReadable(pool: { query(text: string): Promise<{ rows: Array<{ ok?: unknown }> }> }, feed: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const { rows } = await pool.query(`SELECT (SELECT MAX(FEED_ID_XID) FROM ${feed}) < pg_snapshot_xmin(pg_current_snapshot()) AS ok`);
+    if (rows[0]?.ok !== false) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

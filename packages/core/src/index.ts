@@ -27,6 +27,8 @@ export {
   OccurrenceSchema,
   SpouseSchema,
 } from './domain/post-sales.js';
+export type { Prospect, ProspectInput, ProspectOrigin } from './domain/prospect.js';
+export { PROSPECT_ORIGINS, ProspectSchema } from './domain/prospect.js';
 export type { EntityName, EntityRef, RecordWarning, RemovalCause, SyncRecord } from './domain/records.js';
 export { ENTITIES } from './domain/records.js';
 export { validateRecord } from './domain/validate.js';

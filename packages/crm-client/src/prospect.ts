@@ -1,42 +1,15 @@
 /**
  * The pre-sales records the CRM holds for Vimob: a prospect (one id shared with Vimob from creation
  * to conversion into a client), its main occurrence, and the state of a BPO step on an occurrence.
- * They live here, beside the CRM operations that carry them, until core's domain takes them over.
+ * The prospect itself is core's (`ProspectSchema`): Mega's CMR_PROSPECT rows are mapped to it too.
  */
-import { isValidCnpj, isValidCpf, ValidationError } from '@mega-crm/core';
-import { onlyDigits } from '@mega-crm/core/internal';
-import { z } from 'zod';
+import { type Prospect, type ProspectInput, ProspectSchema, ValidationError } from '@mega-crm/core';
 
-export const PROSPECT_ORIGINS = ['crm', 'vimob'] as const;
-export type ProspectOrigin = (typeof PROSPECT_ORIGINS)[number];
+export type { Prospect, ProspectInput, ProspectOrigin } from '@mega-crm/core';
+export { PROSPECT_ORIGINS, ProspectSchema } from '@mega-crm/core';
 
 export const BPO_STATES = ['pending', 'in-progress', 'concluded'] as const;
 export type BpoState = (typeof BPO_STATES)[number];
-
-export const ProspectSchema = z
-  .object({
-    /** The shared id: the same in the CRM, in Vimob, and on the client the prospect becomes. */
-    key: z.string().trim().min(1).max(60),
-    personType: z.enum(['F', 'J']).default('F'),
-    name: z.string().trim().min(1).max(150),
-    document: z.string().transform(onlyDigits),
-    email: z.email('must be a valid e-mail address').optional(),
-    phone: z
-      .string()
-      .transform(onlyDigits)
-      .pipe(z.string().regex(/^\d{8,13}$/, 'must have 8 to 13 digits'))
-      .optional(),
-    /** Where the prospect was first registered. */
-    origin: z.enum(PROSPECT_ORIGINS).default('crm'),
-  })
-  .strict()
-  .superRefine((p, ctx) => {
-    const valid = p.personType === 'F' ? isValidCpf(p.document) : isValidCnpj(p.document);
-    if (!valid)
-      ctx.addIssue({ code: 'custom', path: ['document'], message: `${p.personType === 'F' ? 'CPF' : 'CNPJ'} is missing or its check digits are wrong` });
-  });
-export type Prospect = z.output<typeof ProspectSchema>;
-export type ProspectInput = z.input<typeof ProspectSchema>;
 
 export interface ProspectOccurrence {
   /** Integration id of the prospect's main occurrence (the one whose "Vimob" button opened the proposal). */

@@ -1,4 +1,4 @@
-import type { Client, Contract, CrmSink, DeliveryReceipt, Occurrence, RemovalReceipt, Spouse, SyncRecord } from '@mega-crm/core';
+import type { Client, Contract, CrmSink, DeliveryReceipt, Occurrence, Prospect, RemovalReceipt, Spouse, SyncRecord } from '@mega-crm/core';
 import type { CrmClient } from './client.js';
 import { REMOVALS } from './profile/profile.js';
 
@@ -19,6 +19,9 @@ export function crmSink(client: CrmClient): CrmSink {
           return { crmId: (await client.upsertContract(record.payload as Contract)).crmId };
         case 'occurrence':
           return { crmId: (await client.upsertOccurrence(record.payload as Occurrence)).crmId };
+        case 'prospect':
+          // Keyed by the shared id: the same CRM record the CRM, Vimob and the client conversion use.
+          return { crmId: (await client.upsertProspect(record.payload as Prospect)).crmId };
       }
     },
     async remove(ref, cause): Promise<RemovalReceipt> {

@@ -1,4 +1,4 @@
-import { isAscii } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
 
@@ -186,7 +186,7 @@ export class HttpTransport implements HttpClient {
 
 // TextDecoder's 'latin1' is windows-1252, a superset matching what PHP emits as ISO-8859-1.
 const LATIN1 = new TextDecoder('latin1');
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const UTF8 = new TextDecoder('utf-8');
 
 /** The body decoded by its charset (forced, else declared by header, else by XML declaration). */
 export function decodeBody(raw: Buffer, contentType: string | undefined, forced: ResponseEncoding = 'auto'): string {
@@ -219,10 +219,7 @@ export function decodeResponse(
   return utf8 === undefined ? { data: LATIN1.decode(raw), charsetFallback: true } : { data: utf8 };
 }
 
+/** The text when `raw` is valid UTF-8 (checked without a throwing decoder: NuSOAP's Latin-1 answers are common). */
 function validUtf8(raw: Buffer): string | undefined {
-  try {
-    return UTF8.decode(raw);
-  } catch {
-    return undefined;
-  }
+  return isUtf8(raw) ? UTF8.decode(raw) : undefined;
 }

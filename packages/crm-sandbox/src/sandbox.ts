@@ -484,7 +484,16 @@ export class CrmSandbox {
     const id = str(p.id_integracao_ocorrencia);
     const occurrence = this.#occurrences.get(id);
     if (!occurrence) return this.#error(operation, id, RESULT_CODES.notFound, MESSAGES.occurrenceNotFound(id));
-    const narrative: SandboxNarrative = { crmId: String(this.#nextId++), text: str(p.texto), at: str(p.data) || this.#options.now().toISOString() };
+    // One narrative per integration id (a GUESS of the live CRM, see crm-client's profile): a repeat writes nothing.
+    const key = str(p.id_integracao_narrativa);
+    const earlier = key ? occurrence.narratives.find((n) => n.key === key) : undefined;
+    if (earlier) return this.#ok(operation, id, 'NARRATIVA JA INCLUIDA', earlier.crmId);
+    const narrative: SandboxNarrative = {
+      crmId: String(this.#nextId++),
+      text: str(p.texto),
+      at: str(p.data) || this.#options.now().toISOString(),
+      ...(key ? { key } : {}),
+    };
     this.#occurrences.set(id, { ...occurrence, narratives: [...occurrence.narratives, narrative] });
     return this.#ok(operation, id, 'NARRATIVA INCLUIDA', narrative.crmId);
   }

@@ -20,6 +20,8 @@ export interface SandboxNarrative {
   readonly crmId: string;
   readonly text: string;
   readonly at: string;
+  /** The narrative's integration id, when the sender gave one (one narrative per id). */
+  readonly key?: string;
 }
 
 export interface SandboxOccurrence extends SandboxRecord {

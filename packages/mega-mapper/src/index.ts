@@ -9,6 +9,8 @@ export type { ContractParts, MegaBuyerRow, MegaContractRow, MegaStructureRow } f
 export { CONTRACT_STATUS_CODES, CONTRACT_TYPE_CODES, mapContract } from './mappers/contract.js';
 export type { MegaOccurrenceRow } from './mappers/occurrence.js';
 export { mapOccurrence } from './mappers/occurrence.js';
+export type { MegaProspectRow } from './mappers/prospect.js';
+export { mapProspect, PROSPECT_ORIGIN_CODES } from './mappers/prospect.js';
 export type { MegaSpouseRow } from './mappers/spouse.js';
 export { mapSpouse } from './mappers/spouse.js';
 export type { FeedDdlOptions } from './schema/feed.js';

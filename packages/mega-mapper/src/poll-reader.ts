@@ -60,6 +60,7 @@ export const POLLED_TABLES: readonly PolledTable[] = [
   },
   { table: 'CAR_CONTRATO', tsColumn: 'CTO_DT_ALTERACAO', keyColumns: [...ORG, 'CTO_IN_CODIGO'], entities: [['contract', org]] },
   { table: 'DBM_GERAOCORRENCIA', tsColumn: 'OCO_DT_ALTERACAO', keyColumns: [...ORG, 'OCO_IN_CODIGO'], entities: [['occurrence', org]] },
+  { table: 'CMR_PROSPECT', tsColumn: 'PRO_DT_ALTERACAO', keyColumns: AGENT, entities: [['prospect', agent]] },
   // Scope changes (a flag set later): the source expands them into the records they bring in.
   {
     table: 'DBM_ESTRUTURA',

@@ -11,7 +11,7 @@ import { keysetAfter, keysIn } from './sql/driver.js';
 
 export type KeysByEntity = Record<EntityName, Set<string>>;
 
-export const noKeys = (): KeysByEntity => ({ spouse: new Set(), client: new Set(), contract: new Set(), occurrence: new Set() });
+export const noKeys = (): KeysByEntity => ({ spouse: new Set(), client: new Set(), contract: new Set(), occurrence: new Set(), prospect: new Set() });
 
 type OrgRow = { ORG_TAB_IN_CODIGO: number; ORG_PAD_IN_CODIGO: number; ORG_IN_CODIGO: number; ORG_TAU_ST_CODIGO: string };
 const orgKey = (r: OrgRow, id: number) => `${r.ORG_TAB_IN_CODIGO}-${r.ORG_PAD_IN_CODIGO}-${r.ORG_IN_CODIGO}-${String(r.ORG_TAU_ST_CODIGO).trim()}-${id}`;

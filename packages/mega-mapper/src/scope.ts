@@ -87,4 +87,6 @@ export const SKIP_REASONS = {
   enterpriseNotFlagged: 'enterprise not flagged for the CRM',
   occurrenceGone: 'occurrence no longer in Mega, or not linked to a contract',
   occurrenceTypeNotIntegrated: 'occurrence type not flagged for integration',
+  prospectConverted: 'prospect converted into a client: the client sync carries it under the same id',
+  prospectDeleted: 'prospect deleted in Mega (CMR_PROSPECT)',
 } as const;

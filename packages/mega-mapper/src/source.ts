@@ -15,6 +15,7 @@ import { clientLoader, spouseLoader } from './loaders/agents.js';
 import { type EntityLoader, type LoaderContext, loaderContext, ORG_COLUMNS } from './loaders/context.js';
 import { contractLoader } from './loaders/contracts.js';
 import { occurrenceLoader } from './loaders/occurrences.js';
+import { prospectLoader } from './loaders/prospects.js';
 import { type PollOptions, type PollPositions, PollReader } from './poll-reader.js';
 import type { FeedEntity } from './schema/feed.js';
 import { isOptionalTable, type MegaSchema, type MegaSchemaOverrides, resolveMegaSchema } from './schema/overrides.js';
@@ -26,7 +27,7 @@ import { keysIn, type SqlDriver } from './sql/driver.js';
 
 export interface MegaSourceOptions {
   readonly sql: SqlDriver;
-  /** Default: no prefix on SQLite, the standard MGGLO/MGCAR/MGDBM/MGCUSTOM schemas elsewhere. */
+  /** Default: no prefix on SQLite, the standard MGGLO/MGCAR/MGDBM/MGCMR/MGCUSTOM schemas elsewhere. */
   readonly schemas?: SchemaMapping;
   /**
    * The real names of tables and columns where your Mega differs from the SDK's (GUESS names in
@@ -35,7 +36,11 @@ export interface MegaSourceOptions {
    */
   readonly schema?: MegaSchemaOverrides;
   readonly scope?: Partial<ScopeConfig>;
-  /** Entities to read, always in dependency order (spouse → client → contract → occurrence). */
+  /**
+   * Entities to read, always in dependency order (spouse → client → contract → occurrence), then
+   * prospects. Default: the four post-sales entities; add `'prospect'` (or pass core's `ENTITIES`) to
+   * send Mega's pre-sales prospects (CMR_PROSPECT) too, once the CRM has the prospect operations.
+   */
   readonly entities?: readonly EntityName[];
   readonly feed?: FeedReaderOptions;
   /**
@@ -64,6 +69,9 @@ type Position = { feed: FeedPosition } | { poll: PollPositions };
 type Expansion = { scope: 'enterprise'; key: unknown[]; after: unknown[] | null } | { scope: 'occurrence-type'; key: string; after: unknown[] | null };
 type Cursor = ({ v: 2; mode: 'scan'; entity: number; after: unknown[] | null } & Position) | ({ v: 2; mode: 'feed'; expand?: Expansion[] } & Position);
 
+/** What a source reads unless told otherwise: pre-sales prospects are opt-in. */
+const POST_SALES: readonly EntityName[] = ['spouse', 'client', 'contract', 'occurrence'];
+
 /**
  * Mega as a ChangeSource. The first read (no cursor) starts a full scan of every entity in key
  * order, remembering the feed position taken before it began; then it follows MEGACRM_FEED, so a
@@ -87,7 +95,7 @@ export class MegaSource implements ChangeSource {
     const schemas = options.schemas ?? (options.sql.dialect === 'sqlite' ? NO_SCHEMAS : STANDARD_SCHEMAS);
     this.#schema = resolveMegaSchema(schemas, options.schema, options.sql.dialect);
     const scope = resolveScope(options.scope);
-    const wanted = new Set(options.entities ?? ENTITIES);
+    const wanted = new Set<EntityName>(options.entities ?? POST_SALES);
     this.#tables = [...new Set(ENTITIES.filter((e) => wanted.has(e)).flatMap((e) => TABLES_READ[e]))];
     this.#sql = options.sql;
     const sql = schemaCheckedDriver(
@@ -102,6 +110,7 @@ export class MegaSource implements ChangeSource {
       client: clientLoader(ctx),
       contract: contractLoader(ctx),
       occurrence: occurrenceLoader(ctx),
+      prospect: prospectLoader(ctx),
     };
     this.#loaders = ENTITIES.filter((e) => wanted.has(e)).map((e) => all[e]);
     this.#byEntity = new Map(this.#loaders.map((l) => [l.entity, l]));
@@ -244,6 +253,7 @@ const TABLES_READ: Readonly<Record<EntityName, readonly TableName[]>> = {
   client: ['GLO_AGENTES', 'GLO_PESSOA_FISICA', 'GLO_AGENTES_ID', 'GLO_AGENTES_TELEFONE', ...SCOPE_TABLES],
   contract: ['CAR_CONTRATO', ...SCOPE_TABLES],
   occurrence: ['DBM_GERAOCORRENCIA', 'DBM_OCORRENCIACONTRATO', 'DBM_TIPOOCORRENCIA', ...SCOPE_TABLES],
+  prospect: ['CMR_PROSPECT', 'GLO_AGENTES_ID'],
 };
 
 function checkedPoll(poll: PollOptions | undefined): PollOptions {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { type MegaClientRow, mapClient } from '../src/mappers/client.js';
 import { type ContractParts, type MegaStructureRow, mapContract } from '../src/mappers/contract.js';
 import { type MegaOccurrenceRow, mapOccurrence } from '../src/mappers/occurrence.js';
+import { type MegaProspectRow, mapProspect } from '../src/mappers/prospect.js';
 import { mapSpouse } from '../src/mappers/spouse.js';
 import type { OccurrenceTypeRule } from '../src/scope.js';
 
@@ -294,5 +295,49 @@ describe('mapOccurrence', () => {
     expect(r.ok && r.value).toMatchObject({ status: 'closed', closedAt: '2026-01-10' });
     const dated = mapOccurrence({ ...row, OCO_DT_ENCERRAMENTO: '2026-01-12' }, closed);
     expect(dated.ok && dated.value.closedAt).toBe('2026-01-12');
+  });
+});
+
+describe('mapProspect', () => {
+  const row: MegaProspectRow = {
+    AGN_TAB_IN_CODIGO: 1,
+    AGN_PAD_IN_CODIGO: 1,
+    AGN_IN_CODIGO: 2001,
+    PRO_ST_NOME: ' Lívia Souza ',
+    PRO_CH_TIPOPESSOAFJ: 'f',
+    PRO_ST_CPFCNPJ: 12345678909,
+    PRO_ST_EMAIL: 'Livia@Exemplo.com.br',
+    PRO_ST_TELEFONE: '(11) 98765-4321',
+    PRO_CH_ORIGEM: 'V',
+  };
+
+  it('maps to the CRM prospect under the shared id (the agent key), CPF padded, origin decoded', () => {
+    const mapped = mapProspect(row);
+    expect(mapped).toEqual({
+      ok: true,
+      warnings: [],
+      value: {
+        key: '1-1-2001',
+        personType: 'F',
+        name: 'Lívia Souza',
+        document: '12345678909',
+        email: 'livia@exemplo.com.br',
+        phone: '11987654321',
+        origin: 'vimob',
+      },
+    });
+    const defaults = mapProspect({ ...row, PRO_CH_ORIGEM: null, PRO_CH_TIPOPESSOAFJ: null });
+    expect(defaults.ok && defaults.value).toMatchObject({ personType: 'F', origin: 'crm' });
+  });
+
+  it('leaves a bad e-mail or phone out with a warning; refuses a bad CPF without echoing it', () => {
+    const dropped = mapProspect({ ...row, PRO_ST_EMAIL: 'not-an-email', PRO_ST_TELEFONE: '12' });
+    expect(dropped.ok && dropped.value).not.toHaveProperty('email');
+    expect(dropped.ok && dropped.warnings.map((w) => w.field).sort()).toEqual(['email', 'phone']);
+    const refused = mapProspect({ ...row, PRO_ST_CPFCNPJ: '11111111112' });
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.error).toBeInstanceOf(ValidationError);
+    expect(!refused.ok && refused.error.message).toMatch(/prospect 1-1-2001 is invalid in Mega: document/);
+    expect(!refused.ok && refused.error.message).not.toContain('11111111112');
   });
 });

@@ -3,6 +3,7 @@
  * the SQL it would send is checked for the dialect (binds, row limits, schema names, no row-value
  * comparisons). The feed's Oracle DDL is checked the same way.
  */
+import { ENTITIES } from '@mega-crm/core';
 import { describe, expect, it } from 'vitest';
 import { feedDdl } from '../src/schema/feed.js';
 import { createTablesDdl, STANDARD_SCHEMAS, singleSchema } from '../src/schema/tables.js';
@@ -39,11 +40,12 @@ describe('Oracle dialect', () => {
   it('sends :n binds, FETCH FIRST, schema-qualified names and no row-value comparisons', async () => {
     const { calls, connection } = recordingConnection();
     const sql = await oracleDriver({ connection });
-    const source = new MegaSource({ sql, schemas: STANDARD_SCHEMAS, scope: { enterprises: { codes: ['EMP1', 'EMP2'] } } });
+    const source = new MegaSource({ sql, schemas: STANDARD_SCHEMAS, scope: { enterprises: { codes: ['EMP1', 'EMP2'] } }, entities: ENTITIES });
     let cursor: string | null = null;
-    for (let i = 0; i < 6; i++) cursor = (await source.read(cursor, { limit: 250 })).cursor; // every entity's scan, then the feed
+    for (let i = 0; i < 7; i++) cursor = (await source.read(cursor, { limit: 250 })).cursor; // every entity's scan, then the feed
     await source.load('contract', ['1-1-1-O-7']);
     await source.load('client', ['1-1-1000']);
+    await source.load('prospect', ['1-1-2000']);
     const queries = oracleSelects(calls);
     expect(queries.length).toBeGreaterThanOrEqual(6);
     const all = queries.map((q) => q.sql).join('\n');
@@ -54,6 +56,11 @@ describe('Oracle dialect', () => {
     expect(all).toMatch(/FROM MGCUSTOM\.MEGACRM_FEED/);
     expect(all).toContain("NUMTODSINTERVAL(:2, 'SECOND')");
     expect(all).toContain('e.EST_ST_CODIGO IN (:1, :2)');
+    // Pre-sales prospects, in the MGCMR schema: scanned with FETCH FIRST, loaded by key tuple.
+    expect(all).toMatch(
+      /FROM MGCMR\.CMR_PROSPECT p WHERE 1 = 1 ORDER BY p\.AGN_TAB_IN_CODIGO, p\.AGN_PAD_IN_CODIGO, p\.AGN_IN_CODIGO FETCH FIRST :1 ROWS ONLY/,
+    );
+    expect(all).toContain('FROM MGCMR.CMR_PROSPECT p WHERE (p.AGN_TAB_IN_CODIGO, p.AGN_PAD_IN_CODIGO, p.AGN_IN_CODIGO) IN ((:1, :2, :3))');
     expect(calls[0]?.sql).toMatch(/ALTER SESSION SET NLS_DATE_FORMAT/);
   });
 
@@ -147,8 +154,18 @@ describe('Oracle dialect', () => {
     expect(structures).toContain("IF :NEW.EST_CH_TIPOESTRUTURA = 'E' THEN");
     expect(structures).toContain("VALUES ('DBM_ESTRUTURA', 'enterprise', :NEW.ORG_TAB_IN_CODIGO || '-' || :NEW.ORG_PAD_IN_CODIGO");
     expect(ddl.find((d) => d.includes('ON MGDBM.DBM_TIPOOCORRENCIA'))).toContain("'occurrence-type', :NEW.OCS_IN_MODULO || '-' || :NEW.OCS_IN_CODIGO");
+    const prospects = ddl.find((d) => d.includes('ON MGCMR.CMR_PROSPECT')) ?? '';
+    expect(prospects).toMatch(
+      /^CREATE OR REPLACE TRIGGER MGCUSTOM\.MEGACRM_CMR_PROSPECT\nAFTER INSERT OR UPDATE OR DELETE ON MGCMR\.CMR_PROSPECT FOR EACH ROW/,
+    );
+    expect(prospects).toContain(
+      "VALUES ('CMR_PROSPECT', 'prospect', :OLD.AGN_TAB_IN_CODIGO || '-' || :OLD.AGN_PAD_IN_CODIGO || '-' || :OLD.AGN_IN_CODIGO, op)",
+    );
+    expect(createTablesDdl('oracle', STANDARD_SCHEMAS).find((d) => d.startsWith('CREATE TABLE MGCMR.CMR_PROSPECT ('))).toContain(
+      'PRO_DT_ALTERACAO TIMESTAMP(3)',
+    );
     const tenant = createTablesDdl('oracle', singleSchema('BILD'));
     expect(tenant.find((d) => d.startsWith('CREATE TABLE BILD.CAR_CONTRATO ('))).toContain('CTO_RE_VALORCONTRATO NUMBER(18,2)');
-    expect(tenant.join('\n')).not.toMatch(/MGGLO|MGCAR|MGDBM/);
+    expect(tenant.join('\n')).not.toMatch(/MGGLO|MGCAR|MGDBM|MGCMR/);
   });
 });

@@ -3,7 +3,7 @@
  * PostgreSQL): full scan and scope, change feed (updates, spouse rows, deletes, ties, concurrent
  * writes), and the mapped values.
  */
-import type { CapturedItem, ChangeSource, EntityName } from '@mega-crm/core';
+import { type CapturedItem, type ChangeSource, ENTITIES, type EntityName } from '@mega-crm/core';
 import { describe, expect, it } from 'vitest';
 import { DEMO_ORG, type DemoStats } from '../src/demo/generate.js';
 import type { SchemaMapping } from '../src/schema/tables.js';
@@ -44,14 +44,14 @@ const byEntity = (items: readonly CapturedItem[], entity: EntityName) => items.f
 
 export function describeMegaSource(name: string, setup: () => SuiteEnv): void {
   describe(`MegaSource on ${name}`, () => {
-    const source = () => new MegaSource({ sql: setup().sql, schemas: setup().schemas });
+    const source = () => new MegaSource({ sql: setup().sql, schemas: setup().schemas, entities: ENTITIES });
 
     it('first read: a full scan of every entity once, in dependency order, with counted skips', async () => {
       const env = setup();
       const { items } = await readAll(source(), null, 97);
       const order = [...new Set(items.map(entityOf))];
-      expect(order).toEqual(['spouse', 'client', 'contract', 'occurrence']);
-      for (const entity of ['spouse', 'client', 'contract', 'occurrence'] as const) {
+      expect(order).toEqual(['spouse', 'client', 'contract', 'occurrence', 'prospect']);
+      for (const entity of ['spouse', 'client', 'contract', 'occurrence', 'prospect'] as const) {
         const keys = byEntity(items, entity).map(keyOf);
         expect(new Set(keys).size).toBe(keys.length);
       }
@@ -59,6 +59,7 @@ export function describeMegaSource(name: string, setup: () => SuiteEnv): void {
       expect(byEntity(items, 'spouse')).toHaveLength(env.stats.married);
       expect(byEntity(items, 'contract')).toHaveLength(env.stats.contracts);
       expect(byEntity(items, 'occurrence')).toHaveLength(env.stats.occurrences);
+      expect(byEntity(items, 'prospect').filter((i) => i.kind === 'record')).toHaveLength(env.stats.prospects);
       const reasons = new Set(items.flatMap((i) => (i.kind === 'skipped' ? [i.reason] : [])));
       expect(reasons).toEqual(new Set([SKIP_REASONS.clientOutOfScope, SKIP_REASONS.enterpriseNotFlagged, SKIP_REASONS.occurrenceTypeNotIntegrated]));
       expect(items.filter((i) => i.kind === 'invalid')).toEqual([]);
@@ -103,6 +104,66 @@ export function describeMegaSource(name: string, setup: () => SuiteEnv): void {
       const contract = items.find((i) => i.kind === 'record' && i.record.key === contractKey);
       expect(contract?.kind === 'record' && contract.record.payload).toMatchObject({ status: 'paid-off' });
       expect((await readAll(s, after)).items).toHaveLength(0);
+    });
+
+    it('prospects (CMR_PROSPECT): an edit, a conversion into a client under the same id, and a delete, by feed and by polling', async () => {
+      const env = setup();
+      const t = tableNames(env.schemas);
+      // Pre-sales prospects are opt-in: a source left at its defaults reads none.
+      expect(byEntity((await readAll(new MegaSource({ sql: env.sql, schemas: env.schemas }), null, 500)).items, 'prospect')).toEqual([]);
+      const feed = new MegaSource({ sql: env.sql, schemas: env.schemas, scope: { clients: 'all' }, entities: ENTITIES });
+      const poll = new MegaSource({
+        sql: env.sql,
+        schemas: env.schemas,
+        scope: { clients: 'all' },
+        entities: ENTITIES,
+        changes: 'timestamps',
+        poll: { lagSeconds: 0 },
+      });
+      const { items: scanned, cursor } = await readAll(feed, null, 500);
+      const { cursor: pollCursor } = await readAll(poll, null, 500);
+      const prospects = byEntity(scanned, 'prospect').flatMap((i) => (i.kind === 'record' ? [i.record] : []));
+      expect(prospects.length).toBeGreaterThanOrEqual(3);
+      const [edited, converted, deleted] = prospects.map((p) => p.key) as [string, string, string];
+      expect(edited).toMatch(/^\d+-\d+-\d+$/); // the shared id is the agent key (a GUESS: see schema/tables.ts)
+      const code = (key: string) => Number(key.split('-')[2]);
+      await env.transaction(async (exec) => {
+        await exec(
+          `UPDATE ${t('CMR_PROSPECT')} SET PRO_ST_NOME = 'Lívia Prospect', PRO_ST_EMAIL = 'livia@exemplo.com.br', PRO_DT_ALTERACAO = ? WHERE AGN_IN_CODIGO = ?`,
+          ['2026-07-01 10:00:00.000', code(edited)],
+        );
+        // Converted: the agent takes the client role; Mega keeps its prospect row.
+        await exec(
+          `INSERT INTO ${t('GLO_AGENTES_ID')} (AGN_TAB_IN_CODIGO, AGN_PAD_IN_CODIGO, AGN_IN_CODIGO, AGN_TAU_ST_CODIGO, AGN_CH_STATUS) VALUES (1, 1, ?, 'C', 'A')`,
+          [code(converted)],
+        );
+        await exec(`UPDATE ${t('CMR_PROSPECT')} SET PRO_DT_ALTERACAO = ? WHERE AGN_IN_CODIGO = ?`, ['2026-07-01 10:00:00.000', code(converted)]);
+        await exec(`DELETE FROM ${t('CMR_PROSPECT')} WHERE AGN_IN_CODIGO = ?`, [code(deleted)]);
+      });
+      const { items } = await readAll(feed, cursor, 3);
+      const seen = items.map((i) => `${entityOf(i)}:${i.kind}:${keyOf(i)}`);
+      expect(seen).toEqual(
+        expect.arrayContaining([`prospect:record:${edited}`, `prospect:skipped:${converted}`, `client:record:${converted}`, `prospect:skipped:${deleted}`]),
+      );
+      expect(new Set(seen).size).toBe(seen.length);
+      const record = items.find((i) => i.kind === 'record' && i.record.entity === 'prospect' && i.record.key === edited);
+      expect(record?.kind === 'record' && record.record.payload).toMatchObject({ key: edited, name: 'Lívia Prospect', email: 'livia@exemplo.com.br' });
+      const skips = items.flatMap((i) => (i.kind === 'skipped' && i.entity === 'prospect' ? [[i.key, i.reason, i.removal]] : []));
+      expect(skips).toEqual(
+        expect.arrayContaining([
+          [converted, SKIP_REASONS.prospectConverted, undefined],
+          [deleted, SKIP_REASONS.prospectDeleted, 'deleted'],
+        ]),
+      );
+      // The client the prospect became carries the prospect's id: one CRM record, updated, not a second.
+      const client = items.find((i) => i.kind === 'record' && i.record.entity === 'client' && i.record.key === converted);
+      expect(client?.kind === 'record' && (client.record.payload as { key: string }).key).toBe(converted);
+      // Polling sees the stamped edit and the conversion (deletes are for reconcile()).
+      const polled = (await readAll(poll, pollCursor, 500)).items.filter((i) => entityOf(i) === 'prospect').map((i) => `${i.kind}:${keyOf(i)}`);
+      expect(polled).toEqual(expect.arrayContaining([`record:${edited}`, `skipped:${converted}`]));
+      expect(await poll.reconcile('prospect', [edited, deleted])).toEqual([
+        { kind: 'skipped', entity: 'prospect', key: deleted, reason: SKIP_REASONS.prospectDeleted, removal: 'deleted' },
+      ]);
     });
 
     it('ties: fifty changes with one timestamp, read seven at a time, are neither lost nor repeated', async () => {

@@ -1,15 +1,15 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { PG_URL, pgAvailable } from '../../../tooling/test/pg.js';
+import { feedReadable, PG_URL, pgAvailable } from '../../../tooling/test/pg.js';
 import { createDemoMegaPostgres } from '../src/demo/generate.js';
-import type { SchemaMapping } from '../src/schema/tables.js';
+import { type SchemaMapping, tableNames } from '../src/schema/tables.js';
 import { translatePlaceholders } from '../src/sql/driver.js';
 import { postgresDriver } from '../src/sql/postgres.js';
 import { describeMegaSource, type SuiteEnv } from './source-suite.js';
 
 // The standard multi-schema layout, with names unique to this run.
 const run = `t${process.pid}${Date.now() % 100000}`;
-const schemas: SchemaMapping = { MGGLO: `mgglo_${run}`, MGCAR: `mgcar_${run}`, MGDBM: `mgdbm_${run}`, MGCUSTOM: `mgcustom_${run}` };
+const schemas: SchemaMapping = { MGGLO: `mgglo_${run}`, MGCAR: `mgcar_${run}`, MGDBM: `mgdbm_${run}`, MGCMR: `mgcmr_${run}`, MGCUSTOM: `mgcustom_${run}` };
 let env: SuiteEnv;
 let pool: pg.Pool;
 
@@ -17,7 +17,7 @@ describe.skipIf(!pgAvailable)('PostgreSQL', () => {
   beforeAll(async () => {
     pool = new pg.Pool({ connectionString: PG_URL, max: 4 });
     const sql = await postgresDriver({ connectionString: PG_URL, max: 4 });
-    const stats = await createDemoMegaPostgres(pool, schemas, { clients: 600, seed: 11 });
+    const stats = await createDemoMegaPostgres(pool, schemas, { clients: 600, seed: 11, prospects: 12 });
     env = {
       sql,
       schemas,
@@ -31,6 +31,8 @@ describe.skipIf(!pgAvailable)('PostgreSQL', () => {
         } finally {
           client.release();
         }
+        // Another session's open transaction on this shared server holds the feed back: wait for it.
+        await feedReadable(pool, tableNames(schemas)('MEGACRM_FEED'));
       },
       async openTransaction() {
         const client = await pool.connect();

@@ -13,7 +13,7 @@ let db: Database.Database;
 
 beforeAll(async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'mega-')), 'mega.db');
-  const stats = await createDemoMegaDatabase(path, { clients: 600, seed: 11 });
+  const stats = await createDemoMegaDatabase(path, { clients: 600, seed: 11, prospects: 12 });
   db = new Database(path);
   env = {
     sql: sqliteDriver(db),

@@ -161,10 +161,16 @@ export class Presales {
     for (const step of steps) {
       const rule = this.statuses.get(step.status);
       if (!rule) throw this.#unknownStatus(step.status);
+      // An allowed decision is reported while the narrative is written (one round trip less on the
+      // event's path); a refusal is reported before the event is refused.
+      let reported: Promise<void> | undefined;
       if (rule.gate) {
         const decision = await this.checkGate({ id: event.proposalId, prospectId: event.prospectId, crmOccurrence: occurrence }, step.status);
-        await this.#vimob.reportGateDecision(decision);
-        if (!decision.allowed) throw gateDenied(event.proposalId, step.status, rule.gate.step, decision.stepState ?? 'pending', decision.reason);
+        reported = this.#vimob.reportGateDecision(decision);
+        if (!decision.allowed) {
+          await reported;
+          throw gateDenied(event.proposalId, step.status, rule.gate.step, decision.stepState ?? 'pending', decision.reason);
+        }
       }
       const text = StatusTable.narrative(rule, {
         label: rule.label,
@@ -174,7 +180,11 @@ export class Presales {
         at: step.at,
         ...(event.unit ? { unit: event.unit } : {}),
       });
-      await this.#crm.addNarrative({ occurrenceKey: occurrence, text, at: step.at });
+      // Keyed by proposal and sequence: sent again after a crash before `record` below, the CRM keeps one.
+      await Promise.all([
+        this.#crm.addNarrative({ occurrenceKey: occurrence, text, at: step.at, key: narrativeKey(event.proposalId, step.sequence) }),
+        reported,
+      ]);
       narratives++;
       if (rule.closesFlow && !flowClosed) {
         await this.#crm.closeOccurrence({ occurrenceKey: occurrence, reason: this.#closeReason(rule), closeFlow: true });
@@ -239,6 +249,11 @@ export class Presales {
       },
     });
   }
+}
+
+/** The narrative's integration id for one status of one proposal: the same on every delivery of it. */
+function narrativeKey(proposalId: string, sequence: number): string {
+  return `vimob-${proposalId}-${sequence}`;
 }
 
 function toVimob(prospect: Prospect, crmOccurrence: string): VimobProspect {

@@ -112,6 +112,10 @@ function statusFor(error: MegaCrmError): number {
     case 'ENTRY_LOCKED':
     case 'DUPLICATE_CPF':
       return 409;
+    // The event log failed, or something unforeseen did (a crash mid-event): Vimob delivers it again,
+    // and what was already written is not repeated (event ids, sequences, narrative ids).
+    case 'STORE_FAILED':
+      return 503;
     default:
       // Our own configuration (CRM credentials, WSDL, IP): Vimob should deliver again once it is fixed.
       // Anything else the CRM or Vimob refused for this event (e.g. an unknown occurrence) will not pass on a retry.

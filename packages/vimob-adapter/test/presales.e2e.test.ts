@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteEventLog } from '../src/event-log.js';
+import { type EventLog, SqliteEventLog } from '../src/event-log.js';
 import { Presales } from '../src/presales.js';
 import { NATIVE_STATUSES as S, toWireEvent } from '../src/profile.js';
 import { signWebhook } from '../src/signature.js';
@@ -157,6 +157,49 @@ describe('duplicate CPF and the entry lock', () => {
 });
 
 describe('idempotency survives a restart (SQLite event log)', () => {
+  it('a crash after the CRM wrote the narrative but before the event was recorded: redelivered, the occurrence still holds it once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vimob-crash-'));
+    const db = new Database(join(dir, 'presales.db'));
+    try {
+      const log = new SqliteEventLog(db);
+      let crashes = 1;
+      // The process dies between the two steps: the narrative is in the CRM, the event id is not in the store.
+      const crashing: EventLog = {
+        has: (id) => log.has(id),
+        position: (proposal) => log.position(proposal),
+        record: async (event) => {
+          if (crashes-- > 0) throw new Error('process killed before the event was recorded');
+          return log.record(event);
+        },
+      };
+      env = await startEnvironment({ eventLog: crashing });
+      await env.crm.upsertProspect(ana);
+      await env.presales.pushProspect(ana);
+      env.vimobSandbox.vimob.openProposal({ id: 'PPS-1', prospectId: 'PRO-1', unit: 'Apto 7' });
+      const crashed = await env.vimobSandbox.advance('PPS-1', S.inserted);
+      expect(crashed.status).toBe(503); // Vimob will deliver it again
+      expect(narratives(env, 'PRO-1-OC')).toEqual(['Vimob: proposta PPS-1 inserida (unidade Apto 7).']);
+
+      // The restarted host (nothing in memory, same database) gets the same event again, then the next one.
+      const restarted = new Presales({ crm: env.crm, vimob: env.gateway, statuses: STATUSES, eventLog: new SqliteEventLog(db) });
+      const handler = createWebhookHandler(restarted, { secret: SECRET });
+      const deliver = async (event: unknown) => {
+        const body = JSON.stringify(event);
+        return JSON.parse((await handler({ method: 'POST', headers: signWebhook(SECRET, body), body })).body) as { outcome?: string };
+      };
+      const [first] = env.vimobSandbox.deliveries().map((d) => toWireEvent(d.event));
+      expect(await deliver(first)).toMatchObject({ outcome: 'applied', narratives: 1 });
+      expect(await deliver(first)).toMatchObject({ outcome: 'duplicate' });
+      expect(narratives(env, 'PRO-1-OC')).toEqual(['Vimob: proposta PPS-1 inserida (unidade Apto 7).']);
+      // Sent twice, kept once: the narrative's id (proposal + sequence) is what the CRM dedupes on.
+      expect(env.crmSandbox.state().requestsByOperation.IncluirNarrativa).toBe(2);
+      expect(env.crmSandbox.occurrence('PRO-1-OC')?.narratives.map((n) => n.key)).toEqual(['vimob-PPS-1-1']);
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a new Presales on the same database answers every replayed webhook "duplicate"', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vimob-e2e-'));
     const db = new Database(join(dir, 'presales.db'));

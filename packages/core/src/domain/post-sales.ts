@@ -103,6 +103,11 @@ export const NarrativeSchema = z
     occurrenceKey: key,
     text: text(4000),
     at: z.iso.datetime({ offset: true, message: 'must be an ISO date-time' }),
+    /**
+     * The narrative's own integration id: the CRM keeps one narrative per id on an occurrence, so a
+     * narrative sent again after a crash (before its sender recorded it) is not written twice.
+     */
+    key: z.string().trim().min(1).max(120).optional(),
   })
   .strict();
 export type Narrative = z.output<typeof NarrativeSchema>;

@@ -1,6 +1,10 @@
 /** What the engine moves: one mapped record of one entity, identified by its Mega key. */
 
-export const ENTITIES = ['spouse', 'client', 'contract', 'occurrence'] as const;
+/**
+ * Dependency order. `prospect` (pre-sales) depends on nothing and comes last so the stores' claim rank
+ * (spouse 0, client 1, contract 2, anything else 3) holds without a migration.
+ */
+export const ENTITIES = ['spouse', 'client', 'contract', 'occurrence', 'prospect'] as const;
 export type EntityName = (typeof ENTITIES)[number];
 
 export interface EntityRef {

@@ -4,7 +4,7 @@ import { type ErrorCode, StoreBusyError } from '../errors.js';
 import type { ParkedRecord } from '../ports.js';
 
 /** Dependency order: a spouse before its client, a client before its contracts, a contract before its occurrences. */
-export const ENTITY_RANK: Readonly<Record<EntityName, number>> = { spouse: 0, client: 1, contract: 2, occurrence: 3 };
+export const ENTITY_RANK: Readonly<Record<EntityName, number>> = { spouse: 0, client: 1, contract: 2, occurrence: 3, prospect: 3 };
 
 /**
  * The hash of a removal queued in the outbox (a record deleted in Mega or out of scope, to close or

@@ -84,7 +84,7 @@ export function occurrenceParams(occurrence: Occurrence): ParamValues {
 }
 
 export function narrativeParams(narrative: Narrative): ParamValues {
-  return { id_integracao_ocorrencia: narrative.occurrenceKey, texto: narrative.text, data: narrative.at };
+  return { id_integracao_ocorrencia: narrative.occurrenceKey, texto: narrative.text, data: narrative.at, id_integracao_narrativa: narrative.key ?? '' };
 }
 
 export function closeOccurrenceParams(close: CloseOccurrence): ParamValues {

@@ -187,6 +187,9 @@ export const OPERATIONS = {
       ['id_integracao_ocorrencia', 'string'],
       ['texto', 'string'],
       ['data', 'string'],
+      // GUESS: the narrative's integration id, like every other record's; the CRM keeps one narrative
+      // per id (a repeat answers with the first one's id). Empty: no such check (post-sales narratives).
+      ['id_integracao_narrativa', 'string'],
     ],
     output: 'RetornoIntegracao',
   },

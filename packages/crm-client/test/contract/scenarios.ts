@@ -183,6 +183,16 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { result: { crmId: '7', message: 'NARRATIVA INCLUIDA' } },
   },
   {
+    // The narrative's own id, sent again (e.g. after a crash before its sender recorded it): the CRM keeps the first one.
+    name: 'add-narrative.repeated-key',
+    setup: async (client) => {
+      await withOccurrence(client);
+      await client.addNarrative({ occurrenceKey: occurrence.key, text: 'Vimob: proposta inserida', at: '2026-01-15T09:30:00-03:00', key: 'vimob-PPS-1-1' });
+    },
+    call: (c) => c.addNarrative({ occurrenceKey: occurrence.key, text: 'Vimob: proposta inserida', at: '2026-01-15T09:30:00-03:00', key: 'vimob-PPS-1-1' }),
+    expect: { result: { crmId: '7', message: 'NARRATIVA JA INCLUIDA' } },
+  },
+  {
     name: 'add-narrative.occurrence-not-found',
     call: (c) => c.addNarrative({ occurrenceKey: 'NAO-EXISTE', text: 'x', at: '2026-01-15T09:30:00-03:00' }),
     expect: { error: { name: 'CrmFaultError', code: 'CRM_REJECTED', retryable: false, details: { crmCode: 5 } } },

@@ -29,6 +29,8 @@ export interface DemoOptions {
   readonly installmentsPerContract?: number;
   /** Share (0–1) of rows made dirty, for each kind in DIRTY_KINDS (`pnpm demo --dirty`: 0.05). Default 0. */
   readonly dirtyShare?: number;
+  /** Pre-sales prospects (CMR_PROSPECT rows, each on an agent of its own, not a client yet). Default 0. */
+  readonly prospects?: number;
 }
 
 export interface DemoStats {
@@ -46,6 +48,7 @@ export interface DemoStats {
   readonly buyers: number;
   readonly occurrences: number;
   readonly installments: number;
+  readonly prospects: number;
   /** With `dirtyShare`: the agent codes each kind of dirt touched. */
   readonly dirty?: DirtyStats;
 }
@@ -113,6 +116,7 @@ export async function writeDemoData(target: RowWriter, options: DemoOptions = {}
     buyers: 0,
     occurrences: 0,
     installments: 0,
+    prospects: 0,
   };
   for (const type of DEMO_OCCURRENCE_TYPES) writer.add('DBM_TIPOOCORRENCIA', type);
 
@@ -422,6 +426,56 @@ export async function writeDemoData(target: RowWriter, options: DemoOptions = {}
       AGN_DT_INICIOMOV: '2020-01-01',
     });
     stats.otherAgents++;
+  }
+  // Pre-sales: prospects on agents of their own (after the other agents), CPFs unlike any client's.
+  for (let j = 0; j < (options.prospects ?? 0); j++) {
+    const code = FIRST_AGENT_CODE + clients + others + j;
+    const first = pick(random, random() < 0.5 ? FIRST_NAMES_F : FIRST_NAMES_M);
+    const last = `${pick(random, SURNAMES)} ${pick(random, SURNAMES)}`;
+    const agent = { AGN_TAB_IN_CODIGO: 1, AGN_PAD_IN_CODIGO: 1, AGN_IN_CODIGO: code };
+    writer.add('GLO_AGENTES', {
+      ...agent,
+      AGN_ST_NOME: `${first} ${last}`,
+      AGN_ST_FANTASIA: null,
+      AGN_CH_TIPOPESSOAFJ: 'F',
+      AGN_ST_CGC: null,
+      TPL_ST_SIGLA: null,
+      AGN_ST_LOGRADOURO: null,
+      AGN_ST_NUMERO: null,
+      AGN_ST_COMPLEMENTO: null,
+      AGN_ST_BAIRRO: null,
+      AGN_ST_MUNICIPIO: null,
+      UF_ST_SIGLA: null,
+      AGN_ST_CEP: null,
+      AGN_ST_EMAIL: null,
+      AGN_ST_OUTROSEMAILS: null,
+      AGN_DT_ALTERACAO: '2026-01-01 08:00:00.000',
+    });
+    // The agent holds the document too: what the client record reads once the prospect converts.
+    writer.add('GLO_PESSOA_FISICA', {
+      ...agent,
+      AGN_CH_TIPO: 'P',
+      AGN_ST_CPF: cpfFor(2 * clients + j),
+      AGN_ST_RG: null,
+      AGN_ST_CARGOPROFISS: null,
+      AGN_ST_NACIONALIDADE: 'Brasileira',
+      AGN_CH_ESTCIVIL: null,
+      AGN_CH_REGIMECASAMENTO: null,
+      AGN_DT_NASCIMENTO: null,
+      AGN_ST_CONJUGE: null,
+      AGN_DT_ALTERACAO: '2026-01-01 08:00:00.000',
+    });
+    writer.add('CMR_PROSPECT', {
+      ...agent,
+      PRO_ST_NOME: `${first} ${last}`,
+      PRO_CH_TIPOPESSOAFJ: 'F',
+      PRO_ST_CPFCNPJ: cpfFor(2 * clients + j),
+      PRO_ST_EMAIL: random() < 0.7 ? `${ascii(`${first}.${last}`)}.p${j}@${pick(random, EMAIL_DOMAINS)}` : null,
+      PRO_ST_TELEFONE: random() < 0.7 ? `11 9${String(10_000_000 + Math.floor(random() * 89_999_999))}` : null,
+      PRO_CH_ORIGEM: random() < 0.8 ? 'C' : 'V',
+      PRO_DT_ALTERACAO: '2026-01-01 08:00:00.000',
+    });
+    stats.prospects++;
   }
   await writer.flush(true);
   return dirt ? { ...stats, dirty: dirt.stats } : stats;

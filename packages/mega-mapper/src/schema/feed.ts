@@ -51,6 +51,7 @@ export const FEED_SOURCES: Partial<Record<TableName, ReadonlyArray<readonly [Fee
   DBM_OCORRENCIACONTRATO: [['occurrence', [...ORG, 'OCO_IN_CODIGO']]],
   DBM_ESTRUTURA: [['enterprise', [...ORG, 'EST_IN_CODIGO']]],
   DBM_TIPOOCORRENCIA: [['occurrence-type', ['OCS_IN_MODULO', 'OCS_IN_CODIGO']]],
+  CMR_PROSPECT: [['prospect', AGENT]],
 };
 
 /** Rows of these tables reach the feed only when the condition holds (structures: enterprises only). */

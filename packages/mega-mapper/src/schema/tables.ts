@@ -5,7 +5,7 @@
  */
 import type { Dialect } from '../sql/driver.js';
 
-export type SchemaGroup = 'MGGLO' | 'MGCAR' | 'MGDBM' | 'MGCUSTOM';
+export type SchemaGroup = 'MGGLO' | 'MGCAR' | 'MGDBM' | 'MGCMR' | 'MGCUSTOM';
 export type ColumnType = 'int' | 'money' | 'date' | 'timestamp' | 'char' | 'text';
 
 export interface TableDef {
@@ -228,6 +228,25 @@ export const TABLES = {
     primaryKey: [...ORG_KEY, 'CTO_IN_CODIGO', 'OCO_IN_CODIGO'],
     indexes: [[...ORG_KEY, 'OCO_IN_CODIGO']],
   },
+  // Pre-sales. The table name is known (domain/reference.md §3.8, MGCMR); every column is a GUESS.
+  // GUESS: Mega keeps a prospect as an agent (GLO_AGENTES) with this row for its pre-sales data, so the
+  // agent key is the prospect's shared id: the one the CRM and Vimob carry, and the client's key once
+  // the agent gets the client role (conversion keeps the id).
+  CMR_PROSPECT: {
+    name: 'CMR_PROSPECT',
+    group: 'MGCMR',
+    columns: [
+      ...AGENT,
+      ['PRO_ST_NOME', 'text'], // GUESS
+      ['PRO_CH_TIPOPESSOAFJ', 'char', 'null'], // GUESS: 'F' person, 'J' company
+      ['PRO_ST_CPFCNPJ', 'text', 'null'], // GUESS
+      ['PRO_ST_EMAIL', 'text', 'null'], // GUESS
+      ['PRO_ST_TELEFONE', 'text', 'null'], // GUESS: DDD and number in one text
+      ['PRO_CH_ORIGEM', 'char', 'null'], // GUESS: 'C' registered in the CRM, 'V' in Vimob
+      ['PRO_DT_ALTERACAO', 'timestamp', 'null'], // GUESS, change stamp
+    ],
+    primaryKey: AGENT_KEY,
+  },
 } as const satisfies Record<string, TableDef>;
 
 export type TableName = keyof typeof TABLES;
@@ -235,10 +254,10 @@ export type TableName = keyof typeof TABLES;
 /** Where each schema group lives: the standard install, one tenant schema, or none (SQLite). */
 export type SchemaMapping = Readonly<Record<SchemaGroup, string>>;
 
-export const STANDARD_SCHEMAS: SchemaMapping = { MGGLO: 'MGGLO', MGCAR: 'MGCAR', MGDBM: 'MGDBM', MGCUSTOM: 'MGCUSTOM' };
+export const STANDARD_SCHEMAS: SchemaMapping = { MGGLO: 'MGGLO', MGCAR: 'MGCAR', MGDBM: 'MGDBM', MGCMR: 'MGCMR', MGCUSTOM: 'MGCUSTOM' };
 
 export function singleSchema(name: string): SchemaMapping {
-  return { MGGLO: name, MGCAR: name, MGDBM: name, MGCUSTOM: name };
+  return { MGGLO: name, MGCAR: name, MGDBM: name, MGCMR: name, MGCUSTOM: name };
 }
 
 export const NO_SCHEMAS: SchemaMapping = singleSchema('');
