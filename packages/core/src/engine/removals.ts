@@ -22,8 +22,8 @@ export type RemovalAction = 'report' | 'deactivate';
 
 export type RemovalPolicy = Readonly<Record<EntityName, RemovalAction>>;
 
-/** Occurrences are closed (the CRM has EncerrarOcorrencia); clients, spouses and contracts are reported. */
-export const DEFAULT_REMOVALS: RemovalPolicy = { spouse: 'report', client: 'report', contract: 'report', occurrence: 'deactivate' };
+/** Occurrences are closed (the CRM has EncerrarOcorrencia); clients, spouses, contracts and prospects are reported. */
+export const DEFAULT_REMOVALS: RemovalPolicy = { spouse: 'report', client: 'report', contract: 'report', occurrence: 'deactivate', prospect: 'report' };
 
 /** The `removals` option: one action for every entity, or some entities' (the others keep the default). */
 export type RemovalsOption = RemovalAction | { readonly [E in EntityName]?: RemovalAction | undefined };

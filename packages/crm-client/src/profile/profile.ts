@@ -295,7 +295,7 @@ export const REMOVALS = {
     reason: { deleted: 'ENCERRADA PELA INTEGRACAO: EXCLUIDA NO MEGA', 'out-of-scope': 'ENCERRADA PELA INTEGRACAO: FORA DO ESCOPO NO MEGA' },
   },
 } as const satisfies Partial<
-  Record<'spouse' | 'client' | 'contract' | 'occurrence', { operation: OperationKey; action: 'closed' | 'deactivated'; reason: unknown }>
+  Record<'spouse' | 'client' | 'contract' | 'occurrence' | 'prospect', { operation: OperationKey; action: 'closed' | 'deactivated'; reason: unknown }>
 >;
 
 /**
