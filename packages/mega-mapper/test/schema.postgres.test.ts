@@ -22,7 +22,13 @@ describe.skipIf(!pgAvailable)('PostgreSQL', () => {
 
   describeSchemaOverrides('PostgreSQL', async () => {
     const n = created.length;
-    const schemas: SchemaMapping = { MGGLO: `mgglo_${run}_${n}`, MGCAR: `mgcar_${run}_${n}`, MGDBM: `mgdbm_${run}_${n}`, MGCUSTOM: `mgcustom_${run}_${n}`, MGCMR: `mgcmr_${run}_${n}` };
+    const schemas: SchemaMapping = {
+      MGGLO: `mgglo_${run}_${n}`,
+      MGCAR: `mgcar_${run}_${n}`,
+      MGDBM: `mgdbm_${run}_${n}`,
+      MGCUSTOM: `mgcustom_${run}_${n}`,
+      MGCMR: `mgcmr_${run}_${n}`,
+    };
     created.push(schemas);
     const pool = pools[0] ?? new pg.Pool({ connectionString: PG_URL, max: 2 });
     if (pools.length === 0) pools.push(pool);
