@@ -135,7 +135,7 @@ describe('Oracle dialect', () => {
     // The next page: Oracle's AND/OR keyset form after the last contract (no row-value comparison there).
     expect(all).toMatch(/IN \(\(:1, :2, :3, :4, :5\)\) AND \(ce\.ORG_TAB_IN_CODIGO > :6 OR \(ce\.ORG_TAB_IN_CODIGO = :7 AND /);
     expect(all).toContain(
-      'FROM MGDBM.DBM_GERAOCORRENCIA WHERE (OCS_IN_MODULO, OCS_IN_CODIGO) IN ((:1, :2)) AND 1 = 1 ORDER BY ORG_TAB_IN_CODIGO, ORG_PAD_IN_CODIGO, ORG_IN_CODIGO, ORG_TAU_ST_CODIGO, OCO_IN_CODIGO FETCH FIRST :3 ROWS ONLY',
+      'FROM MGDBM.DBM_GERAOCORRENCIA x WHERE (OCS_IN_MODULO, OCS_IN_CODIGO) IN ((:1, :2)) AND 1 = 1 ORDER BY ORG_TAB_IN_CODIGO, ORG_PAD_IN_CODIGO, ORG_IN_CODIGO, ORG_TAU_ST_CODIGO, OCO_IN_CODIGO FETCH FIRST :3 ROWS ONLY',
     );
     expect(all).toContain('LEFT JOIN MGGLO.GLO_AGENTES a ON a.AGN_TAB_IN_CODIGO = s.AGN_TAB_IN_CODIGO');
     expect(all).toMatch(/SELECT c\.ORG_TAB_IN_CODIGO, [^;]*? AS IN_SCOPE FROM MGCAR\.CAR_CONTRATO c WHERE/);

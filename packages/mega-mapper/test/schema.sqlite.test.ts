@@ -39,7 +39,7 @@ describe('Mega schema overrides: validation at construction', () => {
   it('names an unknown table with the valid ones', () => {
     const e = error({ GLO_AGENTE: { name: 'X' } });
     expect(e.code).toBe('CONFIG_INVALID');
-    expect(e.message).toMatch(/unknown table GLO_AGENTE \(valid: GLO_AGENTES, GLO_AGENTES_ID, .*DBM_OCORRENCIACONTRATO\)/);
+    expect(e.message).toMatch(/unknown table GLO_AGENTE \(valid: GLO_AGENTES, GLO_AGENTES_ID, .*DBM_OCORRENCIACONTRATO, CMR_PROSPECT\)/);
   });
 
   it('names an unknown column with the valid ones of its table, and an unknown option', () => {
