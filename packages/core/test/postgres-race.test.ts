@@ -35,7 +35,7 @@ describe.skipIf(!pgAvailable)('PostgreSQL hold/completion race', () => {
       await blocker.query(`SELECT 1 FROM ${schema}.outbox WHERE seq = $1 FOR UPDATE`, [client?.seq]);
       const completing = store.completeMany([[client as never, { crmId: 'crm-x' }]]);
       let waiting = false;
-      for (let i = 0; i < 400 && !waiting; i++) {
+      for (let i = 0; i < 2000 && !waiting; i++) {
         const { rows } = await blocker.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1", [
           `%${schema}.outbox o USING t%`,
         ]);
