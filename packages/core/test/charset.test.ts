@@ -26,6 +26,15 @@ describe('charset policy (ISO-8859-1 CRM)', () => {
     });
   });
 
+  it('finds text outside Latin-1 deep in arrays of objects; a record that fits is passed on as it is, not copied', () => {
+    const policy = { charset: 'ISO-8859-1', onUnrepresentable: 'transliterate' } as const;
+    const deep = fitRecordText({ name: 'Ana', buyers: [{ cpf: '1' }, { notes: ['ok', 'casa’s'] }] }, policy, ref);
+    expect(deep).toMatchObject({ ok: true, value: { buyers: [{ cpf: '1' }, { notes: ['ok', "casa's"] }] }, warnings: [{ field: 'buyers.1.notes.1' }] });
+    const fitting = { name: 'José', buyers: [{ notes: ['ação'] }], total: 3 };
+    const same = fitRecordText(fitting, policy, ref);
+    expect(same.ok && same.value).toBe(fitting);
+  });
+
   it('error: a typed TEXT_NOT_IN_CHARSET naming the fields', () => {
     const result = fitRecordText({ name: 'Łukasz', address: { city: 'Kraków' } }, { charset: 'ISO-8859-1', onUnrepresentable: 'error' }, ref);
     expect(result.ok).toBe(false);

@@ -1,6 +1,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
+import { type Http1Answer, Http1Pool, type Http1Request, type Http1Target, requestPayload } from './http1.js';
 
 export interface HttpResponse {
   readonly status: number;
@@ -79,10 +80,13 @@ export class HttpTransport implements HttpClient {
   readonly #http: http.Agent;
   readonly #https: https.Agent;
   readonly #ownsAgents: boolean;
+  /** Requests to an http: URL, when the host gives no agent of its own (http1.ts says why). */
+  readonly #lean: Http1Pool | undefined;
 
   constructor(options: HttpTransportOptions) {
     this.#options = options;
     this.#ownsAgents = !options.agent;
+    this.#lean = options.agent ? undefined : new Http1Pool(options.maxSockets);
     // Node's types want mutable arrays; the values are passed through as given.
     const tls = options.tls ? (options.tls as https.AgentOptions) : {};
     this.#http = options.agent ?? new http.Agent({ keepAlive: true, maxSockets: options.maxSockets });
@@ -93,6 +97,15 @@ export class HttpTransport implements HttpClient {
     const limit = this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const encoding = this.#options.encoding;
     const body = data === null ? undefined : Buffer.from(data, 'utf8');
+    if (this.#lean) {
+      let lean: Http1Target | undefined;
+      try {
+        lean = this.#target(url).lean;
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (lean) return this.#leanSend(this.#lean, lean, body, headers, limit, encoding);
+    }
     return new Promise<HttpResponse>((resolve, reject) => {
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
@@ -154,10 +167,54 @@ export class HttpTransport implements HttpClient {
     });
   }
 
-  readonly #targets = new Map<string, { https: boolean; options: http.RequestOptions }>();
+  #leanSend(
+    pool: Http1Pool,
+    target: Http1Target,
+    body: Buffer | undefined,
+    headers: Readonly<Record<string, string>>,
+    limit: number,
+    encoding: ResponseEncoding | undefined,
+  ): Promise<HttpResponse> {
+    return new Promise<HttpResponse>((resolve, reject) => {
+      let payload: Buffer;
+      try {
+        payload = requestPayload(
+          target,
+          { Accept: 'text/xml, application/xml, */*', ...(body ? { 'Content-Type': 'text/xml; charset=utf-8' } : {}), ...headers },
+          body,
+        );
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      let request: Http1Request | undefined;
+      const timer = setTimeout(() => {
+        request?.abort();
+        reject(new TimeoutError(`no complete answer within ${this.#options.timeoutMs} ms`));
+      }, this.#options.timeoutMs);
+      request = pool.send(
+        target,
+        payload,
+        limit,
+        () => new ResponseTooLargeError(limit),
+        (error: Error | undefined, answer?: Http1Answer) => {
+          clearTimeout(timer);
+          if (error) return reject(error);
+          const { status, headers: answerHeaders, body: raw } = answer as Http1Answer;
+          try {
+            resolve({ status, headers: answerHeaders, ...decodeResponse(raw, answerHeaders['content-type'], encoding) });
+          } catch (thrown) {
+            reject(thrown);
+          }
+        },
+      );
+    });
+  }
+
+  readonly #targets = new Map<string, { https: boolean; options: http.RequestOptions; lean?: Http1Target }>();
 
   /** Request options built once per URL (the client calls one endpoint all day), not from a URL per call. */
-  #target(url: string): { https: boolean; options: http.RequestOptions } {
+  #target(url: string): { https: boolean; options: http.RequestOptions; lean?: Http1Target } {
     let target = this.#targets.get(url);
     if (!target) {
       const parsed = new URL(url);
@@ -172,12 +229,21 @@ export class HttpTransport implements HttpClient {
           agent: https ? this.#https : this.#http,
         },
       };
+      if (parsed.protocol === 'http:') {
+        target.lean = {
+          host: target.options.hostname as string,
+          port: Number(target.options.port),
+          hostHeader: parsed.host,
+          path: target.options.path as string,
+        };
+      }
       if (this.#targets.size < 16) this.#targets.set(url, target);
     }
     return target;
   }
 
   close(): void {
+    this.#lean?.destroy();
     if (!this.#ownsAgents) return;
     this.#http.destroy();
     this.#https.destroy();

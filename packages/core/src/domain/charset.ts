@@ -77,6 +77,13 @@ export function fitText(text: string, charset: CrmCharset): { value: string; cha
   return { value: out, changed: true };
 }
 
+function hasTextOutsideLatin1(value: unknown): boolean {
+  if (typeof value === 'string') return OUTSIDE_LATIN1.test(value);
+  if (Array.isArray(value)) return value.some(hasTextOutsideLatin1);
+  if (value && typeof value === 'object') return Object.values(value).some(hasTextOutsideLatin1);
+  return false;
+}
+
 /**
  * Every string of a record payload fitted to the charset: the record with a warning per changed field
  * (`transliterate`), or a TEXT_NOT_IN_CHARSET error naming the fields (`error`).
@@ -86,7 +93,8 @@ export function fitRecordText<T>(
   policy: CharsetPolicy,
   ref: EntityRef,
 ): { ok: true; value: T; warnings: RecordWarning[] } | { ok: false; error: MegaCrmError } {
-  if (policy.charset === 'UTF-8') return { ok: true, value: payload, warnings: [] };
+  // Nearly every record fits as it is: a scan that allocates nothing says so, before any copy is made.
+  if (policy.charset === 'UTF-8' || !hasTextOutsideLatin1(payload)) return { ok: true, value: payload, warnings: [] };
   const changed: string[] = [];
   const walk = (value: unknown, path: string): unknown => {
     if (typeof value === 'string') {

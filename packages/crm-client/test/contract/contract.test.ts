@@ -4,6 +4,7 @@
  * recorded one byte for byte, and each recorded response must map to the stated result or error.
  */
 import { readFileSync } from 'node:fs';
+import nodeHttp from 'node:http';
 import { MegaCrmError } from '@mega-crm/core';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
@@ -37,7 +38,10 @@ function answerWith(status: number, contentType: string, body: Buffer | string):
   return received;
 }
 
-const connect = (extra: Record<string, unknown> = {}) => CrmClient.connect({ wsdlUrl: FIXTURE_WSDL_URL, ...CREDENTIALS, ...extra });
+// msw intercepts node:http, which SOAP calls go through when given an agent (else, to an http: endpoint,
+// through the client's lean HTTP/1.1 connection pool, which the tests against real servers cover).
+const connect = (extra: Record<string, unknown> = {}) =>
+  CrmClient.connect({ wsdlUrl: FIXTURE_WSDL_URL, ...CREDENTIALS, agent: new nodeHttp.Agent({ keepAlive: true }), ...extra });
 
 describe('recorded WSDL', () => {
   it('is what the profile renders (the sandbox serves the same document)', () => {
