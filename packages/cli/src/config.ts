@@ -88,7 +88,10 @@ export const CliConfigSchema = z
     store: StoreSchema.default({ type: 'sqlite', path: 'mega-crm.db' }),
     schedule: ScheduleSchema.optional(),
     engine: z
-      .object({ concurrency: z.number().int().min(1).max(256).optional(), batchSize: z.number().int().min(1).max(10_000).optional() })
+      .object({
+        concurrency: z.union([z.number().int().min(1).max(256), z.literal('adaptive')]).optional(),
+        batchSize: z.number().int().min(1).max(10_000).optional(),
+      })
       .strict()
       .optional(),
   })

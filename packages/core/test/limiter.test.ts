@@ -244,10 +244,11 @@ describe('circuit breaker', () => {
     };
     const workers = Array.from({ length: 10 }, worker);
     await timer.advance(20_000);
-    // Backoffs 1 s (±20 %), 2 s, 4 s, 4 s …: at most one probe per interval while down.
+    // Backoffs 1 s (+0–25 %), 2 s, 4 s, 4 s …: at most one probe per interval while down.
     expect(calls).toBeGreaterThanOrEqual(4);
     expect(calls).toBeLessThanOrEqual(8);
     expect(breaker.probes).toBe(calls);
+    expect(breaker.openedTimes).toBe(1);
     crmUp = true;
     const before = calls;
     await timer.advance(6_000);

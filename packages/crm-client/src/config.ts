@@ -50,7 +50,7 @@ export const CrmClientConfigSchema = z
       .max(1024 * 1024 * 1024)
       .default(DEFAULT_MAX_RESPONSE_BYTES),
     /** Sockets kept open to the CRM by the default keep-alive agent. */
-    maxSockets: z.number().int().min(1).max(1024).default(16),
+    maxSockets: z.number().int().min(1).max(1024).default(64),
     /** Your own http(s) agent (keep-alive settings, proxy…). */
     agent: z.custom<http.Agent>((v) => v instanceof http.Agent, 'must be an http.Agent or https.Agent').optional(),
     tls: z

@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { ChangeSource, CrmSink, SyncStore } from '../ports.js';
 import type { Clock } from './clock.js';
+import type { CallFlow } from './flow.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt, for retryable errors only. */
@@ -34,7 +35,8 @@ export interface EngineContext {
   /** `host:pid:random[:label]`: in locks, claims and logs. */
   readonly owner: string;
   readonly batchSize: number;
-  readonly concurrency: number;
+  /** The concurrency limit and the circuit breaker in front of the CRM, kept across runs. */
+  readonly flow: CallFlow;
   readonly retry: RetryOptions;
   readonly claimLeaseMs: number;
   readonly holds: HoldOptions;

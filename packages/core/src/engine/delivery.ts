@@ -4,6 +4,7 @@ import { asMegaCrmError, type MegaCrmError } from '../errors.js';
 import type { DeliveryReceipt, OutboxItem, SyncStore } from '../ports.js';
 import { type CaptureFeed, captureNow, loadRecords } from './capture.js';
 import type { EngineContext } from './context.js';
+import { type FlowSnapshot, NotAttempted } from './flow.js';
 import { resolveHolds, settleFailure } from './outcomes.js';
 import { isDeadOnThisHost } from './owner.js';
 import { runPool } from './pool.js';
@@ -16,6 +17,13 @@ import type { RunTally } from './summary.js';
  * (peak RSS 205 MB on a 117 k-record backfill), at 100 it does not (167 MB), at the same speed.
  */
 const MAX_CLAIM = 100;
+/**
+ * With a larger concurrency limit (a remote CRM), a claim holds `ROUNDS_PER_CLAIM` rounds of calls, up
+ * to this: between claims the pool drains for about one round trip, which a claim of 100 at a limit of
+ * 20 (5 rounds) would pay on every fifth of its calls.
+ */
+const MAX_CLAIM_FILLED = 200;
+const ROUNDS_PER_CLAIM = 8;
 
 export interface DeliveryRun {
   readonly runId: string;
@@ -27,6 +35,8 @@ export interface DeliveryRun {
   readonly halt: () => MegaCrmError | undefined;
   /** Aborted on a stop request: cuts short the wait between retries. */
   readonly signal: AbortSignal;
+  /** The breaker's counters when the run started (how long this run waited for a CRM that is down). */
+  readonly flowAtStart: FlowSnapshot;
 }
 
 /**
@@ -37,7 +47,7 @@ export interface DeliveryRun {
  * Returns the error that stopped the run, if any.
  */
 export async function deliverQueue(ctx: EngineContext, run: DeliveryRun): Promise<MegaCrmError | undefined> {
-  const { store, clock, logger, concurrency, batchSize, claimLeaseMs, onProgress } = ctx;
+  const { store, clock, logger, flow, batchSize, claimLeaseMs, onProgress } = ctx;
   const { runId, tally, feed, lock } = run;
   await recoverDeadOwners(ctx);
   const counts = await store.counts();
@@ -63,10 +73,10 @@ export async function deliverQueue(ctx: EngineContext, run: DeliveryRun): Promis
   let stop: MegaCrmError | undefined;
   let resolveNeeded = true;
   const owns = () => (!lock || lock.valid) && clock.now() < leaseUntil;
-  const halted = () => stop !== undefined || run.halt() !== undefined || !owns();
+  const halted = () => stop !== undefined || run.halt() !== undefined || !owns() || flow.gaveUp(run.flowAtStart) !== undefined;
   const work = async (item: OutboxItem): Promise<void> => {
     if (halted()) return; // not attempted: released below, or already another worker's
-    const outcome = await deliverOne(ctx, item, tally, completions, run.signal);
+    const outcome = await deliverOne(ctx, item, tally, completions, run.signal, halted);
     if (outcome.stop && !stop) stop = outcome.stop;
     if (outcome.resolve) resolveNeeded = true;
     processed++;
@@ -76,7 +86,7 @@ export async function deliverQueue(ctx: EngineContext, run: DeliveryRun): Promis
   let probe = true;
   try {
     while (!stop) {
-      const halt = run.halt() ?? (lock && !(await lock.confirm()) ? lock.lostError() : undefined);
+      const halt = run.halt() ?? flow.gaveUp(run.flowAtStart) ?? (lock && !(await lock.confirm()) ? lock.lostError() : undefined);
       if (halt) {
         stop = halt;
         break;
@@ -87,7 +97,9 @@ export async function deliverQueue(ctx: EngineContext, run: DeliveryRun): Promis
       }
       const waiting = feed.nextBatch();
       const claimedAt = clock.now();
-      const items = await store.claim({ limit: Math.min(batchSize, MAX_CLAIM), runId, leaseMs: claimLeaseMs, owner: ctx.owner, now: claimedAt });
+      // A read batch set below the claim size bounds the claims too (memory).
+      const claimSize = batchSize < MAX_CLAIM ? batchSize : Math.max(MAX_CLAIM, Math.min(ROUNDS_PER_CLAIM * flow.limit, MAX_CLAIM_FILLED));
+      const items = await store.claim({ limit: claimSize, runId, leaseMs: claimLeaseMs, owner: ctx.owner, now: claimedAt });
       leaseUntil = claimedAt + claimLeaseMs;
       feed.taken(items.length);
       if (items.length === 0) {
@@ -105,7 +117,7 @@ export async function deliverQueue(ctx: EngineContext, run: DeliveryRun): Promis
           group = group.slice(1);
           if (stop) continue;
         }
-        await runPool(group, concurrency, work, halted);
+        await runPool(group, () => flow.limit, work, halted);
         // Completions are written in batches; before the next entity, so its dependencies are recorded.
         await completions.flush();
       }
@@ -118,6 +130,14 @@ export async function deliverQueue(ctx: EngineContext, run: DeliveryRun): Promis
     // Items claimed but not attempted go back to the queue untouched.
     await store.releaseClaims(runId);
   }
+  const gaveUp = stop ?? flow.gaveUp(run.flowAtStart);
+  if (gaveUp && !stop) {
+    stop = gaveUp;
+    logger.error(
+      { runId, waitedMs: Math.round(flow.breaker.waitedMs - run.flowAtStart.waitedMs) },
+      'the CRM stayed unavailable: delivery stopped, the records stay queued for the next run',
+    );
+  }
   if (stop?.code === 'RUN_LOCK_LOST') logger.error({ runId }, 'the run lock was lost (lease not renewed in time): delivery stopped; the next run resumes');
   else if (stop) logger.error({ code: stop.code, message: stop.summary }, 'sync run stopped');
   return stop;
@@ -129,38 +149,44 @@ async function deliverOne(
   tally: RunTally,
   completions: CompletionBuffer,
   signal: AbortSignal,
+  halted: () => boolean,
 ): Promise<{ stop?: MegaCrmError; resolve?: boolean }> {
-  const { sink, retry, logger } = ctx;
+  const { sink, retry, logger, flow } = ctx;
   const entity: EntityName = item.entity;
   const record = { entity, key: item.key, payload: item.payload };
+  // Every attempt goes through the breaker (it waits while the CRM is down) and feeds the concurrency limit.
+  const send = () => flow.call(() => sink.deliver(record), halted);
   try {
     // The first attempt goes straight to the CRM; the retry machinery is set up only after a failure.
-    const receipt = await sink.deliver(record).catch((first: unknown) => {
+    const receipt = await send().catch((first: unknown) => {
+      if (first instanceof NotAttempted) throw first;
       const e = asMegaCrmError(first);
       if (!e.retryable || retry.retries === 0 || signal.aborted) throw first;
       logger.warn({ entity, key: item.key, code: e.code, attemptNumber: 1 }, 'delivery failed, retrying');
-      return retryDelivery(ctx, record, signal);
+      return retryDelivery(ctx, record, signal, send);
     });
     await completions.add(item, receipt);
     tally.count(entity, 'sent');
     return {};
   } catch (thrown) {
+    // Stopped while the CRM was down, before this attempt: the claim is released below, the record stays queued as it was.
+    if (thrown instanceof NotAttempted) return {};
     const outcome = await settleFailure(ctx, item, thrown, tally, () => completions.flush());
     if (outcome.refused) await resendLatest(ctx, [item]);
     return { ...(outcome.stop ? { stop: outcome.stop } : {}), resolve: outcome.stop === undefined };
   }
 }
 
-function retryDelivery(ctx: EngineContext, record: SyncRecord, signal: AbortSignal): Promise<DeliveryReceipt> {
-  const { sink, retry, logger } = ctx;
+function retryDelivery(ctx: EngineContext, record: SyncRecord, signal: AbortSignal, send: () => Promise<DeliveryReceipt>): Promise<DeliveryReceipt> {
+  const { retry, logger } = ctx;
   const { entity, key } = record;
-  return pRetry(() => sink.deliver(record), {
+  return pRetry(send, {
     retries: retry.retries - 1,
     minTimeout: retry.minTimeoutMs,
     maxTimeout: retry.maxTimeoutMs,
     randomize: true,
     signal,
-    shouldRetry: ({ error }) => asMegaCrmError(error).retryable,
+    shouldRetry: ({ error }) => !(error instanceof NotAttempted) && asMegaCrmError(error).retryable,
     onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
       const e = asMegaCrmError(error);
       if (e.retryable && retriesLeft > 0) logger.warn({ entity, key, code: e.code, attemptNumber: attemptNumber + 1 }, 'delivery failed, retrying');

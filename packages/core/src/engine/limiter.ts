@@ -31,7 +31,7 @@ export interface AdaptiveLimitOptions {
   readonly probeEvery?: number;
 }
 
-export const ADAPTIVE_DEFAULTS = { initial: 8, min: 2, max: 128, smoothing: 1, backoff: 0.7, probeEvery: 30 } as const;
+export const ADAPTIVE_DEFAULTS = { initial: 8, min: 2, max: 64, smoothing: 1, backoff: 0.7, probeEvery: 30 } as const;
 
 export function fixedLimit(limit: number): ConcurrencyLimit {
   return { limit, onSample: () => undefined };

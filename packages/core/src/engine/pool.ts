@@ -1,11 +1,35 @@
-/** Runs `worker` over `items` with at most `concurrency` promises in flight; stops early when `shouldStop()`. */
-export async function runPool<T>(items: readonly T[], concurrency: number, worker: (item: T) => Promise<void>, shouldStop: () => boolean): Promise<void> {
+/**
+ * Runs `worker` over `items` with at most `limit()` promises in flight, read again each time one
+ * finishes (an adaptive limit grows and shrinks while the pool runs); stops starting items when
+ * `shouldStop()`. Rejects with the first error a worker throws, after the others in flight settle.
+ */
+export async function runPool<T>(
+  items: readonly T[],
+  limit: number | (() => number),
+  worker: (item: T) => Promise<void>,
+  shouldStop: () => boolean,
+): Promise<void> {
+  const allowed = typeof limit === 'number' ? () => limit : limit;
   let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length && !shouldStop()) {
-      const item = items[next++] as T;
-      await worker(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, lane));
+  let inflight = 0;
+  let failed: { error: unknown } | undefined;
+  await new Promise<void>((resolve) => {
+    const pump = (): void => {
+      while (!failed && next < items.length && inflight < Math.max(1, allowed()) && !shouldStop()) {
+        const item = items[next++] as T;
+        inflight++;
+        worker(item).then(done, (error: unknown) => {
+          failed ??= { error };
+          done();
+        });
+      }
+      if (inflight === 0) resolve();
+    };
+    const done = (): void => {
+      inflight--;
+      pump();
+    };
+    pump();
+  });
+  if (failed) throw failed.error;
 }

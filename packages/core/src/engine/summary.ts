@@ -53,6 +53,13 @@ export interface RunSummary {
    * and cause. The CRM's web service has no deactivate operation in the profile, so nothing is removed there.
    */
   readonly removals: { readonly count: number; readonly first: readonly RemovalEntry[] };
+  /** CRM calls in flight at the end of the run: the adaptive limit as it settled, or the fixed one. */
+  readonly concurrency: { readonly mode: 'adaptive' | 'fixed'; readonly limit: number };
+  /**
+   * The circuit breaker in this run: how often the CRM was found down (refused, reset, timing out),
+   * how long calls waited for it to come back, and the probe calls made meanwhile.
+   */
+  readonly breaker: { readonly openedTimes: number; readonly waitedMs: number; readonly probes: number };
   /** Set when the run stopped (outcome `stopped`): the typed error, with its code, cause and fix. */
   readonly error?: MegaCrmError;
   /** The same, as plain data for logs and the run log. */
@@ -142,6 +149,12 @@ export function formatSummary(summary: RunSummary): string {
     const keys = summary.removals.first.slice(0, 5).map((r) => `${r.entity} ${r.key} (${r.cause})`);
     lines.push(`  in the CRM but deleted in Mega or out of scope: ${summary.removals.count} — ${keys.join(', ')}${summary.removals.count > 5 ? ', …' : ''}`);
   }
+  // Summaries saved by an older version have neither field.
+  if (summary.concurrency) lines.push(`  CRM calls in flight: ${summary.concurrency.limit} (${summary.concurrency.mode})`);
+  if (summary.breaker && summary.breaker.openedTimes > 0)
+    lines.push(
+      `  the CRM was unavailable ${summary.breaker.openedTimes} time(s): calls waited ${(summary.breaker.waitedMs / 1000).toFixed(1)} s in all, ${summary.breaker.probes} probe call(s) meanwhile`,
+    );
   if (summary.stoppedBy) lines.push(`  stopped by ${summary.stoppedBy.code}: ${summary.stoppedBy.message}\n  fix: ${summary.stoppedBy.fix.en}`);
   return lines.join('\n');
 }
