@@ -24,7 +24,14 @@ import * as soap from 'soap';
 import { DEMO_CREDENTIALS } from '../src/wiring.js';
 import { overheadSplit } from './overhead.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, size: { type: 'string' }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, size: { type: 'string' }, out: { type: 'string' }, remote: { type: 'boolean', default: false } },
+});
+if (values.remote) {
+  // Against a modelled remote CRM instead of loopback: its own script.
+  const { runRemote } = await import('./remote.js');
+  process.exit(await runRemote({ quick: values.quick ?? false, size: values.size, out: values.out }));
+}
 const quick = values.quick ?? false;
 const P = quick
   ? { records: 40_000, scaling: [0, 100, 1_000], latencySeconds: 10, latencyRate: 20, naiveSample: 2_000, idleRepeats: 5 }

@@ -3,6 +3,7 @@
  * down, how a run resumes, and what the run summary says. The sink counts calls; wide time bounds.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { runPool } from '../src/engine/pool.js';
 import { formatSummary, SyncEngine, type SyncEngineOptions, TransportError } from '../src/index.js';
 import { SqliteStore } from '../src/sqlite.js';
 import { ListSource, RecordingSink, record } from './fakes.js';
@@ -157,5 +158,42 @@ describe('circuit breaker in delivery', () => {
     // The first call found it down and opened the breaker: nothing else reached the CRM.
     expect(sink.callsWhileDown).toHaveLength(1);
     expect(summary.breaker).toMatchObject({ openedTimes: 1, probes: 0 });
+  });
+});
+
+describe('the delivery pool', () => {
+  it('reads the limit as it changes, refills before it drains, and lets every item through once', async () => {
+    let limit = 2;
+    let inflight = 0;
+    let peak = 0;
+    const seen: number[] = [];
+    const lowBetweenBatches: number[] = [];
+    const batches = [
+      [10, 11, 12, 13],
+      [20, 21, 22, 23],
+      [30, 31],
+    ];
+    await runPool(
+      [1, 2, 3, 4, 5, 6],
+      () => limit,
+      async (item) => {
+        inflight++;
+        peak = Math.max(peak, inflight);
+        seen.push(item);
+        if (item === 3) limit = 5;
+        await sleep(5);
+        inflight--;
+      },
+      () => false,
+      async () => {
+        lowBetweenBatches.push(inflight);
+        return batches.shift() ?? [];
+      },
+    );
+    expect(seen.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 10, 11, 12, 13, 20, 21, 22, 23, 30, 31]);
+    expect(peak).toBe(5);
+    // Asked for more while calls were still in flight (the pool never drained between batches), and once more at the end.
+    expect(lowBetweenBatches.slice(0, 3).every((n) => n > 0)).toBe(true);
+    expect(lowBetweenBatches).toHaveLength(4);
   });
 });

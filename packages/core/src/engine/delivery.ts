@@ -19,8 +19,8 @@ import type { RunTally } from './summary.js';
 const MAX_CLAIM = 100;
 /**
  * With a larger concurrency limit (a remote CRM), a claim holds `ROUNDS_PER_CLAIM` rounds of calls, up
- * to this: between claims the pool drains for about one round trip, which a claim of 100 at a limit of
- * 20 (5 rounds) would pay on every fifth of its calls.
+ * to this, so that a batch of mixed entities (each entity group drains before the next) keeps the pool
+ * full most of its time.
  */
 const MAX_CLAIM_FILLED = 200;
 const ROUNDS_PER_CLAIM = 8;
@@ -82,6 +82,17 @@ export async function deliverQueue(ctx: EngineContext, run: DeliveryRun): Promis
     processed++;
     onProgress?.({ phase: 'deliver', processed, total: Math.max(total, processed) });
   };
+  const claim = async (): Promise<OutboxItem[]> => {
+    const claimedAt = clock.now();
+    // A read batch set below the claim size bounds the claims too (memory).
+    const limit = batchSize < MAX_CLAIM ? batchSize : Math.max(MAX_CLAIM, Math.min(ROUNDS_PER_CLAIM * flow.limit, MAX_CLAIM_FILLED));
+    const items = await store.claim({ limit, runId, leaseMs: claimLeaseMs, owner: ctx.owner, now: claimedAt });
+    leaseUntil = claimedAt + claimLeaseMs;
+    feed.taken(items.length);
+    return items;
+  };
+  /** Claimed while the previous batch's last entity was being sent, for later entities: the next batch. */
+  let carried: OutboxItem[] = [];
   // The first call of a run goes alone: a misconfigured CRM (IP, WSDL, credentials) is told once, not eight times.
   let probe = true;
   try {
@@ -95,19 +106,19 @@ export async function deliverQueue(ctx: EngineContext, run: DeliveryRun): Promis
         resolveNeeded = false;
         await resolveHolds(ctx, tally, lookedFor);
       }
-      const waiting = feed.nextBatch();
-      const claimedAt = clock.now();
-      // A read batch set below the claim size bounds the claims too (memory).
-      const claimSize = batchSize < MAX_CLAIM ? batchSize : Math.max(MAX_CLAIM, Math.min(ROUNDS_PER_CLAIM * flow.limit, MAX_CLAIM_FILLED));
-      const items = await store.claim({ limit: claimSize, runId, leaseMs: claimLeaseMs, owner: ctx.owner, now: claimedAt });
-      leaseUntil = claimedAt + claimLeaseMs;
-      feed.taken(items.length);
+      let items = carried;
+      carried = [];
       if (items.length === 0) {
-        if (feed.done) break;
-        await feed.idle(waiting); // more records are being captured
-        total = Math.max(total, processed + (await store.counts()).pending);
-        continue;
+        const waiting = feed.nextBatch();
+        items = await claim();
+        if (items.length === 0) {
+          if (feed.done) break;
+          await feed.idle(waiting); // more records are being captured
+          total = Math.max(total, processed + (await store.counts()).pending);
+          continue;
+        }
       }
+      const last = ENTITIES.filter((entity) => items.some((item) => item.entity === entity)).at(-1);
       for (const entity of ENTITIES) {
         let group = items.filter((item) => item.entity === entity);
         if (group.length === 0 || halted()) continue;
@@ -117,7 +128,24 @@ export async function deliverQueue(ctx: EngineContext, run: DeliveryRun): Promis
           group = group.slice(1);
           if (stop) continue;
         }
-        await runPool(group, () => flow.limit, work, halted);
+        // The batch's last entity keeps the pool full across batches: the next batch is claimed before the
+        // calls drain, and its records of this entity join the pool (they depend on none of it); the rest,
+        // or all of it if it holds an entity this one may depend on, is the next batch.
+        const refill =
+          entity === last
+            ? async (): Promise<OutboxItem[]> => {
+                if (carried.length > 0 || halted() || resolveNeeded || (lock && !lock.valid)) return [];
+                const more = await claim();
+                const rank = ENTITIES.indexOf(entity);
+                if (more.some((item) => ENTITIES.indexOf(item.entity) < rank)) {
+                  carried = more;
+                  return [];
+                }
+                carried = more.filter((item) => item.entity !== entity);
+                return more.filter((item) => item.entity === entity);
+              }
+            : undefined;
+        await runPool(group, () => flow.limit, work, halted, refill);
         // Completions are written in batches; before the next entity, so its dependencies are recorded.
         await completions.flush();
       }

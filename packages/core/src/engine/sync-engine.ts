@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import { ENTITIES, type EntityName } from '../domain/records.js';
 import { AlreadyRunningError, asMegaCrmError, ConfigurationError, type MegaCrmError, RunAbortedError } from '../errors.js';
@@ -317,6 +318,8 @@ export class SyncEngine {
 
   #start(trigger: string, mode: { capture: boolean; signal: AbortSignal | undefined; coalesced?: number }): Promise<RunSummary> {
     const abort = new AbortController();
+    // Every record waiting for a retry listens to it: as many as the concurrency limit allows.
+    setMaxListeners(2 * 256, abort.signal);
     const feed = new CaptureFeed(4 * this.#ctx.batchSize);
     const onAbort = () => {
       abort.abort(new RunAbortedError({ owner: this.#ctx.owner, trigger }));
