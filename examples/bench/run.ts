@@ -4,7 +4,7 @@
  * and writes bench/results/latest.json. `--quick` (CI) fails only on a gross regression.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -370,7 +370,9 @@ try {
   for (const [what, figure, note] of rows) console.log(`  ${what.padEnd(42)} ${figure}${note ? `  — ${note}` : ''}`);
   const out = values.out ?? join(root, 'bench/results/latest.json');
   mkdirSync(join(out, '..'), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  // Other benches' keys in the file (`remote`, from --remote) are kept.
+  const previous = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
+  writeFileSync(out, `${JSON.stringify({ ...previous, ...result }, null, 2)}\n`);
   console.log(`  results: ${out}`);
   if (quick) {
     const gross: string[] = [];
