@@ -158,8 +158,8 @@ export async function deliverQueue(ctx: EngineContext, run: DeliveryRun): Promis
     // Items claimed but not attempted go back to the queue untouched.
     await store.releaseClaims(runId);
   }
-  const gaveUp = stop ?? flow.gaveUp(run.flowAtStart);
-  if (gaveUp && !stop) {
+  const gaveUp = stop ? undefined : flow.gaveUp(run.flowAtStart);
+  if (gaveUp) {
     stop = gaveUp;
     logger.error(
       { runId, waitedMs: Math.round(flow.breaker.waitedMs - run.flowAtStart.waitedMs) },
