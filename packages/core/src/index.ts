@@ -31,6 +31,7 @@ export type { EntityName, EntityRef, RecordWarning, RemovalCause, SyncRecord } f
 export { ENTITIES } from './domain/records.js';
 export { validateRecord } from './domain/validate.js';
 export type { Clock } from './engine/clock.js';
+export type { BreakerSettings, ConcurrencyOption } from './engine/flow.js';
 export type { CountName, EntityCounts, RecordFailure, RecordWarningEntry, RemovalEntry, RunSummary } from './engine/summary.js';
 export { formatSummary } from './engine/summary.js';
 export type { HoldOptions, RetryOptions, RunOptions, SyncEngineOptions, SyncProgress } from './engine/sync-engine.js';
