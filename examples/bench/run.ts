@@ -4,7 +4,7 @@
  * and writes bench/results/latest.json. `--quick` (CI) fails only on a gross regression.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -15,16 +15,22 @@ import { type CrmSink, type EntityName, online, runOnSchedule, SyncEngine, type 
 import { seededRandom } from '@mega-crm/core/internal';
 import { SqliteStore } from '@mega-crm/core/sqlite';
 import { CrmClient, crmSink, type HttpClient, HttpTransport } from '@mega-crm/crm-client';
-import { clientParams, contractParams, OPERATIONS, occurrenceParams, type ParamValues, spouseParams } from '@mega-crm/crm-client/profile';
 import { MegaSource } from '@mega-crm/mega-mapper';
 import { createDemoMegaDatabase } from '@mega-crm/mega-mapper/demo';
 import { sqliteDriver } from '@mega-crm/mega-mapper/sqlite';
 import Database from 'better-sqlite3';
-import * as soap from 'soap';
 import { DEMO_CREDENTIALS } from '../src/wiring.js';
+import { naiveCaller } from './naive.js';
 import { overheadSplit } from './overhead.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, size: { type: 'string' }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, size: { type: 'string' }, out: { type: 'string' }, remote: { type: 'boolean', default: false } },
+});
+if (values.remote) {
+  // Against a modelled remote CRM instead of loopback: its own script.
+  const { runRemote } = await import('./remote.js');
+  process.exit(await runRemote({ quick: values.quick ?? false, size: values.size, out: values.out }));
+}
 const quick = values.quick ?? false;
 const P = quick
   ? { records: 40_000, scaling: [0, 100, 1_000], latencySeconds: 10, latencyRate: 20, naiveSample: 2_000, idleRepeats: 5 }
@@ -32,17 +38,6 @@ const P = quick
 if (values.size) P.records = Number(values.size);
 const CONCURRENCY = 8;
 const SAMPLE_SIZE = 2_000;
-/** What a hand-written loop calls for each record: the operation and its parameters. */
-const NAIVE_CALLS: Record<EntityName, (payload: never) => [string, ParamValues]> = {
-  client: (p) => [OPERATIONS.upsertClient.name, clientParams(p)],
-  spouse: (p) => [OPERATIONS.upsertSpouse.name, spouseParams(p)],
-  // node-soap writes a SOAP-ENC array's elements as <item> only when handed { item: [...] }.
-  contract: (p) => {
-    const params = contractParams(p);
-    return [OPERATIONS.upsertContract.name, { ...params, compradores: { item: params.compradores } } as unknown as ParamValues];
-  },
-  occurrence: (p) => [OPERATIONS.upsertOccurrence.name, occurrenceParams(p)],
-};
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'mega-crm-bench-'));
 const megaPath = join(dir, 'mega.db');
@@ -154,21 +149,7 @@ try {
   // would write by hand — read Mega page by page and make one node-soap call per record, in sequence,
   // no store — on part of the backfill (same mix of entities), timed from a cold client as the SDK's
   // backfill is, and extrapolated. It reuses the SDK's mapping, free.
-  const naive = await soap.createClientAsync(wsdlUrl);
-  const auth = {
-    usuario: DEMO_CREDENTIALS.user,
-    senha: DEMO_CREDENTIALS.password,
-    conexao_aberta_por: DEMO_CREDENTIALS.openedBy,
-    conexao_aberta_para: DEMO_CREDENTIALS.openedFor,
-    cnpj_empresa: DEMO_CREDENTIALS.cnpj,
-  };
-  const naiveCall = async (record: SyncRecord) => {
-    const [operation, params] = NAIVE_CALLS[record.entity](record.payload as never);
-    // node-soap hands xsi:typed parts back as { attributes, $value }.
-    const [answer] = (await naive[`${operation}Async`]({ ...auth, ...params })) as [{ return?: { status?: { $value?: string } | string } }];
-    const status = answer.return?.status;
-    if ((typeof status === 'object' ? status.$value : status) !== 'OK') throw new Error(`naive loop: ${operation} answered ${JSON.stringify(answer)}`);
-  };
+  const naiveCall = await naiveCaller(wsdlUrl);
   let naiveCalls = 0;
   t = performance.now();
   for (const [entity, sent] of Object.entries(backfill.sentByEntity) as Array<[EntityName, number]>) {
@@ -395,7 +376,9 @@ try {
   for (const [what, figure, note] of rows) console.log(`  ${what.padEnd(42)} ${figure}${note ? `  — ${note}` : ''}`);
   const out = values.out ?? join(root, 'bench/results/latest.json');
   mkdirSync(join(out, '..'), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  // Other benches' keys in the file (`remote`, from --remote) are kept.
+  const previous = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
+  writeFileSync(out, `${JSON.stringify({ ...previous, ...result }, null, 2)}\n`);
   console.log(`  results: ${out}`);
   if (quick) {
     const gross: string[] = [];

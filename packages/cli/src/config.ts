@@ -105,7 +105,7 @@ export const CliConfigSchema = z
     schedule: ScheduleSchema.optional(),
     engine: z
       .object({
-        concurrency: z.number().int().min(1).max(256).optional(),
+        concurrency: z.union([z.number().int().min(1).max(256), z.literal('adaptive')]).optional(),
         batchSize: z.number().int().min(1).max(10_000).optional(),
         /** What a record deleted in Mega or out of scope becomes in the CRM (SyncEngine `removals`). */
         removals: z

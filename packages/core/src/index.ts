@@ -33,6 +33,7 @@ export type { EntityName, EntityRef, RecordWarning, RemovalCause, SyncRecord } f
 export { ENTITIES } from './domain/records.js';
 export { validateRecord } from './domain/validate.js';
 export type { Clock } from './engine/clock.js';
+export type { BreakerSettings, ConcurrencyOption } from './engine/flow.js';
 export type { FieldChange, PreviewCounts, PreviewOptions, PreviewRecord, SyncPreview } from './engine/preview.js';
 export type {
   CountName,

@@ -156,6 +156,21 @@ describe('adaptive concurrency limit (Vegas-style, AIMD on timeouts)', () => {
     expect(after.p99).toBeLessThanOrEqual(2 * (halved.serviceMs + halved.rttMs) * 1.5);
   });
 
+  it('judges a round by its median: a pause that delays a few answers does not shrink it, a queue that delays most does', () => {
+    const limit = new AdaptiveLimit({ initial: 10, max: 10 });
+    const round = (latency: (i: number) => number) => {
+      for (let i = 0; i < 10; i++) limit.onSample({ latencyMs: latency(i), dropped: false, inflight: 10 });
+    };
+    round(() => 50); // the floor
+    expect(limit.limit).toBe(10);
+    // Four of ten answers 150 ms late (this process paused): the mean (110 ms) would read 5.5 calls queued and shrink.
+    round((i) => (i < 4 ? 200 : 50));
+    expect(limit.limit).toBe(10);
+    // Every answer late (a queue at the CRM): 10 × (1 − 50/120) ≈ 5.8 calls queued, above 4: one step down.
+    round(() => 120);
+    expect(limit.limit).toBe(9);
+  });
+
   it('shrinks multiplicatively on timeouts, once per round (the calls of one round time out together)', () => {
     const limit = new AdaptiveLimit({ initial: 40 });
     limit.onSample({ latencyMs: 1000, dropped: true, inflight: 40 });
@@ -244,10 +259,11 @@ describe('circuit breaker', () => {
     };
     const workers = Array.from({ length: 10 }, worker);
     await timer.advance(20_000);
-    // Backoffs 1 s (±20 %), 2 s, 4 s, 4 s …: at most one probe per interval while down.
+    // Backoffs 1 s (+0–25 %), 2 s, 4 s, 4 s …: at most one probe per interval while down.
     expect(calls).toBeGreaterThanOrEqual(4);
     expect(calls).toBeLessThanOrEqual(8);
     expect(breaker.probes).toBe(calls);
+    expect(breaker.openedTimes).toBe(1);
     crmUp = true;
     const before = calls;
     await timer.advance(6_000);

@@ -179,8 +179,9 @@ describe('SyncEngine', () => {
     const summary = await engine.run();
     expect(summary.totals.sent).toBe(400);
     expect(sink.delivered).toHaveLength(400);
-    // High water is 4 batches (40) past what delivery has claimed (≤ one batch of 10 in flight).
-    expect(maxAhead).toBeLessThanOrEqual(60);
+    // High water is 4 batches (40) past what delivery has claimed (≤ two batches of 10: the one in flight
+    // and the next, claimed before the pool drains), plus the batch being committed.
+    expect(maxAhead).toBeLessThanOrEqual(70);
   });
 
   it('a client refused for its missing spouse is held, its spouse fetched from Mega and sent, then the client, in one run', async () => {

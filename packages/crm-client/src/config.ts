@@ -53,8 +53,8 @@ export const CrmClientConfigSchema = z
       .min(1024)
       .max(1024 * 1024 * 1024)
       .default(DEFAULT_MAX_RESPONSE_BYTES),
-    /** Sockets kept open to the CRM by the default keep-alive transport. */
-    maxSockets: z.number().int().min(1).max(1024).default(16),
+    /** Sockets kept open to the CRM by the default keep-alive transport (the adaptive limit is capped by them). */
+    maxSockets: z.number().int().min(1).max(1024).default(64),
     /** Your own http(s) agent (keep-alive settings, proxy…); calls then go through node:http (an http: endpoint otherwise gets a lean HTTP/1.1 pool). */
     agent: z.custom<http.Agent>((v) => v instanceof http.Agent, 'must be an http.Agent or https.Agent').optional(),
     tls: z

@@ -17,11 +17,12 @@ import {
   resolveProfile,
   type XsdScalar,
 } from '@mega-crm/crm-client/profile';
+import { CapacityModel, type CapacityOptions } from './capacity.js';
 import { faultEnvelope, type ResultFields, resultEnvelope } from './envelope.js';
 import { type FaultPlan, parseFaults, planFault, type SandboxFaults } from './faults.js';
 import { MESSAGES, RESULT_CODES } from './messages.js';
 import { PresalesDesk, type SandboxProspect } from './presales.js';
-import type { SandboxContract, SandboxLogEntry, SandboxNarrative, SandboxOccurrence, SandboxRecord, SandboxState } from './state.js';
+import type { SandboxCapacity, SandboxContract, SandboxLogEntry, SandboxNarrative, SandboxOccurrence, SandboxRecord, SandboxState } from './state.js';
 
 export interface CrmSandboxOptions {
   /** The `<cliente>` path segment: the WSDL is at `/<clientPath>/webservices/index.php?wsdl`. Default `demo`. */
@@ -53,6 +54,12 @@ export interface CrmSandboxOptions {
    * `CrmClient.connect({ profile })`), so a client can be tried against a renamed CRM.
    */
   readonly profile?: CrmProfileOverrides;
+  /**
+   * Model a real CRM's capacity: N workers, a service time per call with jitter, a bounded accept
+   * queue (beyond it: HTTP 503), a network round trip, down (connections dropped). Off by default
+   * (answers as fast as it can). Changeable at run time: `setCapacity`, `takeDown`, `POST /__sandbox/capacity`.
+   */
+  readonly capacity?: CapacityOptions;
 }
 
 type Params = Record<string, string | Array<Record<string, string>>>;
@@ -67,7 +74,7 @@ const LOG_LIMIT = 100_000;
  * NuSOAP does; state and faults are reachable in code and over HTTP (`/__sandbox/state`, `/__sandbox/faults`).
  */
 export class CrmSandbox {
-  readonly #options: Required<Omit<CrmSandboxOptions, 'allowedIps' | 'integrationCnpjs' | 'faults' | 'seed' | 'maxRequestBytes' | 'nusoap' | 'profile'>> & {
+  readonly #options: Required<Omit<CrmSandboxOptions, 'allowedIps' | 'integrationCnpjs' | 'faults' | 'seed' | 'maxRequestBytes' | 'nusoap' | 'profile' | 'capacity'>> & {
     allowedIps?: readonly string[];
     integrationCnpjs?: readonly string[];
   };
@@ -77,6 +84,7 @@ export class CrmSandbox {
   readonly #profile: CrmProfile;
   readonly #operationByName: ReadonlyMap<string, ProfileOperation>;
   #faults: SandboxFaults;
+  #capacity: CapacityModel | undefined;
   readonly #clients: Store<SandboxRecord> = new Map();
   readonly #spouses: Store<SandboxRecord> = new Map();
   readonly #contracts: Store<SandboxContract> = new Map();
@@ -115,6 +123,7 @@ export class CrmSandbox {
     this.#profile = resolveProfile(CrmProfileOverridesSchema.parse(options.profile ?? {}));
     this.#operationByName = new Map(Object.values(this.#profile.operations).map((op) => [op.name, op]));
     this.#random = seededRandom(options.seed ?? 1);
+    this.#capacity = options.capacity ? new CapacityModel(options.capacity) : undefined;
   }
 
   get path(): string {
@@ -162,6 +171,7 @@ export class CrmSandbox {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
+    this.#capacity?.dispose();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -169,6 +179,33 @@ export class CrmSandbox {
   /** Replaces the injected faults (an empty object turns them off). */
   setFaults(faults: SandboxFaults): void {
     this.#faults = parseFaults(faults);
+  }
+
+  /**
+   * Changes the capacity model now (`{ workers: 4 }` halves a model of 8), starts one (`workers` and
+   * `serviceMs` needed), or turns it off (`null`). Calls waiting for a worker get new workers at once.
+   */
+  setCapacity(change: Partial<CapacityOptions> | null): void {
+    if (change === null) {
+      this.#capacity?.dispose();
+      this.#capacity = undefined;
+    } else if (this.#capacity) this.#capacity.update(change);
+    else {
+      if (change.workers === undefined || change.serviceMs === undefined) throw new RangeError('a new capacity model needs workers and serviceMs');
+      this.#capacity = new CapacityModel(change as CapacityOptions);
+    }
+  }
+
+  /** Takes the CRM down for `ms` (every call is dropped and counted in `capacityStats().outages`), then up again. */
+  takeDown(ms: number): void {
+    if (!this.#capacity) this.#capacity = new CapacityModel({ workers: 1_000_000, serviceMs: 0, jitter: 0 });
+    this.#capacity.takeDown(ms);
+  }
+
+  /** The capacity model's settings and counters (undefined without a model). */
+  capacityStats(): SandboxCapacity | undefined {
+    const model = this.#capacity;
+    return model && { ...model.stats, options: model.options, capacity: model.capacity };
   }
 
   state(): SandboxState {
@@ -182,6 +219,7 @@ export class CrmSandbox {
       requestsByOperation: { ...this.#requestsByOperation },
       injectedFaults: this.#injected,
       connections: this.#connections,
+      ...(this.#capacity ? { capacity: this.capacityStats() as SandboxCapacity } : {}),
     };
   }
 
@@ -264,42 +302,75 @@ export class CrmSandbox {
       this.#faults = faults;
       return this.#send(res, 204, 'text/plain', '', 'UTF-8');
     }
+    if (url.pathname === '/__sandbox/capacity' && req.method === 'GET')
+      return this.#send(res, 200, 'application/json', JSON.stringify(this.capacityStats() ?? null), 'UTF-8');
+    if (url.pathname === '/__sandbox/capacity' && req.method === 'POST') {
+      const body = await this.#readBody(req, res);
+      if (!body) return;
+      try {
+        const { downForMs, ...change } = parseCapacity(JSON.parse(body.toString('utf8')));
+        this.setCapacity(change);
+        if (downForMs !== undefined) this.takeDown(downForMs);
+      } catch (error) {
+        return this.#send(res, 400, 'text/plain', `Invalid capacity: ${(error as Error).message}`, 'UTF-8');
+      }
+      return this.#send(res, 204, 'text/plain', '', 'UTF-8');
+    }
     if (url.pathname !== this.path) return this.#send(res, 404, 'text/html', '<html><body><h1>Not Found</h1></body></html>', 'UTF-8');
     // The Host header goes into the WSDL and the namespace: anything but a host name (and port) is refused, as web servers do.
     const host = req.headers.host ?? '127.0.0.1';
     if (!HOST_HEADER.test(host)) return this.#send(res, 400, 'text/html', '<html><body>Bad Request</body></html>', 'UTF-8');
-    const serverName = host.replace(/:\d+$/, '');
-    if (req.method === 'GET' && url.searchParams.has('wsdl')) return this.#serveWsdl(res, serverName, `http://${host}${this.path}`);
+    // A CRM that is down answers nothing on its service path (the connection is dropped; counted in the capacity stats).
+    if (this.#capacity?.refuseIfDown()) return void req.socket.destroy();
+    if (req.method === 'GET' && url.searchParams.has('wsdl')) return this.#serveWsdl(res, serverName(req), `http://${host}${this.path}`);
     if (req.method !== 'POST') return this.#send(res, 405, 'text/html', '<html><body>Method Not Allowed</body></html>', 'UTF-8');
 
     const body = await this.#readBody(req, res);
     if (!body) return;
+    const capacity = this.#capacity;
+    if (!capacity) return (await this.#answerCall(req, res, body))();
+    // The capacity model: half the round trip in, a worker (or the accept queue, or a refusal), the service time, half the round trip out.
+    await capacity.inbound();
+    const admission = await capacity.admit();
+    if (!admission.admitted) {
+      if (admission.reason === 'down') return void req.socket.destroy();
+      await capacity.outbound();
+      return this.#send(res, 503, 'text/html', '<html><body>503 Service Unavailable</body></html>', 'UTF-8');
+    }
+    let respond: () => void;
+    try {
+      await sleep(admission.serviceMs);
+      respond = await this.#answerCall(req, res, body);
+    } finally {
+      admission.release();
+    }
+    await capacity.outbound();
+    respond();
+  }
+
+  /** Handles one SOAP call; returns how to answer it (sent by the caller, after the modelled network delay). */
+  async #answerCall(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<() => void> {
     const xml = decodeRequest(body, req.headers['content-type']);
     const out = this.#options.encoding;
     const call = this.#parseCall(xml);
-    if (!call) return this.#send(res, 500, 'text/xml', faultEnvelope('SOAP-ENV:Client', 'Operation not found in request', out), out);
+    if (!call) return () => this.#send(res, 500, 'text/xml', faultEnvelope('SOAP-ENV:Client', 'Operation not found in request', out), out);
     this.#requests++;
     this.#requestsByOperation[call.operation] = (this.#requestsByOperation[call.operation] ?? 0) + 1;
 
     const plan = planFault(this.#faults, this.#random);
     if (plan.delayMs > 0) await sleep(plan.delayMs);
     if (plan.kind) this.#injected++;
-    if (plan.kind === 'serverFault') return this.#send(res, 500, 'text/xml', faultEnvelope('SOAP-ENV:Server', MESSAGES.serverError, out), out);
-    if (plan.kind && !plan.applyFirst) return this.#fail(res, plan);
+    if (plan.kind === 'serverFault') return () => this.#send(res, 500, 'text/xml', faultEnvelope('SOAP-ENV:Server', MESSAGES.serverError, out), out);
+    if (plan.kind && !plan.applyFirst) return () => this.#fail(res, plan);
     const answer = this.#dispatch(call.op, call.params, remoteIp(req));
-    if (plan.kind) return this.#fail(res, plan);
+    if (plan.kind) return () => this.#fail(res, plan);
     if (answer.kind === 'fault')
-      return this.#send(res, 500, 'text/xml', faultEnvelope(answer.server ? 'SOAP-ENV:Server' : 'SOAP-ENV:Client', answer.faultstring, out), out);
+      return () => this.#send(res, 500, 'text/xml', faultEnvelope(answer.server ? 'SOAP-ENV:Server' : 'SOAP-ENV:Client', answer.faultstring, out), out);
     // Built under the default names; answered under the profile's.
     const type = this.#profile.structs.find((s) => s.source === answer.type);
     const fields = renameResult(this.#profile, answer.type as never, answer.fields, true) as ResultFields;
-    return this.#send(
-      res,
-      200,
-      'text/xml',
-      resultEnvelope(call.operation, nusoapNamespace(serverName), type?.name ?? answer.type, fields, out, call.op.response),
-      out,
-    );
+    const envelope = resultEnvelope(call.operation, nusoapNamespace(serverName(req)), type?.name ?? answer.type, fields, out, call.op.response);
+    return () => this.#send(res, 200, 'text/xml', envelope, out);
   }
 
   #serveWsdl(res: ServerResponse, serverName: string, endpoint: string): void {
@@ -607,6 +678,25 @@ function ok(mensagem: string, idCrm: string): Answer {
 
 function str(value: Params[string] | undefined): string {
   return typeof value === 'string' ? value : '';
+}
+
+const CAPACITY_FIELDS = ['workers', 'serviceMs', 'jitter', 'queueLimit', 'rttMs', 'down', 'downForMs'];
+
+/** A capacity change given over HTTP: known fields with the right types (ranges are checked by the model). */
+function parseCapacity(value: unknown): Partial<CapacityOptions> & { downForMs?: number } {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new TypeError('capacity must be a JSON object');
+  const fields = value as Record<string, unknown>;
+  const unknown = Object.keys(fields).filter((k) => !CAPACITY_FIELDS.includes(k));
+  if (unknown.length > 0) throw new TypeError(`unknown field(s) ${unknown.join(', ')}; allowed: ${CAPACITY_FIELDS.join(', ')}`);
+  for (const [k, v] of Object.entries(fields)) {
+    if (k === 'down' ? typeof v !== 'boolean' : !(typeof v === 'number' && Number.isFinite(v)))
+      throw new TypeError(`${k} must be a ${k === 'down' ? 'boolean' : 'number'}`);
+  }
+  return fields as Partial<CapacityOptions> & { downForMs?: number };
+}
+
+function serverName(req: IncomingMessage): string {
+  return (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
 }
 
 function remoteIp(req: IncomingMessage): string {

@@ -1,4 +1,5 @@
 /** What the sandbox CRM holds; exposed programmatically and as JSON for tests and demos. */
+import type { CapacityOptions, CapacityStats } from './capacity.js';
 import type { SandboxProspect } from './presales.js';
 
 export interface SandboxRecord {
@@ -52,4 +53,8 @@ export interface SandboxState {
   readonly injectedFaults: number;
   /** TCP connections accepted: a keep-alive client opens few. */
   readonly connections: number;
+  /** The capacity model's settings and counters, when one is set. */
+  readonly capacity?: SandboxCapacity;
 }
+
+export type SandboxCapacity = CapacityStats & { readonly options: Required<CapacityOptions>; readonly capacity: number };

@@ -19,12 +19,17 @@ export const realTimer: BreakerTimer = {
 export interface BreakerOptions {
   /** Unavailable answers in a row that open the breaker. */
   readonly failures?: number;
+  /** Wait before the first probe; doubled after each failed probe, up to `maxBackoffMs` (plus up to 25 % jitter). */
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
   readonly timer?: BreakerTimer;
 }
 
-export const BREAKER_DEFAULTS = { failures: 5, initialBackoffMs: 1_000, maxBackoffMs: 30_000 } as const;
+/**
+ * A CRM back from an outage is found within `maxBackoffMs` × 1.25 (≤ 1.9 s), at a cost of one probe
+ * call per interval while it is down: nothing a CRM notices.
+ */
+export const BREAKER_DEFAULTS = { failures: 5, initialBackoffMs: 500, maxBackoffMs: 1_500 } as const;
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -42,6 +47,7 @@ export class CircuitBreaker {
   #waiters: Array<() => void> = [];
   #waitedMs = 0;
   #probes = 0;
+  #opened = 0;
 
   constructor(options: BreakerOptions = {}) {
     this.#threshold = options.failures ?? BREAKER_DEFAULTS.failures;
@@ -58,6 +64,11 @@ export class CircuitBreaker {
   /** Total time the breaker kept calls from the CRM (closed periods excluded). */
   get waitedMs(): number {
     return this.#waitedMs + (this.#state === 'closed' ? 0 : this.#timer.now() - this.#openedAt);
+  }
+
+  /** Times the breaker opened (the CRM was found down). */
+  get openedTimes(): number {
+    return this.#opened;
   }
 
   /** Calls let through while the breaker was not closed. */
@@ -122,10 +133,13 @@ export class CircuitBreaker {
 
   #open(fresh: boolean): void {
     const now = this.#timer.now();
-    if (fresh) this.#openedAt = now;
+    if (fresh) {
+      this.#openedAt = now;
+      this.#opened++;
+    }
     this.#state = 'open';
-    // ±20 % jitter, so several workers do not probe in step.
-    this.#openUntil = now + this.#backoff * (0.8 + Math.random() * 0.4);
+    // Up to 25 % jitter, so several engines do not probe in step; never below the backoff.
+    this.#openUntil = now + this.#backoff * (1 + Math.random() * 0.25);
   }
 
   #release(): void {

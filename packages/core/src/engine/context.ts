@@ -2,6 +2,7 @@ import type { Logger } from '../logger.js';
 import type { ChangeSource, CrmSink, SyncStore } from '../ports.js';
 import type { Clock } from './clock.js';
 import type { RemovalPolicy } from './removals.js';
+import type { CallFlow } from './flow.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt, for retryable errors only. */
@@ -35,7 +36,8 @@ export interface EngineContext {
   /** `host:pid:random[:label]`: in locks, claims and logs. */
   readonly owner: string;
   readonly batchSize: number;
-  readonly concurrency: number;
+  /** The concurrency limit and the circuit breaker in front of the CRM, kept across runs. */
+  readonly flow: CallFlow;
   readonly retry: RetryOptions;
   readonly claimLeaseMs: number;
   readonly holds: HoldOptions;

@@ -4,6 +4,7 @@ import { asMegaCrmError, type MegaCrmError } from '../errors.js';
 import type { DeliveryReceipt, OutboxItem, SyncStore } from '../ports.js';
 import { type CaptureFeed, captureNow, loadRecords } from './capture.js';
 import type { EngineContext } from './context.js';
+import { type FlowSnapshot, NotAttempted } from './flow.js';
 import { resolveHolds, settleFailure } from './outcomes.js';
 import { isDeadOnThisHost } from './owner.js';
 import { runPool } from './pool.js';
@@ -17,6 +18,13 @@ import type { RunTally } from './summary.js';
  * (peak RSS 205 MB on a 117 k-record backfill), at 100 it does not (167 MB), at the same speed.
  */
 const MAX_CLAIM = 100;
+/**
+ * With a larger concurrency limit (a remote CRM), a claim holds `ROUNDS_PER_CLAIM` rounds of calls, up
+ * to this, so that a batch of mixed entities (each entity group drains before the next) keeps the pool
+ * full most of its time.
+ */
+const MAX_CLAIM_FILLED = 200;
+const ROUNDS_PER_CLAIM = 8;
 
 export interface DeliveryRun {
   readonly runId: string;
@@ -28,6 +36,8 @@ export interface DeliveryRun {
   readonly halt: () => MegaCrmError | undefined;
   /** Aborted on a stop request: cuts short the wait between retries. */
   readonly signal: AbortSignal;
+  /** The breaker's counters when the run started (how long this run waited for a CRM that is down). */
+  readonly flowAtStart: FlowSnapshot;
 }
 
 /**
@@ -38,7 +48,7 @@ export interface DeliveryRun {
  * Returns the error that stopped the run, if any.
  */
 export async function deliverQueue(ctx: EngineContext, run: DeliveryRun): Promise<MegaCrmError | undefined> {
-  const { store, clock, logger, concurrency, batchSize, claimLeaseMs, onProgress } = ctx;
+  const { store, clock, logger, flow, batchSize, claimLeaseMs, onProgress } = ctx;
   const { runId, tally, feed, lock } = run;
   await recoverDeadOwners(ctx);
   const counts = await store.counts();
@@ -64,20 +74,31 @@ export async function deliverQueue(ctx: EngineContext, run: DeliveryRun): Promis
   let stop: MegaCrmError | undefined;
   let resolveNeeded = true;
   const owns = () => (!lock || lock.valid) && clock.now() < leaseUntil;
-  const halted = () => stop !== undefined || run.halt() !== undefined || !owns();
+  const halted = () => stop !== undefined || run.halt() !== undefined || !owns() || flow.gaveUp(run.flowAtStart) !== undefined;
   const work = async (item: OutboxItem): Promise<void> => {
     if (halted()) return; // not attempted: released below, or already another worker's
-    const outcome = await deliverOne(ctx, item, tally, completions, run.signal);
+    const outcome = await deliverOne(ctx, item, tally, completions, run.signal, halted);
     if (outcome.stop && !stop) stop = outcome.stop;
     if (outcome.resolve) resolveNeeded = true;
     processed++;
     onProgress?.({ phase: 'deliver', processed, total: Math.max(total, processed) });
   };
+  const claim = async (): Promise<OutboxItem[]> => {
+    const claimedAt = clock.now();
+    // A read batch set below the claim size bounds the claims too (memory).
+    const limit = batchSize < MAX_CLAIM ? batchSize : Math.max(MAX_CLAIM, Math.min(ROUNDS_PER_CLAIM * flow.limit, MAX_CLAIM_FILLED));
+    const items = await store.claim({ limit, runId, leaseMs: claimLeaseMs, owner: ctx.owner, now: claimedAt });
+    leaseUntil = claimedAt + claimLeaseMs;
+    feed.taken(items.length);
+    return items;
+  };
+  /** Claimed while the previous batch's last entity was being sent, for later entities: the next batch. */
+  let carried: OutboxItem[] = [];
   // The first call of a run goes alone: a misconfigured CRM (IP, WSDL, credentials) is told once, not eight times.
   let probe = true;
   try {
     while (!stop) {
-      const halt = run.halt() ?? (lock && !(await lock.confirm()) ? lock.lostError() : undefined);
+      const halt = run.halt() ?? flow.gaveUp(run.flowAtStart) ?? (lock && !(await lock.confirm()) ? lock.lostError() : undefined);
       if (halt) {
         stop = halt;
         break;
@@ -86,20 +107,22 @@ export async function deliverQueue(ctx: EngineContext, run: DeliveryRun): Promis
         resolveNeeded = false;
         await resolveHolds(ctx, tally, lookedFor);
       }
-      const waiting = feed.nextBatch();
-      // Read before the claim: a batch committed while a (PostgreSQL) claim runs is not in its result,
-      // and capture may finish meanwhile; only a capture already done means an empty claim is the end.
-      const captureDone = feed.done;
-      const claimedAt = clock.now();
-      const items = await store.claim({ limit: Math.min(batchSize, MAX_CLAIM), runId, leaseMs: claimLeaseMs, owner: ctx.owner, now: claimedAt });
-      leaseUntil = claimedAt + claimLeaseMs;
-      feed.taken(items.length);
+      let items = carried;
+      carried = [];
       if (items.length === 0) {
-        if (captureDone) break;
-        await feed.idle(waiting); // more records are being captured
-        total = Math.max(total, processed + (await store.counts()).pending);
-        continue;
+        const waiting = feed.nextBatch();
+        // Read before the claim: a batch committed while a (PostgreSQL) claim runs is not in its result,
+        // and capture may finish meanwhile; only a capture already done means an empty claim is the end.
+        const captureDone = feed.done;
+        items = await claim();
+        if (items.length === 0) {
+          if (captureDone) break;
+          await feed.idle(waiting); // more records are being captured
+          total = Math.max(total, processed + (await store.counts()).pending);
+          continue;
+        }
       }
+      const last = ENTITIES.filter((entity) => items.some((item) => item.entity === entity)).at(-1);
       for (const entity of ENTITIES) {
         let group = items.filter((item) => item.entity === entity);
         if (group.length === 0 || halted()) continue;
@@ -109,7 +132,24 @@ export async function deliverQueue(ctx: EngineContext, run: DeliveryRun): Promis
           group = group.slice(1);
           if (stop) continue;
         }
-        await runPool(group, concurrency, work, halted);
+        // The batch's last entity keeps the pool full across batches: the next batch is claimed before the
+        // calls drain, and its records of this entity join the pool (they depend on none of it); the rest,
+        // or all of it if it holds an entity this one may depend on, is the next batch.
+        const refill =
+          entity === last
+            ? async (): Promise<OutboxItem[]> => {
+                if (carried.length > 0 || halted() || resolveNeeded || (lock && !lock.valid)) return [];
+                const more = await claim();
+                const rank = ENTITIES.indexOf(entity);
+                if (more.some((item) => ENTITIES.indexOf(item.entity) < rank)) {
+                  carried = more;
+                  return [];
+                }
+                carried = more.filter((item) => item.entity !== entity);
+                return more.filter((item) => item.entity === entity);
+              }
+            : undefined;
+        await runPool(group, () => flow.limit, work, halted, refill);
         // Completions are written in batches; before the next entity, so its dependencies are recorded.
         await completions.flush();
       }
@@ -122,6 +162,14 @@ export async function deliverQueue(ctx: EngineContext, run: DeliveryRun): Promis
     // Items claimed but not attempted go back to the queue untouched.
     await store.releaseClaims(runId);
   }
+  const gaveUp = stop ? undefined : flow.gaveUp(run.flowAtStart);
+  if (gaveUp) {
+    stop = gaveUp;
+    logger.error(
+      { runId, waitedMs: Math.round(flow.breaker.waitedMs - run.flowAtStart.waitedMs) },
+      'the CRM stayed unavailable: delivery stopped, the records stay queued for the next run',
+    );
+  }
   if (stop?.code === 'RUN_LOCK_LOST') logger.error({ runId }, 'the run lock was lost (lease not renewed in time): delivery stopped; the next run resumes');
   else if (stop) logger.error({ code: stop.code, message: stop.summary }, 'sync run stopped');
   return stop;
@@ -133,42 +181,48 @@ async function deliverOne(
   tally: RunTally,
   completions: CompletionBuffer,
   signal: AbortSignal,
+  halted: () => boolean,
 ): Promise<{ stop?: MegaCrmError; resolve?: boolean }> {
-  const { sink, retry, logger } = ctx;
+  const { sink, retry, logger, flow } = ctx;
   const entity: EntityName = item.entity;
   const record = { entity, key: item.key, payload: item.payload };
+  // Every attempt goes through the breaker (it waits while the CRM is down) and feeds the concurrency limit.
+  const send = () => flow.call(() => sink.deliver(record), halted);
   try {
     if (isRemoval(item)) {
       await completions.add(item, await applyRemoval(ctx, item, tally, signal));
       return {};
     }
     // The first attempt goes straight to the CRM; the retry machinery is set up only after a failure.
-    const receipt = await sink.deliver(record).catch((first: unknown) => {
+    const receipt = await send().catch((first: unknown) => {
+      if (first instanceof NotAttempted) throw first;
       const e = asMegaCrmError(first);
       if (!e.retryable || retry.retries === 0 || signal.aborted) throw first;
       logger.warn({ entity, key: item.key, code: e.code, attemptNumber: 1 }, 'delivery failed, retrying');
-      return retryDelivery(ctx, record, signal);
+      return retryDelivery(ctx, record, signal, send);
     });
     await completions.add(item, receipt);
     tally.count(entity, 'sent');
     return {};
   } catch (thrown) {
+    // Stopped while the CRM was down, before this attempt: the claim is released below, the record stays queued as it was.
+    if (thrown instanceof NotAttempted) return {};
     const outcome = await settleFailure(ctx, item, thrown, tally, () => completions.flush());
     if (outcome.refused) await resendLatest(ctx, [item]);
     return { ...(outcome.stop ? { stop: outcome.stop } : {}), resolve: outcome.stop === undefined };
   }
 }
 
-function retryDelivery(ctx: EngineContext, record: SyncRecord, signal: AbortSignal): Promise<DeliveryReceipt> {
-  const { sink, retry, logger } = ctx;
+function retryDelivery(ctx: EngineContext, record: SyncRecord, signal: AbortSignal, send: () => Promise<DeliveryReceipt>): Promise<DeliveryReceipt> {
+  const { retry, logger } = ctx;
   const { entity, key } = record;
-  return pRetry(() => sink.deliver(record), {
+  return pRetry(send, {
     retries: retry.retries - 1,
     minTimeout: retry.minTimeoutMs,
     maxTimeout: retry.maxTimeoutMs,
     randomize: true,
     signal,
-    shouldRetry: ({ error }) => asMegaCrmError(error).retryable,
+    shouldRetry: ({ error }) => !(error instanceof NotAttempted) && asMegaCrmError(error).retryable,
     onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
       const e = asMegaCrmError(error);
       if (e.retryable && retriesLeft > 0) logger.warn({ entity, key, code: e.code, attemptNumber: attemptNumber + 1 }, 'delivery failed, retrying');

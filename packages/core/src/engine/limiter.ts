@@ -6,6 +6,7 @@
  *
  *   queued ≈ limit × (1 − rttNoLoad / rtt)
  *
+ * (rtt: the median latency of a round of `limit` answers, robust to a pause of this process),
  * grows while that is small, shrinks when it is large, and backs off multiplicatively on a timeout
  * (AIMD), bounded by min/max. `rttNoLoad` is the lowest latency of the last two windows of samples
  * (a windowed minimum, as BBR keeps its min RTT), so a CRM that became slower for good (a longer
@@ -31,7 +32,7 @@ export interface AdaptiveLimitOptions {
   readonly probeEvery?: number;
 }
 
-export const ADAPTIVE_DEFAULTS = { initial: 8, min: 2, max: 128, smoothing: 1, backoff: 0.7, probeEvery: 30 } as const;
+export const ADAPTIVE_DEFAULTS = { initial: 8, min: 2, max: 64, smoothing: 1, backoff: 0.7, probeEvery: 30 } as const;
 
 export function fixedLimit(limit: number): ConcurrencyLimit {
   return { limit, onSample: () => undefined };
@@ -50,8 +51,7 @@ export class AdaptiveLimit implements ConcurrencyLimit {
   #previousWindowMin = Number.POSITIVE_INFINITY;
   #samplesInWindow = 0;
   #roundAnswers = 0;
-  #roundLatency = 0;
-  #roundSamples = 0;
+  #roundLatencies: number[] = [];
   #droppedThisRound = false;
 
   constructor(options: AdaptiveLimitOptions = {}) {
@@ -94,15 +94,16 @@ export class AdaptiveLimit implements ConcurrencyLimit {
     }
     // A sample from a call that started with few calls in flight says nothing about a larger limit.
     if (inflight * 2 < current) return;
-    this.#roundLatency += latencyMs;
-    this.#roundSamples++;
+    this.#roundLatencies.push(latencyMs);
     if (!this.#endRoundAfter(current)) return;
     // Once per round (about one round trip: `limit` answers), as TCP Vegas adjusts once per RTT; never up in a round with a timeout.
-    const average = this.#roundLatency / this.#roundSamples;
+    // The round's median, not its mean: a queue at the CRM delays most calls of a round, while a pause of
+    // this process (a capture batch, a busy machine) delays the few that complete during it.
+    const median = this.#roundLatencies.sort((a, b) => a - b)[this.#roundLatencies.length >> 1];
     const hadDrop = this.#droppedThisRound;
     this.#newRound();
-    if (hadDrop) return;
-    const queued = current * (1 - this.rttNoLoadMs / average);
+    if (hadDrop || median === undefined) return;
+    const queued = current * (1 - this.rttNoLoadMs / median);
     const step = log10(current);
     let next = current;
     if (queued <= step) next = current + 3 * step;
@@ -112,8 +113,7 @@ export class AdaptiveLimit implements ConcurrencyLimit {
   }
 
   #newRound(): void {
-    this.#roundLatency = 0;
-    this.#roundSamples = 0;
+    this.#roundLatencies = [];
     this.#droppedThisRound = false;
   }
 

@@ -60,6 +60,13 @@ export interface RunSummary {
   };
   /** Set when this run reconciled the keys the CRM holds with Mega (polling; option `reconcileEvery`, or `run({ reconcile: true })`). */
   readonly reconciliation?: ReconciliationStats;
+  /** CRM calls in flight at the end of the run: the adaptive limit as it settled, or the fixed one. */
+  readonly concurrency: { readonly mode: 'adaptive' | 'fixed'; readonly limit: number };
+  /**
+   * The circuit breaker in this run: how often the CRM was found down (refused, reset, timing out),
+   * how long calls waited for it to come back, and the probe calls made meanwhile.
+   */
+  readonly breaker: { readonly openedTimes: number; readonly waitedMs: number; readonly probes: number };
   /** Set when the run stopped (outcome `stopped`): the typed error, with its code, cause and fix. */
   readonly error?: MegaCrmError;
   /** The same, as plain data for logs and the run log. */
@@ -173,6 +180,12 @@ export function formatSummary(summary: RunSummary): string {
     const r = summary.reconciliation;
     lines.push(`  reconciled ${r.keys} delivered keys with Mega in ${r.durationMs} ms: ${r.removals} deleted or out of scope`);
   }
+  // Summaries saved by an older version have neither field.
+  if (summary.concurrency) lines.push(`  CRM calls in flight: ${summary.concurrency.limit} (${summary.concurrency.mode})`);
+  if (summary.breaker && summary.breaker.openedTimes > 0)
+    lines.push(
+      `  the CRM was unavailable ${summary.breaker.openedTimes} time(s): calls waited ${(summary.breaker.waitedMs / 1000).toFixed(1)} s in all, ${summary.breaker.probes} probe call(s) meanwhile`,
+    );
   if (summary.stoppedBy) lines.push(`  stopped by ${summary.stoppedBy.code}: ${summary.stoppedBy.message}\n  fix: ${summary.stoppedBy.fix.en}`);
   return lines.join('\n');
 }

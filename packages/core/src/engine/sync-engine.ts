@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import { ENTITIES, type EntityName } from '../domain/records.js';
 import { AlreadyRunningError, asMegaCrmError, ConfigurationError, type MegaCrmError, RunAbortedError } from '../errors.js';
 import { type Logger, redactingLogger, silentLogger } from '../logger.js';
 import type { CapturedItem, ChangeSource, CrmSink, ParkedFilter, SyncStore } from '../ports.js';
+import { BREAKER_DEFAULTS } from './breaker.js';
 import { CaptureFeed, captureChanges, captureNow, loadRecords, notSupported } from './capture.js';
 import { type Clock, systemClock } from './clock.js';
 import type { EngineContext, HoldOptions, RetryOptions, SyncProgress } from './context.js';
 import { deliverQueue } from './delivery.js';
+import { adaptiveBounds, type BreakerSettings, CallFlow, type ConcurrencyOption, type FlowSnapshot } from './flow.js';
+import { ADAPTIVE_DEFAULTS } from './limiter.js';
 import { ownerId } from './owner.js';
 import { type PreviewOptions, previewChanges, type SyncPreview } from './preview.js';
 import { reconcileDelivered, reconcileDue } from './reconcile.js';
@@ -24,8 +28,14 @@ export interface SyncEngineOptions {
   readonly store: SyncStore;
   /** Records read from Mega and committed to the outbox per transaction. Default 100 (memory; see the default). */
   readonly batchSize?: number;
-  /** CRM calls in flight at once, across different keys. Default 8. */
-  readonly concurrency?: number;
+  /**
+   * CRM calls in flight at once, across different keys. Default `'adaptive'`: starts at 8 and follows
+   * the CRM's capacity (grows while its latency stays at its floor, shrinks when the latency rises or
+   * calls time out), between `min` 2 and `max` 64; `{ min, max, initial }` bounds it; a number fixes it.
+   */
+  readonly concurrency?: ConcurrencyOption;
+  /** When the CRM is down (refused, reset, timing out): stop calling, probe once per backoff, resume by itself. */
+  readonly breaker?: Partial<BreakerSettings>;
   readonly retry?: Partial<RetryOptions>;
   /** Bounds on how long a record waits for a dependency that does not arrive before it is parked. */
   readonly holds?: Partial<HoldOptions>;
@@ -77,7 +87,38 @@ const OptionsSchema = z
     // Pages of 100 keep a 500 k-record backfill's peak RSS at ~160 MB; pages of 200 or 500 let the heap
     // grow past 200 MB (measured, examples/bench). Larger pages save round trips to a remote Mega.
     batchSize: z.number().int().min(1).max(10_000).default(100),
-    concurrency: z.number().int().min(1).max(256).default(8),
+    concurrency: z
+      .union([
+        z.number().int().min(1).max(256),
+        z.literal('adaptive'),
+        z
+          .object({
+            min: z.number().int().min(1).max(256).optional(),
+            max: z.number().int().min(1).max(256).optional(),
+            initial: z.number().int().min(1).max(256).optional(),
+          })
+          .strict()
+          .refine(
+            (c) => {
+              const { min, max, initial } = { ...ADAPTIVE_DEFAULTS, ...adaptiveBounds(c) };
+              return min <= initial && initial <= max;
+            },
+            {
+              message: `needs min ≤ initial ≤ max (defaults min ${ADAPTIVE_DEFAULTS.min}, initial ${ADAPTIVE_DEFAULTS.initial}, max ${ADAPTIVE_DEFAULTS.max})`,
+            },
+          ),
+      ])
+      .default('adaptive'),
+    breaker: z
+      .object({
+        failures: z.number().int().min(1).max(1_000).default(BREAKER_DEFAULTS.failures),
+        initialBackoffMs: z.number().int().min(10).max(600_000).default(BREAKER_DEFAULTS.initialBackoffMs),
+        maxBackoffMs: z.number().int().min(10).max(3_600_000).default(BREAKER_DEFAULTS.maxBackoffMs),
+        maxWaitMs: z.number().int().min(0).default(300_000),
+      })
+      .strict()
+      .refine((b) => b.initialBackoffMs <= b.maxBackoffMs, { message: 'needs initialBackoffMs ≤ maxBackoffMs' })
+      .default({ ...BREAKER_DEFAULTS, maxWaitMs: 300_000 }),
     retry: z
       .object({
         retries: z.number().int().min(0).max(20).default(3),
@@ -168,7 +209,7 @@ export class SyncEngine {
       clock: o.clock ?? systemClock,
       owner: ownerId(o.owner),
       batchSize: o.batchSize,
-      concurrency: o.concurrency,
+      flow: new CallFlow(o.concurrency, o.breaker),
       retry: o.retry,
       holds: o.holds,
       claimLeaseMs: o.claimLeaseMs,
@@ -318,6 +359,8 @@ export class SyncEngine {
 
   #start(trigger: string, mode: { capture: boolean; signal: AbortSignal | undefined; coalesced?: number; reconcile?: boolean }): Promise<RunSummary> {
     const abort = new AbortController();
+    // Every record waiting for a retry listens to it: as many as the concurrency limit allows.
+    setMaxListeners(2 * 256, abort.signal);
     const feed = new CaptureFeed(4 * this.#ctx.batchSize);
     const onAbort = () => {
       abort.abort(new RunAbortedError({ owner: this.#ctx.owner, trigger }));
@@ -344,6 +387,7 @@ export class SyncEngine {
     const startedAt = clock.now();
     const tally = new RunTally();
     const { abort, feed } = mode;
+    const flowAtStart = ctx.flow.snapshot();
     const aborted = (): MegaCrmError | undefined => (abort.signal.aborted ? asMegaCrmError(abort.signal.reason, 'RUN_ABORTED') : undefined);
     let error: MegaCrmError | undefined;
     const lock = mode.capture ? new RunLock(store, ctx.owner, this.#lockTtlMs, clock, logger) : undefined;
@@ -391,6 +435,7 @@ export class SyncEngine {
         feed,
         lock,
         signal: abort.signal,
+        flowAtStart,
         halt: () => aborted() ?? (feed.failed ? asMegaCrmError(feed.error, 'SOURCE_FAILED') : undefined),
       }).finally(() => feed.deliveryEnded());
       const [, deliverResult] = await Promise.allSettled([captured.catch((e: unknown) => feed.fail(e)), delivered]);
@@ -403,7 +448,7 @@ export class SyncEngine {
     } finally {
       await lock?.release();
     }
-    const summary = await this.#summarize(runId, trigger, startedAt, tally, error, mode.coalesced ?? 0);
+    const summary = await this.#summarize(runId, trigger, startedAt, tally, error, mode.coalesced ?? 0, flowAtStart);
     await store
       .saveRun({ id: runId, trigger, startedAt: summary.startedAt, endedAt: summary.endedAt, summary })
       .catch((e: unknown) => logger.error({ runId, code: asMegaCrmError(e, 'STORE_FAILED').code }, 'the run log could not be written'));
@@ -418,6 +463,7 @@ export class SyncEngine {
     tally: RunTally,
     error: MegaCrmError | undefined,
     coalesced: number,
+    flowAtStart: FlowSnapshot,
   ): Promise<RunSummary> {
     const endedAt = this.#ctx.clock.now();
     let queue = { pending: 0, held: 0, parked: 0 };
@@ -443,7 +489,17 @@ export class SyncEngine {
       warnings: tally.warnings,
       removals: tally.removals,
       ...(tally.reconciliation ? { reconciliation: tally.reconciliation } : {}),
+      ...this.#flowSummary(flowAtStart),
       ...(error ? { error, stoppedBy: { code: error.code, message: error.summary, fix: error.fix } } : {}),
+    };
+  }
+
+  #flowSummary(since: FlowSnapshot): Pick<RunSummary, 'concurrency' | 'breaker'> {
+    const { flow } = this.#ctx;
+    const now = flow.snapshot();
+    return {
+      concurrency: { mode: flow.adaptive ? 'adaptive' : 'fixed', limit: flow.limit },
+      breaker: { openedTimes: now.openedTimes - since.openedTimes, waitedMs: Math.round(now.waitedMs - since.waitedMs), probes: now.probes - since.probes },
     };
   }
 
@@ -466,6 +522,7 @@ export class SyncEngine {
       failures: [],
       warnings: tally.warnings,
       removals: tally.removals,
+      ...this.#flowSummary(this.#ctx.flow.snapshot()),
       error,
       stoppedBy: { code: error.code, message: error.summary, fix: error.fix },
     };
