@@ -165,8 +165,11 @@ export interface ParkedFilter {
   readonly code?: ErrorCode;
 }
 
-/** A run's summary as the run log keeps it: plain JSON, the stop's cause in `stoppedBy` (code, message, fix) rather than an error object. */
-export type LoggedRunSummary = Omit<RunSummary, 'error'>;
+/**
+ * A run's summary as the run log keeps it: plain JSON, the stop's cause in `stoppedBy` (code, message,
+ * fix) rather than an error object. Fields added in later versions are optional: older runs lack them.
+ */
+export type LoggedRunSummary = Omit<RunSummary, 'error' | 'concurrency' | 'breaker'> & Partial<Pick<RunSummary, 'concurrency' | 'breaker'>>;
 
 export interface RunRecord {
   readonly id: string;

@@ -44,9 +44,7 @@ const sandbox = await new CrmSandbox({
   encoding: values.encoding === 'UTF-8' ? 'UTF-8' : 'ISO-8859-1',
   ...(profile ? { profile } : {}),
   ...(capacity ? { capacity } : {}),
-}).start(
-  Number(values.port),
-);
+}).start(Number(values.port));
 console.log(sandbox.wsdlUrl);
 const stop = () => void sandbox.stop().then(() => process.exit(0));
 process.on('SIGTERM', stop);

@@ -74,7 +74,9 @@ const LOG_LIMIT = 100_000;
  * NuSOAP does; state and faults are reachable in code and over HTTP (`/__sandbox/state`, `/__sandbox/faults`).
  */
 export class CrmSandbox {
-  readonly #options: Required<Omit<CrmSandboxOptions, 'allowedIps' | 'integrationCnpjs' | 'faults' | 'seed' | 'maxRequestBytes' | 'nusoap' | 'profile' | 'capacity'>> & {
+  readonly #options: Required<
+    Omit<CrmSandboxOptions, 'allowedIps' | 'integrationCnpjs' | 'faults' | 'seed' | 'maxRequestBytes' | 'nusoap' | 'profile' | 'capacity'>
+  > & {
     allowedIps?: readonly string[];
     integrationCnpjs?: readonly string[];
   };

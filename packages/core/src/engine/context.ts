@@ -1,8 +1,8 @@
 import type { Logger } from '../logger.js';
 import type { ChangeSource, CrmSink, SyncStore } from '../ports.js';
 import type { Clock } from './clock.js';
-import type { RemovalPolicy } from './removals.js';
 import type { CallFlow } from './flow.js';
+import type { RemovalPolicy } from './removals.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt, for retryable errors only. */
