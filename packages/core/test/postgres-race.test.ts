@@ -59,6 +59,9 @@ describe.skipIf(!pgAvailable)('PostgreSQL hold/completion race', () => {
       expect(sink.delivered.map((r) => r.key)).toEqual(['c1']);
       expect(summary.queue).toEqual({ pending: 0, held: 0, parked: 0 });
     } finally {
+      // Claims left by a failed assertion would make close() throw StoreBusy and hide the failure.
+      await store.releaseClaims('w1');
+      await store.releaseClaims('w2');
       await blocker.end();
       await store.drop();
       await store.close();
