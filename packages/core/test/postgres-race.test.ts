@@ -36,6 +36,9 @@ describe.skipIf(!pgAvailable)('PostgreSQL hold/completion race', () => {
       const completing = store.completeMany([[client as never, { crmId: 'crm-x' }]]);
       let waiting = false;
       for (let i = 0; i < 2000 && !waiting; i++) {
+        // pg_stat_activity is read once per transaction (a cached snapshot) and the blocker is inside one:
+        // without clearing it, a first look taken before the completion reached the lock is seen forever.
+        await blocker.query('SELECT pg_stat_clear_snapshot()');
         const { rows } = await blocker.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1", [
           `%${schema}.outbox o USING t%`,
         ]);
@@ -59,10 +62,10 @@ describe.skipIf(!pgAvailable)('PostgreSQL hold/completion race', () => {
       expect(sink.delivered.map((r) => r.key)).toEqual(['c1']);
       expect(summary.queue).toEqual({ pending: 0, held: 0, parked: 0 });
     } finally {
+      await blocker.end(); // its open transaction, if an assertion failed inside it, ends and frees the row
       // Claims left by a failed assertion would make close() throw StoreBusy and hide the failure.
       await store.releaseClaims('w1');
       await store.releaseClaims('w2');
-      await blocker.end();
       await store.drop();
       await store.close();
     }
