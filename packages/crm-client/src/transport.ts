@@ -1,7 +1,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
-import { Agent, type Dispatcher } from 'undici';
+import { type Http1Answer, Http1Pool, type Http1Request, type Http1Target, requestPayload } from './http1.js';
 
 export interface HttpResponse {
   readonly status: number;
@@ -70,83 +70,42 @@ export class ResponseTooLargeError extends Error {
   }
 }
 
-function codeError(message: string, code: string): Error {
-  return Object.assign(new Error(message), { code });
-}
-
-/** What node:http gives when the server closes before the answer is complete. */
-function hangUp(): Error {
-  return codeError('socket hang up', 'ECONNRESET');
-}
-
 /**
- * undici's errors as the node:http path gives them, so that both paths classify alike (errors.ts):
- * a close mid-answer is `socket hang up` ECONNRESET, its timers a TimeoutError, an oversized head
- * HPE_HEADER_OVERFLOW, a header with a line break ERR_INVALID_CHAR; socket errors (ECONNREFUSED,
- * ECONNRESET, TLS) and parser errors (HPE_*) already carry node's codes and pass as they are.
- */
-function asNodeError(error: Error, timeoutMs: number): Error {
-  switch ((error as NodeJS.ErrnoException).code) {
-    case 'UND_ERR_SOCKET':
-    case 'UND_ERR_CLOSED':
-    case 'UND_ERR_DESTROYED':
-    case 'UND_ERR_ABORTED':
-    case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
-      return Object.assign(hangUp(), { cause: error });
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-    case 'UND_ERR_CONNECT_TIMEOUT':
-      return new TimeoutError(`no complete answer within ${timeoutMs} ms`, { cause: error });
-    case 'UND_ERR_HEADERS_OVERFLOW':
-      return Object.assign(codeError("the answer's headers are too large", 'HPE_HEADER_OVERFLOW'), { cause: error });
-    case 'UND_ERR_INVALID_ARG':
-      return Object.assign(codeError(error.message, 'ERR_INVALID_CHAR'), { cause: error });
-    default:
-      // llhttp's verdict on an answer that is not HTTP; undici does not always name it.
-      if (error.name === 'HTTPParserError' && !(error as NodeJS.ErrnoException).code) {
-        return Object.assign(codeError(error.message, 'HPE_INVALID_RESPONSE'), { cause: error });
-      }
-      return error;
-  }
-}
-
-/**
- * Lean keep-alive HTTP transport: undici (Node's own fetch engine, llhttp parser) with at most
- * `maxSockets` keep-alive connections per origin, a hard deadline per call (not an idle timer, which
- * never fires on a trickling server), the answer read with a running byte count, and charset-aware
- * decoding (node-soap's default transport decodes ISO-8859-1 as UTF-8, TOOLCHAIN.md). Through
- * undici's dispatch handler (no stream per answer): about a third of node:http's CPU per call
- * (bench/transport-cpu.ts). A host-given `agent` sends through node:http instead, which tools that
- * intercept node:http (msw, nock) see.
+ * Lean keep-alive HTTP transport: a pooled agent, a hard deadline per call (not an idle timer, which
+ * never fires on a trickling server), and charset-aware decoding (node-soap's default transport
+ * decodes ISO-8859-1 as UTF-8, TOOLCHAIN.md).
  */
 export class HttpTransport implements HttpClient {
   readonly #options: HttpTransportOptions;
-  /** undici's pool per origin, when the host gives no agent of its own. */
-  readonly #undici: Agent | undefined;
-  /** The host's agent, for http: and https: alike. */
-  readonly #agent: http.Agent | undefined;
+  readonly #http: http.Agent;
+  readonly #https: https.Agent;
+  readonly #ownsAgents: boolean;
+  /** Requests to an http: URL, when the host gives no agent of its own (http1.ts says why). */
+  readonly #lean: Http1Pool | undefined;
 
   constructor(options: HttpTransportOptions) {
     this.#options = options;
-    this.#agent = options.agent;
-    this.#undici = options.agent
-      ? undefined
-      : new Agent({
-          connections: options.maxSockets,
-          // The deadline below covers the whole call; undici's own timers only back it up.
-          headersTimeout: options.timeoutMs,
-          bodyTimeout: options.timeoutMs,
-          connectTimeout: options.timeoutMs,
-          // TLS options go to tls.connect as given (Node's types want mutable arrays).
-          ...(options.tls ? { connect: options.tls as Agent.Options['connect'] & object } : {}),
-        });
+    this.#ownsAgents = !options.agent;
+    this.#lean = options.agent ? undefined : new Http1Pool(options.maxSockets);
+    // Node's types want mutable arrays; the values are passed through as given.
+    const tls = options.tls ? (options.tls as https.AgentOptions) : {};
+    this.#http = options.agent ?? new http.Agent({ keepAlive: true, maxSockets: options.maxSockets });
+    this.#https = (options.agent as https.Agent | undefined) ?? new https.Agent({ keepAlive: true, maxSockets: options.maxSockets, ...tls });
   }
 
   send(url: string, data: string | null, headers: Readonly<Record<string, string>> = {}): Promise<HttpResponse> {
     const limit = this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const encoding = this.#options.encoding;
     const body = data === null ? undefined : Buffer.from(data, 'utf8');
-    if (this.#undici) return this.#undiciSend(this.#undici, url, body, headers, limit, encoding);
+    if (this.#lean) {
+      let lean: Http1Target | undefined;
+      try {
+        lean = this.#target(url).lean;
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (lean) return this.#leanSend(this.#lean, lean, body, headers, limit, encoding);
+    }
     return new Promise<HttpResponse>((resolve, reject) => {
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
@@ -208,116 +167,87 @@ export class HttpTransport implements HttpClient {
     });
   }
 
-  #undiciSend(
-    undici: Agent,
-    url: string,
+  #leanSend(
+    pool: Http1Pool,
+    target: Http1Target,
     body: Buffer | undefined,
     headers: Readonly<Record<string, string>>,
     limit: number,
     encoding: ResponseEncoding | undefined,
   ): Promise<HttpResponse> {
-    const timeoutMs = this.#options.timeoutMs;
     return new Promise<HttpResponse>((resolve, reject) => {
-      let settled = false;
-      let controller: Dispatcher.DispatchController | undefined;
-      let failure: Error | undefined;
-      const fail = (error: Error): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        failure = error;
-        // A call still queued has no controller yet: it is aborted as soon as it starts.
-        controller?.abort(error);
-        reject(error);
-      };
-      const timer = setTimeout(() => fail(new TimeoutError(`no complete answer within ${timeoutMs} ms`)), timeoutMs);
-      let status = 0;
-      let answerHeaders: http.IncomingHttpHeaders = {};
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart(c) {
-          controller = c;
-          if (failure) c.abort(failure);
-        },
-        onResponseStart(_c, statusCode, responseHeaders) {
-          status = statusCode;
-          answerHeaders = responseHeaders as http.IncomingHttpHeaders;
-          if (Number(answerHeaders['content-length']) > limit) fail(new ResponseTooLargeError(limit));
-        },
-        onResponseData(_c, chunk) {
-          size += chunk.length;
-          if (size > limit) return fail(new ResponseTooLargeError(limit));
-          chunks.push(chunk);
-        },
-        onResponseEnd() {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          try {
-            const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-            resolve({ status, headers: answerHeaders, ...decodeResponse(raw, answerHeaders['content-type'], encoding) });
-          } catch (error) {
-            reject(error);
-          }
-        },
-        onResponseError(_c, error) {
-          fail(asNodeError(error, timeoutMs));
-        },
-      };
+      let payload: Buffer;
       try {
-        const target = this.#target(url);
-        undici.dispatch(
-          {
-            origin: target.origin,
-            path: target.options.path as string,
-            method: body ? 'POST' : 'GET',
-            headers: { Accept: 'text/xml, application/xml, */*', ...(body ? { 'Content-Type': 'text/xml; charset=utf-8' } : {}), ...headers },
-            body: body ?? null,
-          },
-          handler,
+        payload = requestPayload(
+          target,
+          { Accept: 'text/xml, application/xml, */*', ...(body ? { 'Content-Type': 'text/xml; charset=utf-8' } : {}), ...headers },
+          body,
         );
       } catch (error) {
-        fail(asNodeError(error as Error, timeoutMs));
+        reject(error);
+        return;
       }
+      let request: Http1Request | undefined;
+      const timer = setTimeout(() => {
+        request?.abort();
+        reject(new TimeoutError(`no complete answer within ${this.#options.timeoutMs} ms`));
+      }, this.#options.timeoutMs);
+      request = pool.send(
+        target,
+        payload,
+        limit,
+        () => new ResponseTooLargeError(limit),
+        (error: Error | undefined, answer?: Http1Answer) => {
+          clearTimeout(timer);
+          if (error) return reject(error);
+          const { status, headers: answerHeaders, body: raw } = answer as Http1Answer;
+          try {
+            resolve({ status, headers: answerHeaders, ...decodeResponse(raw, answerHeaders['content-type'], encoding) });
+          } catch (thrown) {
+            reject(thrown);
+          }
+        },
+      );
     });
   }
 
-  readonly #targets = new Map<string, Target>();
+  readonly #targets = new Map<string, { https: boolean; options: http.RequestOptions; lean?: Http1Target }>();
 
   /** Request options built once per URL (the client calls one endpoint all day), not from a URL per call. */
-  #target(url: string): Target {
+  #target(url: string): { https: boolean; options: http.RequestOptions; lean?: Http1Target } {
     let target = this.#targets.get(url);
     if (!target) {
       const parsed = new URL(url);
       const https = parsed.protocol === 'https:';
-      if (!https && parsed.protocol !== 'http:') throw codeError(`Protocol "${parsed.protocol}" not supported. Expected "http:"`, 'ERR_INVALID_PROTOCOL');
       target = {
         https,
-        origin: parsed.origin,
         options: {
           protocol: parsed.protocol,
           hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
           port: parsed.port || (https ? 443 : 80),
           path: `${parsed.pathname}${parsed.search}`,
-          agent: this.#agent,
+          agent: https ? this.#https : this.#http,
         },
       };
+      if (parsed.protocol === 'http:') {
+        target.lean = {
+          host: target.options.hostname as string,
+          port: Number(target.options.port),
+          hostHeader: parsed.host,
+          path: target.options.path as string,
+        };
+      }
       if (this.#targets.size < 16) this.#targets.set(url, target);
     }
     return target;
   }
 
-  /** Fails the calls in flight and queued (as a connection reset) and closes the connections; a host's agent is left as is. */
   close(): void {
-    this.#undici?.destroy(hangUp()).catch(() => {});
+    this.#lean?.destroy();
+    if (!this.#ownsAgents) return;
+    this.#http.destroy();
+    this.#https.destroy();
   }
-}
-
-interface Target {
-  readonly https: boolean;
-  readonly origin: string;
-  readonly options: http.RequestOptions;
 }
 
 // TextDecoder's 'latin1' is windows-1252, a superset matching what PHP emits as ISO-8859-1.

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Agent, createServer } from 'node:https';
+import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrmClient } from '../src/client.js';
@@ -37,20 +37,5 @@ describe('TLS', () => {
     const client = await CrmClient.connect({ wsdlUrl, endpoint, ...CREDENTIALS, tls: { ca: cert } });
     await expect(client.upsertClient(joao)).resolves.toEqual({ crmId: '2', message: 'CLIENTE INCLUIDO' });
     client.close();
-  });
-
-  it('passes servername and rejectUnauthorized to the TLS handshake; a host-given https agent is used as is', async () => {
-    const endpoint = wsdlUrl.replace('?wsdl', '');
-    const wrongName = await CrmClient.connect({ wsdlUrl, ...CREDENTIALS, tls: { ca: cert, servername: 'crm.invalid' } }).catch((e: unknown) => e);
-    expect(wrongName).toMatchObject({ code: 'WSDL_UNAVAILABLE' });
-    expect((wrongName as Error).message).toMatch(/crm\.invalid/);
-    const unchecked = await CrmClient.connect({ wsdlUrl, endpoint, ...CREDENTIALS, tls: { rejectUnauthorized: false } });
-    await expect(unchecked.upsertClient(joao)).resolves.toMatchObject({ crmId: '2' });
-    unchecked.close();
-    const agent = new Agent({ ca: cert, keepAlive: true });
-    const viaAgent = await CrmClient.connect({ wsdlUrl, endpoint, ...CREDENTIALS, agent });
-    await expect(viaAgent.upsertClient(joao)).resolves.toMatchObject({ crmId: '2' });
-    viaAgent.close();
-    agent.destroy();
   });
 });
