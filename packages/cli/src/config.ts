@@ -117,6 +117,7 @@ export const CliConfigSchema = z
                 client: removalAction.optional(),
                 contract: removalAction.optional(),
                 occurrence: removalAction.optional(),
+                prospect: removalAction.optional(),
               })
               .strict(),
           ])

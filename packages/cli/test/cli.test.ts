@@ -211,9 +211,9 @@ describe('configuration errors: one clear message naming the field, exit code 2,
 
   it('engine.removals and engine.reconcileEvery reach the engine; an unknown removal action is refused by name', async () => {
     const path = await withConfig((c) => {
-      c.engine = { removals: { occurrence: 'report' }, reconcileEvery: 30 };
+      c.engine = { removals: { occurrence: 'report', prospect: 'deactivate' }, reconcileEvery: 30 };
     });
-    expect(engineOptions(loadConfig({ path, env: s.env }))).toEqual({ removals: { occurrence: 'report' }, reconcileEvery: 30 });
+    expect(engineOptions(loadConfig({ path, env: s.env }))).toEqual({ removals: { occurrence: 'report', prospect: 'deactivate' }, reconcileEvery: 30 });
     const bad = await withConfig((c) => {
       c.engine = { removals: { occurrence: 'close' } };
     });
