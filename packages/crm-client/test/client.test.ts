@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type Client, MegaCrmError } from '@mega-crm/core';
 import { completeCpf } from '@mega-crm/core/internal';
 import { CrmSandbox } from '@mega-crm/crm-sandbox';
@@ -9,6 +7,7 @@ import { CrmClient } from '../src/client.js';
 import { REMOVALS } from '../src/profile/profile.js';
 import { crmSink } from '../src/sink.js';
 import { contract, occurrence } from './contract/scenarios.js';
+import { localServer } from './local-server.js';
 
 const CREDS = { user: 'integra.mega', password: 'sandbox', openedBy: 'integra.mega', openedFor: 'integra.mega', cnpj: '11222333000181' };
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -29,17 +28,8 @@ async function connect(wsdlUrl: string, extra: Record<string, unknown> = {}) {
 }
 
 /** A raw HTTP server answering every request with `handler`, for failures the sandbox does not fake yet. */
-async function rawServer(handler: Parameters<typeof createServer>[1]): Promise<string> {
-  const server: Server = createServer(handler);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanup.push(
-    () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/cliente/webservices/index.php?wsdl`;
+async function rawServer(handler: Parameters<typeof localServer>[0]): Promise<string> {
+  return `${await localServer(handler, cleanup)}/cliente/webservices/index.php?wsdl`;
 }
 
 const joao: Client = {
@@ -197,7 +187,7 @@ describe('CrmClient request envelopes', () => {
 });
 
 describe('CrmClient WSDL loading failures', () => {
-  const cases: Array<[string, Parameters<typeof createServer>[1], RegExp]> = [
+  const cases: Array<[string, Parameters<typeof localServer>[0], RegExp]> = [
     ['an empty body', (_q, s) => s.end(''), /Empty document/],
     ['an HTML page', (_q, s) => s.writeHead(200, { 'Content-Type': 'text/html' }).end('<html><body>Erro PHP</body></html>'), /HTML page/],
     ['HTTP 404', (_q, s) => s.writeHead(404).end('not here'), /HTTP status 404/],

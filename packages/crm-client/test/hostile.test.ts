@@ -3,7 +3,7 @@
  * the deadline (+10 %), with bounded memory, and no secret in any output.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CrmClient } from '../src/client.js';
 import { CREDENTIALS, envelopesDir, wsdlFixture } from './contract/paths.js';
 import { joao } from './contract/scenarios.js';
+import { localServer } from './local-server.js';
 
 const WSDL = readFileSync(wsdlFixture, 'latin1');
 const OK_RESPONSE = readFileSync(`${envelopesDir}/upsert-client.ok.response.xml`);
@@ -25,18 +26,7 @@ afterEach(async () => {
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** A server on 127.0.0.1 (port 0); returns its base URL. */
-async function serve(handler: Handler): Promise<string> {
-  const server: Server = createServer(handler);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanup.push(
-    () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+const serve = (handler: Handler): Promise<string> => localServer(handler, cleanup);
 
 /** Writes `chunk` until the client goes away or `total` bytes are out; resolves with the bytes written. */
 function flood(res: ServerResponse, chunk: Buffer, total: number, written = { bytes: 0 }): { bytes: number } {
