@@ -189,7 +189,9 @@ for (const kind of STORES) {
       const removalCaptured = new Promise<void>((resolve) => {
         captured = resolve;
       });
-      const { source, sink, engine } = await setup({ batchSize: 1, onProgress: (p) => p.phase === 'capture' && captured() });
+      // Armed for the second run only: the first run's capture must not open the gate.
+      let armed = false;
+      const { source, sink, engine } = await setup({ batchSize: 1, onProgress: (p) => armed && p.phase === 'capture' && captured() });
       source.push(record('a'), record('o1', {}, 'occurrence'));
       // Capture only: the CRM stops the run at its first call, so both stay queued undelivered.
       sink.behaviour = () => {
@@ -200,6 +202,7 @@ for (const kind of STORES) {
       // captured, so o1 is still waiting in the queue when its removal arrives.
       sink.behaviour = () => {};
       sink.gate = removalCaptured;
+      armed = true;
       source.push(removal('occurrence', 'o1'));
       const summary = await engine.run();
       expect(summary.removals.first).toEqual([expect.objectContaining({ key: 'o1', action: 'dropped' })]);
