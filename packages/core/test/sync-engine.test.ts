@@ -153,6 +153,44 @@ describe('SyncEngine', () => {
     expect(ticks).toBeGreaterThanOrEqual(15);
   });
 
+  it('with a synchronous driver, a page read, its write and the claim that made room each get their own turn of the event loop (no long stall for the calls in flight)', async () => {
+    const { source, sink, engine } = setup({ batchSize: 10 });
+    for (let i = 0; i < 120; i++) source.push(record(`k${i}`));
+    const deliver = sink.deliver.bind(sink);
+    sink.deliver = async (r) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return deliver(r);
+    };
+    // Each blocking step marks itself and asks for a macrotask: a step that follows in the same turn comes before that mark.
+    const steps: string[] = [];
+    const step = (name: string) => {
+      steps.push(name);
+      setImmediate(() => steps.push('turn'));
+    };
+    const read = source.read.bind(source);
+    source.read = async (cursor, options) => {
+      step('read');
+      return read(cursor, options);
+    };
+    const capture = store.capture.bind(store);
+    store.capture = async (input) => {
+      step('write');
+      return capture(input);
+    };
+    const claim = store.claim.bind(store);
+    store.claim = async (request) => {
+      step('claim');
+      return claim(request);
+    };
+    expect((await engine.run()).totals.sent).toBe(120);
+    const sameTurn = steps.flatMap((name, i) => {
+      const previous = steps[i - 1];
+      return (name === 'write' && previous === 'read') || (name === 'read' && i > 1 && (previous === 'claim' || previous === 'write')) ? [`${previous} → ${name}`] : [];
+    });
+    expect(steps.filter((s) => s === 'read').length).toBeGreaterThanOrEqual(12);
+    expect(sameTurn).toEqual([]);
+  });
+
   it('capture stays a few batches ahead of delivery, so a backfill starts sending at once and memory stays flat', async () => {
     const { source, sink } = setup();
     for (let i = 0; i < 400; i++) source.push(record(`k${i}`));

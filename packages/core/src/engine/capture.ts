@@ -99,6 +99,8 @@ export async function captureChanges(options: {
       if (!warned.has(id)) tally.warn({ entity: warning.entity, key: '*' }, [warning]);
       warned.add(id);
     }
+    // An embedded (synchronous) driver's read is one stretch of the event loop, the write another.
+    if (batch.items.length > 0) await nextLoopTurn();
     const { records, invalid, removals } = stage(batch.items, tally);
     // Removals go in the same transaction as the cursor: a crash cannot lose one.
     if (removals.length > 0) records.push(...(await removalRecords(store, removals)));
@@ -111,8 +113,10 @@ export async function captureChanges(options: {
     if (!batch.hasMore) return;
     // Embedded drivers read and write synchronously: without a macrotask turn here, a long capture
     // would starve the sockets, and delivery (answers, next requests) would wait for it to finish.
-    await nextLoopTurn();
+    // The turn comes after the wait for room: room is made by a delivery claim, and a page read in the
+    // claim's own turn would stall the event loop for both (a tail of CRM call latencies).
     await feed.room();
+    await nextLoopTurn();
   }
 }
 
