@@ -204,6 +204,26 @@ describe('adaptive concurrency limit (Vegas-style, AIMD on timeouts)', () => {
     expect(() => new AdaptiveLimit({ min: 10, max: 5 })).toThrow(RangeError);
   });
 
+  it('keeps its latency floor under a queue that never drains: over two minutes the limit stays where the capacity needs it (no creep)', () => {
+    // A floor taken as the minimum of recent samples rises with a standing queue, and the limit with it
+    // (it reached 39 on the halved model, p99 246 ms); a probe round at half the limit re-measures it.
+    const halved = { ...MODEL, workers: 4 };
+    const limit = new AdaptiveLimit();
+    simulate(limit, MODEL, 20_000);
+    const r = simulate(limit, halved, 120_000, { from: 20_000 });
+    const settled = r.limits.slice(200); // after the first 20 s
+    // 160 calls/s × 55 ms = 8.8 calls in flight fill it; Vegas keeps a few more queued.
+    expect(Math.max(...settled)).toBeLessThanOrEqual(16);
+    expect(r.throughput).toBeGreaterThanOrEqual(0.9 * capacity(halved));
+    expect(r.p99).toBeLessThanOrEqual(2 * (halved.serviceMs + halved.rttMs));
+    expect(r.timeouts).toBe(0);
+    const steady = new AdaptiveLimit();
+    const full = simulate(steady, MODEL, 120_000, { from: 10_000 });
+    expect(Math.max(...full.limits.slice(100))).toBeLessThanOrEqual(24);
+    expect(full.throughput).toBeGreaterThanOrEqual(0.95 * capacity(MODEL));
+    expect(full.p99).toBeLessThanOrEqual(2 * (MODEL.serviceMs + MODEL.rttMs));
+  });
+
   it('re-measures its latency floor when the CRM gets slower for good (longer network path)', () => {
     const limit = new AdaptiveLimit();
     simulate(limit, MODEL, 20_000);

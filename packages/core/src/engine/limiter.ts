@@ -8,9 +8,12 @@
  *
  * (rtt: the median latency of a round of `limit` answers, robust to a pause of this process),
  * grows while that is small, shrinks when it is large, and backs off multiplicatively on a timeout
- * (AIMD), bounded by min/max. `rttNoLoad` is the lowest latency of the last two windows of samples
- * (a windowed minimum, as BBR keeps its min RTT), so a CRM that became slower for good (a longer
- * network path) is re-measured instead of shrinking the limit forever.
+ * (AIMD), bounded by min/max. `rttNoLoad` is the lowest latency seen. It never creeps up with a queue
+ * that does not drain (a minimum over recent samples would: the limit would then grow with the queue,
+ * as it did to 39 in the halved model over two minutes): when a window of samples (`probeEvery`
+ * rounds) saw nothing near the floor, the limit is halved for one round so the CRM's queue drains,
+ * and the lowest latency of that round becomes the floor — BBR's ProbeRTT. So a CRM that became
+ * slower for good (a longer network path) is re-measured instead of shrinking the limit forever.
  */
 
 export interface ConcurrencyLimit {
@@ -28,9 +31,12 @@ export interface AdaptiveLimitOptions {
   readonly smoothing?: number;
   /** Factor applied on a timeout. */
   readonly backoff?: number;
-  /** Window of the no-load latency, in samples: `probeEvery × limit`. */
+  /** Rounds of samples after which a floor not seen again is re-measured (a probe round at half the limit). */
   readonly probeEvery?: number;
 }
+
+/** A window's lowest latency within this share above the floor confirms the floor (service-time jitter). */
+const FLOOR_TOLERANCE = 0.05;
 
 export const ADAPTIVE_DEFAULTS = { initial: 8, min: 2, max: 64, smoothing: 1, backoff: 0.7, probeEvery: 30 } as const;
 
@@ -47,9 +53,11 @@ export class AdaptiveLimit implements ConcurrencyLimit {
   readonly #backoff: number;
   readonly #probeEvery: number;
   #estimate: number;
+  #floor = Number.POSITIVE_INFINITY;
   #windowMin = Number.POSITIVE_INFINITY;
-  #previousWindowMin = Number.POSITIVE_INFINITY;
   #samplesInWindow = 0;
+  /** While re-measuring the floor: the limit of the probe round, the answers it still needs, their lowest latency. */
+  #probe: { limit: number; answers: number; min: number } | undefined;
   #roundAnswers = 0;
   #roundLatencies: number[] = [];
   #droppedThisRound = false;
@@ -68,12 +76,16 @@ export class AdaptiveLimit implements ConcurrencyLimit {
   }
 
   get limit(): number {
-    return Math.max(this.#min, Math.min(this.#max, Math.floor(this.#estimate)));
+    return this.#probe?.limit ?? this.#bounded(this.#estimate);
   }
 
   /** The latency floor the limit is judged against (for reports). */
   get rttNoLoadMs(): number {
-    return Math.min(this.#windowMin, this.#previousWindowMin);
+    return this.#floor;
+  }
+
+  #bounded(value: number): number {
+    return Math.max(this.#min, Math.min(this.#max, Math.floor(value)));
   }
 
   onSample({ latencyMs, dropped, inflight }: { readonly latencyMs: number; readonly dropped: boolean; readonly inflight: number }): void {
@@ -86,12 +98,7 @@ export class AdaptiveLimit implements ConcurrencyLimit {
       return;
     }
     if (!(latencyMs > 0)) return;
-    if (latencyMs < this.#windowMin) this.#windowMin = latencyMs;
-    if (++this.#samplesInWindow >= this.#probeEvery * current) {
-      this.#samplesInWindow = 0;
-      this.#previousWindowMin = this.#windowMin;
-      this.#windowMin = Number.POSITIVE_INFINITY;
-    }
+    if (this.#measureFloor(latencyMs, inflight, current)) return;
     // A sample from a call that started with few calls in flight says nothing about a larger limit.
     if (inflight * 2 < current) return;
     this.#roundLatencies.push(latencyMs);
@@ -110,6 +117,37 @@ export class AdaptiveLimit implements ConcurrencyLimit {
     else if (queued < 2 * step) next = current + step;
     else if (queued > 4 * step) next = current - step;
     this.#set(current * (1 - this.#smoothing) + next * this.#smoothing);
+  }
+
+  /** Keeps the floor, starts or ends a probe round; true while probing (the sample is the probe's, not a round's). */
+  #measureFloor(latencyMs: number, inflight: number, current: number): boolean {
+    const probe = this.#probe;
+    if (probe) {
+      // Calls started at the probe's limit or below see the CRM's queue drained.
+      if (inflight <= probe.limit) {
+        probe.min = Math.min(probe.min, latencyMs);
+        if (--probe.answers <= 0) {
+          this.#floor = probe.min;
+          this.#probe = undefined;
+          this.#windowMin = Number.POSITIVE_INFINITY;
+          this.#samplesInWindow = 0;
+          this.#newRound();
+        }
+      }
+      return true;
+    }
+    if (latencyMs < this.#windowMin) this.#windowMin = latencyMs;
+    if (this.#floor === Number.POSITIVE_INFINITY) this.#floor = latencyMs;
+    if (latencyMs < this.#floor) this.#floor = latencyMs;
+    if (++this.#samplesInWindow < this.#probeEvery * current) return false;
+    const confirmed = this.#windowMin <= this.#floor * (1 + FLOOR_TOLERANCE);
+    this.#samplesInWindow = 0;
+    this.#windowMin = Number.POSITIVE_INFINITY;
+    if (!confirmed) {
+      const limit = this.#bounded(current / 2);
+      this.#probe = { limit, answers: limit, min: Number.POSITIVE_INFINITY };
+    }
+    return false;
   }
 
   #newRound(): void {
