@@ -185,7 +185,9 @@ describe('SyncEngine', () => {
     expect((await engine.run()).totals.sent).toBe(120);
     const sameTurn = steps.flatMap((name, i) => {
       const previous = steps[i - 1];
-      return (name === 'write' && previous === 'read') || (name === 'read' && i > 1 && (previous === 'claim' || previous === 'write')) ? [`${previous} → ${name}`] : [];
+      return (name === 'write' && previous === 'read') || (name === 'read' && i > 1 && (previous === 'claim' || previous === 'write'))
+        ? [`${previous} → ${name}`]
+        : [];
     });
     expect(steps.filter((s) => s === 'read').length).toBeGreaterThanOrEqual(12);
     expect(sameTurn).toEqual([]);
