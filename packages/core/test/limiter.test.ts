@@ -224,6 +224,21 @@ describe('adaptive concurrency limit (Vegas-style, AIMD on timeouts)', () => {
     expect(full.p99).toBeLessThanOrEqual(2 * (MODEL.serviceMs + MODEL.rttMs));
   });
 
+  it('probes only when a window of answers never came near the floor: one round at half the limit, whose lowest latency is the new floor', () => {
+    const limit = new AdaptiveLimit({ initial: 20, max: 20, probeEvery: 2 });
+    const answers = (n: number, latencyMs: number, inflight: number) => {
+      for (let i = 0; i < n; i++) limit.onSample({ latencyMs, dropped: false, inflight });
+    };
+    answers(40, 50, 20); // a window (2 rounds of 20) at the floor: confirmed
+    expect([limit.limit, limit.rttNoLoadMs]).toEqual([20, 50]);
+    answers(40, 55, 20); // a window 10 % above it: a standing queue, or a slower CRM
+    expect([limit.limit, limit.settled]).toEqual([10, 20]);
+    answers(5, 60, 20); // calls started before the probe (queued behind the others) do not count
+    expect(limit.limit).toBe(10);
+    answers(10, 53, 10); // the probe round, the CRM's queue drained
+    expect([limit.limit, limit.rttNoLoadMs]).toEqual([20, 53]);
+  });
+
   it('re-measures its latency floor when the CRM gets slower for good (longer network path)', () => {
     const limit = new AdaptiveLimit();
     simulate(limit, MODEL, 20_000);

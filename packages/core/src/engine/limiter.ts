@@ -19,6 +19,8 @@
 export interface ConcurrencyLimit {
   /** Calls allowed in flight now. */
   readonly limit: number;
+  /** The limit outside a probe round: where it settled (reports). */
+  readonly settled: number;
   /** One finished call: its latency, whether it timed out (or was refused for overload), and how many were in flight when it started. */
   onSample(sample: { readonly latencyMs: number; readonly dropped: boolean; readonly inflight: number }): void;
 }
@@ -41,7 +43,7 @@ const FLOOR_TOLERANCE = 0.05;
 export const ADAPTIVE_DEFAULTS = { initial: 8, min: 2, max: 64, smoothing: 1, backoff: 0.7, probeEvery: 30 } as const;
 
 export function fixedLimit(limit: number): ConcurrencyLimit {
-  return { limit, onSample: () => undefined };
+  return { limit, settled: limit, onSample: () => undefined };
 }
 
 const log10 = (n: number) => Math.max(1, Math.log10(n));
@@ -76,7 +78,11 @@ export class AdaptiveLimit implements ConcurrencyLimit {
   }
 
   get limit(): number {
-    return this.#probe?.limit ?? this.#bounded(this.#estimate);
+    return this.#probe?.limit ?? this.settled;
+  }
+
+  get settled(): number {
+    return this.#bounded(this.#estimate);
   }
 
   /** The latency floor the limit is judged against (for reports). */

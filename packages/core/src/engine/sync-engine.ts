@@ -498,7 +498,7 @@ export class SyncEngine {
     const { flow } = this.#ctx;
     const now = flow.snapshot();
     return {
-      concurrency: { mode: flow.adaptive ? 'adaptive' : 'fixed', limit: flow.limit },
+      concurrency: { mode: flow.adaptive ? 'adaptive' : 'fixed', limit: flow.limiter.settled },
       breaker: { openedTimes: now.openedTimes - since.openedTimes, waitedMs: Math.round(now.waitedMs - since.waitedMs), probes: now.probes - since.probes },
     };
   }
