@@ -142,9 +142,8 @@ export class AdaptiveLimit implements ConcurrencyLimit {
       }
       return true;
     }
-    if (latencyMs < this.#windowMin) this.#windowMin = latencyMs;
-    if (this.#floor === Number.POSITIVE_INFINITY) this.#floor = latencyMs;
-    if (latencyMs < this.#floor) this.#floor = latencyMs;
+    this.#windowMin = Math.min(this.#windowMin, latencyMs);
+    this.#floor = Math.min(this.#floor, latencyMs);
     if (++this.#samplesInWindow < this.#probeEvery * current) return false;
     const confirmed = this.#windowMin <= this.#floor * (1 + FLOOR_TOLERANCE);
     this.#samplesInWindow = 0;
