@@ -55,7 +55,9 @@ describe('fencing', () => {
     const summary = await new SyncEngine({ source, sink, store, concurrency: 1, clock: { now: () => now } }).run();
     expect(summary.outcome).toBe('completed');
     expect(sink.delivered.map((r) => r.key)).toEqual(['k0', 'k1', 'k2', 'k3', 'k4', 'k5']);
-    expect(claims.slice(0, 2)).toEqual([6, 4]); // the rest of the first batch was claimed again under a new lease, not sent on the old one
+    // The rest of the first batch was claimed again under a new lease, not sent on the old one (a claim
+    // made before capture committed its first page finds nothing, and does not count).
+    expect(claims.filter((n) => n > 0).slice(0, 2)).toEqual([6, 4]);
   });
 
   it("a late write from a fenced-out run is repaired: Mega's latest version is queued again and sent", async () => {

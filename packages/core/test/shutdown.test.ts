@@ -4,7 +4,7 @@
  * done/stop() wait for the run in progress; closing a store a run still uses is a typed error.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { online, runOnSchedule, SyncEngine, type SyncRecord } from '../src/index.js';
+import { online, runOnSchedule, SyncEngine, type SyncProgress, type SyncRecord } from '../src/index.js';
 import { SqliteStore } from '../src/sqlite.js';
 import { ListSource, RecordingSink, record } from './fakes.js';
 
@@ -45,15 +45,20 @@ function setup() {
   const source = new ListSource();
   for (let i = 0; i < 40; i++) source.push(record(`k${i}`));
   const { sink, state } = gatedSink();
-  const engine = new SyncEngine({ source, sink, store, concurrency: 4, batchSize: 20 });
-  return { source, sink, state, engine };
+  const progress = { captured: 0 };
+  const onProgress = (p: SyncProgress) => {
+    if (p.phase === 'capture') progress.captured = p.processed;
+  };
+  const engine = new SyncEngine({ source, sink, store, concurrency: 4, batchSize: 20, onProgress });
+  return { source, sink, state, engine, progress };
 }
 
 describe('shutdown', () => {
   it('engine.stop(): the calls in flight finish and are recorded, nothing new starts, the rest stays queued', async () => {
-    const { sink, state, engine } = setup();
+    const { sink, state, engine, progress } = setup();
     const run = engine.run();
-    await until(() => state.inFlight === 4);
+    // Capture goes on while the four calls wait: all 40 are queued before the stop.
+    await until(() => state.inFlight === 4 && progress.captured === 40);
     // The store cannot be closed under a running engine: a typed error, not a TypeError later.
     await expect(store.close()).rejects.toMatchObject({ code: 'STORE_BUSY' });
     let stopped = false;
