@@ -24,7 +24,13 @@ function agentScope(ctx: LoaderContext, alias: string): { sql: string; params: u
   };
 }
 
-const tuple = (k: AgentKey) => [k.tab, k.pad, k.code];
+export const agentTuple = (k: AgentKey) => [k.tab, k.pad, k.code];
+
+/** A scan's answer for a page of agent rows: the items, and the key of its last row (where the next page starts). */
+export function agentPage(rows: readonly AgentRow[], items: CapturedItem[]): { items: CapturedItem[]; last: unknown[] | null; count: number } {
+  const last = rows.at(-1);
+  return { items, last: last ? agentTuple(keyOfAgentRow(last)) : null, count: rows.length };
+}
 
 /**
  * "The agent has the client role", as EXISTS rather than a join, so the page is read from the agent's
@@ -40,7 +46,7 @@ export function clientLoader(ctx: LoaderContext): EntityLoader {
   const key = cols('a', AGENT_COLUMNS);
   const query = async (after: readonly unknown[] | null, keys: AgentKey[] | undefined, limit: number) => {
     const scope = agentScope(ctx, 'a');
-    const filter = pageFilter(key, after, keys?.map(tuple), ctx.sql.dialect);
+    const filter = pageFilter(key, after, keys?.map(agentTuple), ctx.sql.dialect);
     const text = `SELECT ${key.join(', ')}, a.AGN_ST_NOME, a.AGN_ST_FANTASIA, a.AGN_CH_TIPOPESSOAFJ, a.AGN_ST_CGC, a.TPL_ST_SIGLA,
         a.AGN_ST_LOGRADOURO, a.AGN_ST_NUMERO, a.AGN_ST_COMPLEMENTO, a.AGN_ST_BAIRRO, a.AGN_ST_MUNICIPIO, a.UF_ST_SIGLA, a.AGN_ST_CEP,
         a.AGN_ST_EMAIL, a.AGN_ST_OUTROSEMAILS, p.AGN_ST_CPF, p.AGN_CH_ESTCIVIL, p.AGN_DT_NASCIMENTO, p.AGN_ST_CONJUGE,
@@ -67,8 +73,7 @@ export function clientLoader(ctx: LoaderContext): EntityLoader {
     entity: 'client',
     async scan(after, limit) {
       const rows = await query(after, undefined, limit);
-      const last = rows[rows.length - 1];
-      return { items: await map(rows), last: last ? tuple(keyOfAgentRow(last)) : null, count: rows.length };
+      return agentPage(rows, await map(rows));
     },
     async load(keys) {
       const agents = keys.map((k) => agentOf('client', k));
@@ -89,7 +94,7 @@ export function clientLoader(ctx: LoaderContext): EntityLoader {
         keys.map((k) => agentOf('client', k)),
         (chunk) => {
           const scope = agentScope(ctx, 'a');
-          const f = pageFilter(key, null, chunk.map(tuple));
+          const f = pageFilter(key, null, chunk.map(agentTuple));
           return sql.all<AgentRow & Scoped>(`SELECT ${key.join(', ')}, ${scope.sql} FROM ${t('GLO_AGENTES')} a WHERE ${f.sql} AND ${clientRole('a')}`, [
             ...scope.params,
             ...f.params,
@@ -115,7 +120,7 @@ export function clientLoader(ctx: LoaderContext): EntityLoader {
 async function loadPhones(ctx: LoaderContext, agents: readonly AgentKey[]): Promise<Map<string, MegaPhoneRow[]>> {
   const byKey = new Map<string, MegaPhoneRow[]>();
   const rows = await inChunks(agents, (chunk) => {
-    const filter = pageFilter(AGENT_COLUMNS, null, chunk.map(tuple));
+    const filter = pageFilter(AGENT_COLUMNS, null, chunk.map(agentTuple));
     return ctx.sql.all<MegaPhoneRow & { AGN_TAB_IN_CODIGO: number; AGN_PAD_IN_CODIGO: number; AGN_IN_CODIGO: number }>(
       `SELECT ${AGENT_COLUMNS.join(', ')}, TEA_ST_DDD, TEA_ST_TELEFONE FROM ${ctx.t('GLO_AGENTES_TELEFONE')} x
         WHERE ${filter.sql} ORDER BY ${AGENT_COLUMNS.join(', ')}, TEA_IN_SEQUENCIA`,
@@ -137,7 +142,7 @@ export function spouseLoader(ctx: LoaderContext): EntityLoader {
   const key = cols('s', AGENT_COLUMNS);
   const query = async (after: readonly unknown[] | null, keys: AgentKey[] | undefined, limit: number) => {
     const scope = agentScope(ctx, 's');
-    const filter = pageFilter(key, after, keys?.map(tuple), ctx.sql.dialect);
+    const filter = pageFilter(key, after, keys?.map(agentTuple), ctx.sql.dialect);
     const text = `SELECT ${key.join(', ')}, s.AGN_ST_CPF, s.AGN_ST_RG, s.AGN_ST_CARGOPROFISS, s.AGN_ST_NACIONALIDADE, s.AGN_DT_NASCIMENTO,
         p.AGN_ST_CONJUGE AS SPOUSE_NAME, p.AGN_ST_CPF AS CLIENT_CPF, a.AGN_CH_TIPOPESSOAFJ AS CLIENT_TYPE, ${scope.sql}
       FROM ${t('GLO_PESSOA_FISICA')} s
@@ -160,8 +165,7 @@ export function spouseLoader(ctx: LoaderContext): EntityLoader {
     entity: 'spouse',
     async scan(after, limit) {
       const rows = await query(after, undefined, limit);
-      const last = rows[rows.length - 1];
-      return { items: map(rows), last: last ? tuple(keyOfAgentRow(last)) : null, count: rows.length };
+      return agentPage(rows, map(rows));
     },
     async load(keys) {
       const rows = await inChunks(
@@ -184,7 +188,7 @@ export function spouseLoader(ctx: LoaderContext): EntityLoader {
         keys.map((k) => agentOf('spouse', k)),
         (chunk) => {
           const scope = agentScope(ctx, 's');
-          const f = pageFilter(key, null, chunk.map(tuple));
+          const f = pageFilter(key, null, chunk.map(agentTuple));
           return sql.all<AgentRow & Scoped & { CLIENT_TYPE: string | null }>(
             `SELECT ${key.join(', ')}, a.AGN_CH_TIPOPESSOAFJ AS CLIENT_TYPE, ${scope.sql} FROM ${t('GLO_PESSOA_FISICA')} s
               LEFT JOIN ${t('GLO_AGENTES')} a ON ${on('a', 's', AGENT_COLUMNS)}
@@ -221,7 +225,7 @@ async function absent(ctx: LoaderContext, entity: 'client' | 'spouse', keys: rea
   const rows = await inChunks(
     keys.map((k) => agentOf(entity, k)),
     (chunk) => {
-      const f = pageFilter(AGENT_COLUMNS, null, chunk.map(tuple));
+      const f = pageFilter(AGENT_COLUMNS, null, chunk.map(agentTuple));
       return ctx.sql.all<AgentRow>(
         `SELECT ${AGENT_COLUMNS.join(', ')} FROM ${table} x WHERE ${f.sql}${entity === 'spouse' ? " AND AGN_CH_TIPO = 'C'" : ''}`,
         f.params,

@@ -3,10 +3,10 @@ import { type AgentKey, agentKey, parseAgentKey } from '../keys.js';
 import { keyOfAgentRow } from '../mappers/client.js';
 import { type MegaProspectRow, mapProspect } from '../mappers/prospect.js';
 import { SKIP_REASONS } from '../scope.js';
+import { agentPage, agentTuple } from './agents.js';
 import { AGENT_COLUMNS, cols, type EntityLoader, inChunks, type LoaderContext, limited, mappedItem, on, pageFilter } from './context.js';
 
 type Converted = { readonly IS_CLIENT: number | string };
-const tuple = (k: AgentKey) => [k.tab, k.pad, k.code];
 
 /**
  * Mega's prospects (CMR_PROSPECT), keyed by the shared id. A prospect whose agent has the client role
@@ -17,7 +17,7 @@ export function prospectLoader(ctx: LoaderContext): EntityLoader {
   const key = cols('p', AGENT_COLUMNS);
   const isClient = `CASE WHEN EXISTS (SELECT 1 FROM ${t('GLO_AGENTES_ID')} r WHERE ${on('r', 'p', AGENT_COLUMNS)} AND r.AGN_TAU_ST_CODIGO = 'C') THEN 1 ELSE 0 END AS IS_CLIENT`;
   const query = async (after: readonly unknown[] | null, keys: AgentKey[] | undefined, limit: number) => {
-    const filter = pageFilter(key, after, keys?.map(tuple), ctx.sql.dialect);
+    const filter = pageFilter(key, after, keys?.map(agentTuple), ctx.sql.dialect);
     const text = `SELECT ${key.join(', ')}, p.PRO_ST_NOME, p.PRO_CH_TIPOPESSOAFJ, p.PRO_ST_CPFCNPJ, p.PRO_ST_EMAIL, p.PRO_ST_TELEFONE, p.PRO_CH_ORIGEM, ${isClient}
       FROM ${t('CMR_PROSPECT')} p WHERE ${filter.sql} ORDER BY ${key.join(', ')}`;
     return keys
@@ -37,8 +37,7 @@ export function prospectLoader(ctx: LoaderContext): EntityLoader {
     entity: 'prospect',
     async scan(after, limit) {
       const rows = await query(after, undefined, limit);
-      const last = rows[rows.length - 1];
-      return { items: map(rows), last: last ? tuple(keyOfAgentRow(last)) : null, count: rows.length };
+      return agentPage(rows, map(rows));
     },
     async load(keys) {
       const rows = await inChunks(agents(keys), (chunk) => query(null, [...chunk], 0));
@@ -46,7 +45,7 @@ export function prospectLoader(ctx: LoaderContext): EntityLoader {
     },
     async check(keys) {
       const rows = await inChunks(agents(keys), (chunk) => {
-        const f = pageFilter(key, null, chunk.map(tuple));
+        const f = pageFilter(key, null, chunk.map(agentTuple));
         return sql.all<MegaProspectRow>(`SELECT ${key.join(', ')} FROM ${t('CMR_PROSPECT')} p WHERE ${f.sql}`, f.params);
       });
       return deleted(keys, new Set(rows.map((r) => agentKey(keyOfAgentRow(r)))));
