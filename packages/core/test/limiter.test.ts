@@ -239,6 +239,16 @@ describe('adaptive concurrency limit (Vegas-style, AIMD on timeouts)', () => {
     expect([limit.limit, limit.rttNoLoadMs]).toEqual([20, 53]);
   });
 
+  it('a timeout during a probe round backs off below the probe: the lower limit holds', () => {
+    const limit = new AdaptiveLimit({ initial: 20, max: 20, probeEvery: 2 });
+    for (let i = 0; i < 40; i++) limit.onSample({ latencyMs: 50, dropped: false, inflight: 20 });
+    for (let i = 0; i < 40; i++) limit.onSample({ latencyMs: 55, dropped: false, inflight: 20 });
+    expect(limit.limit).toBe(10); // probing
+    for (let round = 0; round < 3; round++) for (let i = 0; i < 20; i++) limit.onSample({ latencyMs: 1000, dropped: true, inflight: 10 });
+    expect(limit.settled).toBeLessThan(10);
+    expect(limit.limit).toBe(limit.settled);
+  });
+
   it('re-measures its latency floor when the CRM gets slower for good (longer network path)', () => {
     const limit = new AdaptiveLimit();
     simulate(limit, MODEL, 20_000);

@@ -78,7 +78,8 @@ export class AdaptiveLimit implements ConcurrencyLimit {
   }
 
   get limit(): number {
-    return this.#probe?.limit ?? this.settled;
+    // A timeout during a probe round backs the limit off below the probe's half: the lower one holds.
+    return Math.min(this.#probe?.limit ?? Number.POSITIVE_INFINITY, this.settled);
   }
 
   get settled(): number {
